@@ -1,0 +1,23 @@
+package org.persite.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code persite}: the one runnable entry point. Exit codes: 0 when every input was handled, 1 when some
+ * structure was refused (the others are still printed), 2 for a usage error.
+ */
+@Command(name = "persite", mixinStandardHelpOptions = true, version = "persite 0.1.0",
+        description = "Per-site CGCNN for crystals: read structures, build crystal graphs.",
+        subcommands = {ParseCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
+public final class PersiteCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI without exiting the JVM; returns the exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new PersiteCli()).execute(args);
+    }
+}

@@ -1,0 +1,2 @@
+/** Loading persite's HOCON configuration (reference.conf defaults, conf/application.conf overrides) into typed settings. */
+package org.persite.config;

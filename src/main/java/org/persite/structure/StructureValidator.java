@@ -1,0 +1,80 @@
+package org.persite.structure;
+
+import java.util.Objects;
+
+/**
+ * Checks a parsed structure against {@link StructureLimits}: atom count, element coverage, finite
+ * coordinates and the minimum interatomic distance. The lattice is already checked when it is built.
+ */
+public final class StructureValidator {
+    private final StructureLimits limits;
+    private final OverlapFinder overlaps;
+
+    public StructureValidator(StructureLimits limits, OverlapFinder overlaps) {
+        this.limits = Objects.requireNonNull(limits);
+        this.overlaps = Objects.requireNonNull(overlaps);
+    }
+
+    public StructureLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Checks the atom count alone. Readers call this as soon as they know the count, before building
+     * anything large.
+     */
+    public void checkAtomCount(String source, int line, int n) throws StructureException {
+        if (n > limits.maxAtoms()) {
+            throw new StructureException(source, line, ErrorKind.TOO_MANY_ATOMS, String.format(
+                    "%d atoms is more than the limit of %d per structure (persite.structure.max-atoms)", n, limits.maxAtoms()));
+        }
+    }
+
+    /** Checks an element against the element table's coverage. */
+    public void checkElement(String source, int line, int z, String token) throws StructureException {
+        if (z < 1) {
+            throw new StructureException(source, line, ErrorKind.UNKNOWN_ELEMENT, "unknown element '" + token + "'");
+        }
+        if (z > limits.maxAtomicNumber()) {
+            throw new StructureException(source, line, ErrorKind.UNKNOWN_ELEMENT, String.format(
+                    "element %s (Z=%d) is not covered by the element table (Z <= %d)", Elements.symbol(z), z, limits.maxAtomicNumber()));
+        }
+    }
+
+    /** Every check; the line is the one to blame when the structure as a whole is at fault (0 if none). */
+    public Structure validate(Structure s, int line) throws StructureException {
+        String src = s.source();
+        if (s.size() == 0) {
+            throw new StructureException(src, line, ErrorKind.NO_ATOMS, "the structure has no atoms");
+        }
+        checkAtomCount(src, line, s.size());
+        for (int i = 0; i < s.size(); i++) {
+            checkElement(src, line, s.atomicNumber(i), s.species(i));
+            for (int k = 0; k < 3; k++) {
+                if (!Double.isFinite(s.frac(i, k))) {
+                    throw new StructureException(src, line, ErrorKind.BAD_NUMBER, "site " + describe(s, i) + " has a non-finite coordinate");
+                }
+            }
+        }
+        if (limits.minDistance() > 0) {
+            OverlapFinder.Overlap o = overlaps.find(s, limits.minDistance());
+            if (o != null) {
+                String what = o.i() == o.j()
+                        ? "site " + describe(s, o.i()) + " is " + fmt(o.distance()) + " Å from its own periodic image"
+                        : "sites " + describe(s, o.i()) + " and " + describe(s, o.j()) + " are " + fmt(o.distance()) + " Å apart";
+                throw new StructureException(src, line, ErrorKind.OVERLAPPING_ATOMS,
+                        what + ", closer than the minimum of " + limits.minDistance() + " Å (persite.structure.min-distance)");
+            }
+        }
+        return s;
+    }
+
+    private static String fmt(double d) {
+        return String.format("%.4f", d);
+    }
+
+    private static String describe(Structure s, int i) {
+        String label = s.label(i);
+        return (label != null ? label : s.species(i)) + " (#" + i + ")";
+    }
+}
