@@ -1,5 +1,6 @@
 package org.persite.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,5 +20,13 @@ public final class PersiteCli {
     /** Runs the CLI without exiting the JVM; returns the exit code. */
     public static int run(String... args) {
         return new CommandLine(new PersiteCli()).execute(args);
+    }
+
+    /** Runs the CLI with its output and error streams redirected (for tests and embedding). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new PersiteCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
     }
 }

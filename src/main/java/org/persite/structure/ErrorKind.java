@@ -27,5 +27,10 @@ public enum ErrorKind {
     /** The input is larger than the configured byte limit. */
     TOO_LARGE,
     /** Something the format allows but persite does not support (for example a CIF without symmetry operations). */
-    UNSUPPORTED
+    UNSUPPORTED,
+    /**
+     * A defect in persite's reader, not in the input. The input is reported as failed rather than taking the
+     * stream down; please report it with the input attached.
+     */
+    INTERNAL
 }

@@ -69,6 +69,10 @@ final class JsonlReader {
             return new ParseResult.Parsed(record(name, lineNo, node));
         } catch (StructureException e) {
             return new ParseResult.Failed(e);
+        } catch (RuntimeException e) {
+            // a reader defect costs this line only; the lines after it are still read
+            return new ParseResult.Failed(new StructureException(name, lineNo, ErrorKind.INTERNAL,
+                    "internal reader error (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); please report this input"));
         }
     }
 

@@ -73,6 +73,8 @@ public final class StructureReader {
                 return;
             }
             read(name, f, bytes).forEach(sink);
+        } catch (RuntimeException e) {
+            sink.accept(internal(name, e));
         } catch (NoSuchFileException e) {
             sink.accept(new ParseResult.Failed(new StructureException(name, 0, ErrorKind.MISSING, "no such file")));
         } catch (IOException e) {
@@ -82,6 +84,20 @@ public final class StructureReader {
 
     /** Reads in-memory content (for example a gRPC request's text). */
     public List<ParseResult> read(String name, Format format, byte[] content) {
+        try {
+            return readChecked(name, format, content);
+        } catch (RuntimeException e) {
+            // last line of defence: a reader bug costs this input only, never the stream around it
+            return List.of(internal(name, e));
+        }
+    }
+
+    private static ParseResult internal(String name, RuntimeException e) {
+        return new ParseResult.Failed(new StructureException(name, 0, ErrorKind.INTERNAL,
+                "internal reader error (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); please report this input"));
+    }
+
+    private List<ParseResult> readChecked(String name, Format format, byte[] content) {
         if (content.length > limits().maxInputBytes()) {
             return List.of(tooLarge(name));
         }
