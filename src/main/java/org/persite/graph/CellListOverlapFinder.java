@@ -14,18 +14,20 @@ public final class CellListOverlapFinder implements OverlapFinder {
     public Overlap find(Structure s, double minDistance) {
         // a pair exactly at the minimum distance is allowed; only strictly closer pairs are overlaps
         CellList cells = new CellList(s, minDistance);
-        double[] best = {Double.POSITIVE_INFINITY};
-        int[] pair = {-1, -1};
+        CellList.Pairs pairs = new CellList.Pairs();
+        double best = minDistance * minDistance;
+        int bi = -1;
+        int bj = -1;
         for (int i = 0; i < s.size(); i++) {
-            final int site = i;
-            cells.visit(i, (j, t0, t1, t2, d2) -> {
-                if (d2 < best[0] && d2 < minDistance * minDistance) {
-                    best[0] = d2;
-                    pair[0] = Math.min(site, j);
-                    pair[1] = Math.max(site, j);
+            cells.collect(i, pairs);
+            for (int k = 0; k < pairs.size; k++) {
+                if (pairs.d2[k] < best) {
+                    best = pairs.d2[k];
+                    bi = Math.min(i, cells.site(pairs.e[k]));
+                    bj = Math.max(i, cells.site(pairs.e[k]));
                 }
-            });
+            }
         }
-        return pair[0] < 0 ? null : new Overlap(pair[0], pair[1], Math.sqrt(best[0]));
+        return bi < 0 ? null : new Overlap(bi, bj, Math.sqrt(best));
     }
 }

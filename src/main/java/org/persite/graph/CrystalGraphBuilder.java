@@ -53,11 +53,12 @@ public final class CrystalGraphBuilder {
         float[] mask = new float[n * m];
         int[] image = new int[3 * n * m];
         int[] count = new int[n];
-        NearestSelection sel = new NearestSelection(m, cells.wrap);
+        CellList.Pairs pairs = new CellList.Pairs();
+        NearestSelection sel = new NearestSelection(m, cells);
         for (int i = 0; i < n; i++) {
-            sel.reset(i);
-            cells.visit(i, sel);
-            count[i] = sel.total;
+            cells.collect(i, pairs);
+            sel.select(i, pairs);
+            count[i] = pairs.size;
             int base = i * m;
             for (int k = 0; k < m; k++) {
                 if (k < sel.size) {
@@ -75,44 +76,43 @@ public final class CrystalGraphBuilder {
         return new CrystalGraph(n, m, cutoff, s.atomicNumbers(), index, distance, mask, image, count);
     }
 
-    /** Keeps the M nearest of the pairs it is shown, sorted; counts all of them. */
-    private static final class NearestSelection implements CellList.PairVisitor {
+    /** Picks the M nearest of one site's pairs, sorted, by insertion into a short sorted list. */
+    private static final class NearestSelection {
         final int m;
-        final int[] wrap;
+        final CellList cells;
         final float[] d;
         final int[] j;
         final int[] t;
         int size;
-        int total;
         int site;
-        double worstD2 = Double.POSITIVE_INFINITY;
+        double worstD2;
 
-        NearestSelection(int m, int[] wrap) {
+        NearestSelection(int m, CellList cells) {
             this.m = m;
-            this.wrap = wrap;
+            this.cells = cells;
             this.d = new float[m];
             this.j = new int[m];
             this.t = new int[3 * m];
         }
 
-        void reset(int i) {
+        void select(int i, CellList.Pairs pairs) {
             site = i;
             size = 0;
-            total = 0;
             worstD2 = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < pairs.size; k++) {
+                double d2 = pairs.d2[k];
+                if (d2 <= worstD2) {
+                    offer(pairs.e[k], d2);
+                }
+            }
         }
 
-        @Override
-        public void pair(int nj, int t0, int t1, int t2, double d2) {
-            total++;
-            if (size == m && d2 > worstD2) {
-                return;
-            }
+        private void offer(int e, double d2) {
+            int nj = cells.site(e);
             float dist = (float) Math.sqrt(d2);
-            // the image relative to the input coordinates: lattice translation + wrap of j - wrap of i
-            int i0 = t0 + wrap[3 * nj] - wrap[3 * site];
-            int i1 = t1 + wrap[3 * nj + 1] - wrap[3 * site + 1];
-            int i2 = t2 + wrap[3 * nj + 2] - wrap[3 * site + 2];
+            int i0 = cells.image(site, e, 0);
+            int i1 = cells.image(site, e, 1);
+            int i2 = cells.image(site, e, 2);
             int pos = size;
             while (pos > 0 && before(dist, nj, i0, i1, i2, pos - 1)) {
                 pos--;
