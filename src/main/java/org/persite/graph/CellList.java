@@ -18,6 +18,9 @@ import org.persite.structure.Structure;
  * query needs along axis 2 are contiguous in memory, so a query is (2s0+1)(2s1+1) straight runs of
  * distance tests with no wrapping arithmetic. Building is O(N + ghosts); a query is O(density · r³).
  *
+ * <p>The search runs in the LLL-reduced basis of the lattice, so even an absurdly skewed input cell costs
+ * no more than its well-shaped equivalent; images are reported in the input's basis.
+ *
  * <p>Ghost entries are numbered 0..E-1; {@link #site(int)} and {@link #image(int, int)} decode them.
  * A built instance is read-only and may be queried from several threads, each with its own {@link Pairs}.
  */
@@ -29,7 +32,10 @@ final class CellList {
     private static final double BIN_FRACTION = 0.25;
     /** Along axis 2 the runs are contiguous, so thin bins cost nothing and trim the searched block. */
     private static final double BIN_FRACTION_AXIS2 = 0.125;
-    /** Most ghost entries one structure may need (about 1 GiB); only absurdly skewed cells come near. */
+    /**
+     * Most ghost entries (and padded bins) one search may need, about 1 GiB. After LLL reduction only an
+     * absurd radius for the cell, far beyond any CGCNN cutoff, comes near it.
+     */
     static final long MAX_GHOSTS = 20_000_000L;
 
     /**
@@ -63,18 +69,29 @@ final class CellList {
     private final double[] ghostPos;  // [E·3] Cartesian position of each entry, Å
     private final int[] ghostSite;    // [E] site of each entry
     private final int[] ghostImage;   // [E·3] translation of each entry plus its site's wrap
-    private final int[] wrap;         // [N·3] integer added to each input coordinate to wrap it into [0, 1)
+    private final int[] wrap;         // [N·3] integer added to each (reduced-basis) coordinate to wrap it into [0, 1)
+    private final long[] basis;       // [9] U with reduced = U · input, or null when the input basis is reduced
 
     /**
-     * @throws IllegalArgumentException if the cell is so skewed that the search would need more than
-     *     {@link #MAX_GHOSTS} periodic copies
+     * @throws IllegalArgumentException if the search would need more than {@link #MAX_GHOSTS} periodic
+     *     copies or bins
      */
     CellList(Structure s, double radius) {
         this.n = s.size();
         this.radius = radius;
         this.r2 = radius * radius;
-        Lattice lattice = s.lattice();
-        double[] lat = lattice.rowMajor();
+        // search in the LLL-reduced basis (reduced = U · input), and report images in the input basis
+        long[] u = LatticeReduction.lll(s.lattice().rowMajor());
+        long[] uInv = LatticeReduction.inverse(u);
+        this.basis = isIdentity(u) ? null : u;
+        double[] in = s.lattice().rowMajor();
+        double[] lat = new double[9];
+        for (int r = 0; r < 3; r++) {
+            for (int x = 0; x < 3; x++) {
+                lat[3 * r + x] = u[3 * r] * in[x] + u[3 * r + 1] * in[3 + x] + u[3 * r + 2] * in[6 + x];
+            }
+        }
+        Lattice lattice = Lattice.ofRows(lat);
         double[] w = lattice.perpendicularWidths();
         int[] nb = new int[3];
         for (int k = 0; k < 3; k++) {
@@ -106,7 +123,8 @@ final class CellList {
         int[] cell = new int[3];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < 3; k++) {
-                double x = s.frac(i, k);
+                // fractional coordinate in the reduced basis: f' = f · U^-1
+                double x = s.frac(i, 0) * uInv[k] + s.frac(i, 1) * uInv[3 + k] + s.frac(i, 2) * uInv[6 + k];
                 double fl = Math.floor(x);
                 double wrapped = x - fl;
                 int shift = (int) -fl;
@@ -144,6 +162,9 @@ final class CellList {
                 c[ax][q] = q - sk[ax] - t[ax][q] * nb[ax];
             }
         }
+        if ((long) g0 * g1 * g2 > MAX_GHOSTS) {
+            throw tooMany(radius);
+        }
         int paddedBins = g0 * g1 * g2;
         ghostStart = new int[paddedBins + 1];
         long total = 0;
@@ -157,9 +178,7 @@ final class CellList {
                 }
             }
             if (total > MAX_GHOSTS) {
-                throw new IllegalArgumentException(String.format(
-                        "the cell is too skewed for a neighbour search within %.3g Å (over %d periodic copies needed); reduce it to a Niggli cell first",
-                        radius, MAX_GHOSTS));
+                throw tooMany(radius);
             }
         }
         int e = (int) total;
@@ -261,9 +280,25 @@ final class CellList {
 
     /**
      * Component {@code axis} of the lattice translation of entry e as seen from site i, relative to the
-     * input's own (unwrapped) fractional coordinates: the neighbour is at {@code frac_j + image}.
+     * input's own (unwrapped) fractional coordinates and lattice: the neighbour is at {@code frac_j + image}.
      */
     int image(int i, int e, int axis) {
-        return ghostImage[3 * e + axis] - wrap[3 * i + axis];
+        if (basis == null) {
+            return ghostImage[3 * e + axis] - wrap[3 * i + axis];
+        }
+        long t = 0; // image' · U: the reduced-basis translation expressed in the input basis
+        for (int k = 0; k < 3; k++) {
+            t += (long) (ghostImage[3 * e + k] - wrap[3 * i + k]) * basis[3 * k + axis];
+        }
+        return Math.toIntExact(t);
+    }
+
+    private static IllegalArgumentException tooMany(double radius) {
+        return new IllegalArgumentException(String.format(
+                "a neighbour search within %.4g Å of this cell needs more than %d periodic copies", radius, MAX_GHOSTS));
+    }
+
+    private static boolean isIdentity(long[] u) {
+        return u[0] == 1 && u[4] == 1 && u[8] == 1 && u[1] == 0 && u[2] == 0 && u[3] == 0 && u[5] == 0 && u[6] == 0 && u[7] == 0;
     }
 }

@@ -105,4 +105,46 @@ class BruteForceOracleTest {
             }
         }
     }
+
+    /**
+     * The same crystal written in an absurdly skewed basis (b = 1000 a + b0, ...) gives the same graph, and
+     * every reported image, taken in the skewed basis, lands at the reported distance.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13})
+    void skewedBasesOfTheSameCrystalGiveTheSameGraph(long seed) {
+        Structure nice = random(seed, 6, 6);
+        long[][] shears = {{1, 0, 0, 1000, 1, 0, 0, 0, 1}, {1, 0, 0, 37, 1, 0, -12, 5, 1}, {0, 1, 0, 0, 0, 1, 1, 40, -3}};
+        long[] u = shears[(int) (seed - 11)];
+        double[] l0 = nice.lattice().rowMajor();
+        double[] l = new double[9];
+        for (int r = 0; r < 3; r++) {
+            for (int x = 0; x < 3; x++) {
+                l[3 * r + x] = u[3 * r] * l0[x] + u[3 * r + 1] * l0[3 + x] + u[3 * r + 2] * l0[6 + x];
+            }
+        }
+        long[] ui = LatticeReduction.inverse(u);
+        double[] f = new double[3 * nice.size()];
+        for (int i = 0; i < nice.size(); i++) {
+            for (int k = 0; k < 3; k++) {
+                f[3 * i + k] = nice.frac(i, 0) * ui[k] + nice.frac(i, 1) * ui[3 + k] + nice.frac(i, 2) * ui[6 + k];
+            }
+        }
+        Structure skewed = new Structure("skewed", Lattice.ofRows(l), nice.atomicNumbers(), f, null);
+        CrystalGraphBuilder b = new CrystalGraphBuilder(8.0, 12);
+        CrystalGraph g0 = b.build(nice);
+        CrystalGraph g = b.build(skewed);
+        assertEquals(java.util.Arrays.toString(g0.countWithinCutoff()), java.util.Arrays.toString(g.countWithinCutoff()));
+        double[] c = new double[3];
+        for (int i = 0; i < nice.size(); i++) {
+            for (int k = 0; k < 12; k++) {
+                assertEquals(g0.neighborDistance(i, k), g.neighborDistance(i, k), 1e-4, "site " + i + " slot " + k);
+                int j = g.neighborIndex(i, k);
+                skewed.lattice().toCartesian(skewed.frac(j, 0) + g.neighborImage(i, k, 0) - skewed.frac(i, 0),
+                        skewed.frac(j, 1) + g.neighborImage(i, k, 1) - skewed.frac(i, 1),
+                        skewed.frac(j, 2) + g.neighborImage(i, k, 2) - skewed.frac(i, 2), c, 0);
+                assertEquals(g.neighborDistance(i, k), Math.sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]), 1e-4, "image of site " + i + " slot " + k);
+            }
+        }
+    }
 }
