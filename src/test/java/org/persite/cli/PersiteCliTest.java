@@ -111,4 +111,16 @@ class PersiteCliTest {
         assertEquals(2, run("graph").code(), "no FILE is a usage error");
         assertEquals(2, run("graph", in("cod-1000041.cif"), "--cutoff", "abc").code());
     }
+
+    /** The README's run command: every file in data/examples is a structure, and each one reads. */
+    @Test
+    void theReadmeRunCommandSucceedsOnTheShippedExamples() throws Exception {
+        java.util.List<String> args = new ArrayList<>(List.of("graph", "--json"));
+        try (var files = java.nio.file.Files.list(TestVectors.data("examples"))) {
+            files.sorted().forEach(p -> args.add(p.toString()));
+        }
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertEquals(4, r.jsonLines().size());
+    }
 }
