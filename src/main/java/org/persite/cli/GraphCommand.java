@@ -35,26 +35,17 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         FeaturizerSettings settings = PersiteConfig.load().featurizerSettings(ElementTable.cgcnn());
         CrystalGraphBuilder builder = new CrystalGraphBuilder(cutoff != null ? cutoff : settings.cutoff(),
                 maxNeighbors != null ? maxNeighbors : settings.maxNeighbors());
-        int errors = inputs.forEach(err, p -> {
-            Structure s = p.value().structure();
+        return inputs.printEach(spec, (out, s) -> {
             CrystalGraph g = builder.build(s);
             if (inputs.json) {
                 printJson(out, s, g);
             } else {
                 printText(out, s, g);
             }
-        }, f -> {
-            if (inputs.json) {
-                JsonOut.error(out, f);
-            }
         });
-        out.flush();
-        return errors == 0 ? 0 : 1;
     }
 
     private static void printJson(PrintWriter out, Structure s, CrystalGraph graph) {

@@ -21,22 +21,13 @@ final class ParseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        int errors = inputs.forEach(err, p -> {
-            Structure s = p.value().structure();
+        return inputs.printEach(spec, (out, s) -> {
             if (inputs.json) {
                 JsonOut.line(out, g -> JsonOut.structure(g, s));
             } else {
                 printText(out, s);
             }
-        }, f -> {
-            if (inputs.json) {
-                JsonOut.error(out, f);
-            }
         });
-        out.flush();
-        return errors == 0 ? 0 : 1;
     }
 
     static void printText(PrintWriter out, Structure s) {

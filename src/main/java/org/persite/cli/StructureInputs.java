@@ -3,14 +3,17 @@ package org.persite.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.structure.Format;
 import org.persite.structure.ParseResult;
+import org.persite.structure.Structure;
 import org.persite.structure.StructureLimits;
 import org.persite.structure.StructureReader;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,12 +32,24 @@ final class StructureInputs {
     boolean json;
 
     /**
-     * Reads every file and hands each structure's outcome to {@code sink}; failures are reported on
-     * {@code err} as one line each and counted.
+     * Reads every file and prints each structure with {@code print}, in input order. A refused structure is
+     * a line on standard error and, with --json, an error object on standard output; the rest go on.
      *
-     * @return the number of refused structures
+     * @return the exit code: 0 when every structure was read, 1 when some were refused
      */
-    int forEach(PrintWriter err, Consumer<ParseResult.Parsed> sink, Consumer<ParseResult.Failed> failed) {
+    int printEach(CommandSpec spec, BiConsumer<PrintWriter, Structure> print) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int errors = forEach(err, p -> print.accept(out, p.value().structure()), f -> {
+            if (json) {
+                JsonOut.error(out, f);
+            }
+        });
+        out.flush();
+        return errors == 0 ? 0 : 1;
+    }
+
+    private int forEach(PrintWriter err, Consumer<ParseResult.Parsed> sink, Consumer<ParseResult.Failed> failed) {
         PersiteConfig config = PersiteConfig.load();
         StructureLimits limits = config.structureLimits(ElementTable.cgcnn());
         if (maxAtoms != null) {
