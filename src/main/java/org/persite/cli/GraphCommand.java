@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code persite graph FILE... [--cutoff 8] [--max-neighbors 12] [--json]}: every site's neighbours. */
@@ -36,8 +37,13 @@ final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FeaturizerSettings settings = PersiteConfig.load().featurizerSettings(ElementTable.cgcnn());
-        CrystalGraphBuilder builder = new CrystalGraphBuilder(cutoff != null ? cutoff : settings.cutoff(),
-                maxNeighbors != null ? maxNeighbors : settings.maxNeighbors());
+        CrystalGraphBuilder builder;
+        try {
+            builder = new CrystalGraphBuilder(cutoff != null ? cutoff : settings.cutoff(),
+                    maxNeighbors != null ? maxNeighbors : settings.maxNeighbors());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         return inputs.printEach(spec, (out, s) -> {
             CrystalGraph g = builder.build(s);
             if (inputs.json) {

@@ -9,7 +9,9 @@ import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.structure.Format;
+import org.persite.structure.ErrorKind;
 import org.persite.structure.ParseResult;
+import org.persite.structure.StructureException;
 import org.persite.structure.Structure;
 import org.persite.structure.StructureLimits;
 import org.persite.structure.StructureReader;
@@ -40,13 +42,26 @@ final class StructureInputs {
     int printEach(CommandSpec spec, BiConsumer<PrintWriter, Structure> print) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int errors = forEach(err, p -> print.accept(out, p.value().structure()), f -> {
+        int[] failedToPrint = {0};
+        int errors = forEach(err, p -> {
+            Structure s = p.value().structure();
+            try {
+                print.accept(out, s);
+            } catch (IllegalArgumentException e) { // a structure the graph cannot be built for, with these options
+                failedToPrint[0]++;
+                StructureException ex = new StructureException(s.source(), 0, ErrorKind.UNSUPPORTED, e.getMessage());
+                err.println("error: " + ex.getMessage());
+                if (json) {
+                    JsonOut.error(out, new ParseResult.Failed(ex));
+                }
+            }
+        }, f -> {
             if (json) {
                 JsonOut.error(out, f);
             }
         });
         out.flush();
-        return errors == 0 ? 0 : 1;
+        return errors + failedToPrint[0] == 0 ? 0 : 1;
     }
 
     private int forEach(PrintWriter err, Consumer<ParseResult.Parsed> sink, Consumer<ParseResult.Failed> failed) {

@@ -110,6 +110,13 @@ class PersiteCliTest {
         assertTrue(r.err().contains("no/such/file.cif: no such file"), r.err());
         assertEquals(2, run("graph").code(), "no FILE is a usage error");
         assertEquals(2, run("graph", in("cod-1000041.cif"), "--cutoff", "abc").code());
+        Run negative = run("graph", in("cod-1000041.cif"), "--cutoff", "-1");
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("cutoff must be a positive number"), negative.err());
+        // a cutoff so large that the search would need more than 20 million periodic copies: an error, no crash
+        Run huge = run("graph", in("cod-1000041.cif"), "--cutoff", "2000");
+        assertEquals(1, huge.code());
+        assertTrue(huge.err().contains("periodic copies"), huge.err());
     }
 
     /** The README's run command: every file in data/examples is a structure, and each one reads. */
