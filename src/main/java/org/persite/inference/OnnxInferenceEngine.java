@@ -1,0 +1,156 @@
+package org.persite.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import org.persite.graph.CrystalGraph;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelIo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model in an ONNX Runtime session. There is one {@link OrtEnvironment} per JVM (ONNX Runtime's own
+ * singleton); every tensor and result is closed with try-with-resources, and inputs are fed from the batch's
+ * direct buffers without copies. {@link #run} blocks: call it from the inference dispatcher.
+ */
+public final class OnnxInferenceEngine implements InferenceEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceEngine.class);
+
+    private final OrtSession session;
+    private final String name;
+    private final int version;
+    private final int properties;
+    private final int maxNeighbors;
+    private final Device activeDevice;
+
+    private OnnxInferenceEngine(OrtSession session, LoadedModel model, Device activeDevice) {
+        this.session = session;
+        this.name = model.spec().name();
+        this.version = model.spec().version();
+        this.properties = model.spec().propertyCount();
+        this.maxNeighbors = model.spec().featurizer().maxNeighbors();
+        this.activeDevice = activeDevice;
+    }
+
+    /**
+     * Opens a session for a loaded model.
+     *
+     * @param device CPU, CUDA or AUTO; CUDA and AUTO fall back to CPU with one log line when CUDA cannot
+     *     start, unless {@code requireGpu}
+     * @param intraOpThreads threads per operator; 0 lets ONNX Runtime use every core
+     */
+    public static OnnxInferenceEngine open(LoadedModel model, Device device, boolean requireGpu, int intraOpThreads) throws InferenceException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (intraOpThreads > 0) {
+                options.setIntraOpNumThreads(intraOpThreads);
+            }
+            Device active = Device.CPU;
+            if (device != Device.CPU) {
+                try {
+                    options.addCUDA(0);
+                    active = Device.CUDA;
+                } catch (OrtException | RuntimeException e) {
+                    if (requireGpu) {
+                        throw new InferenceException("CUDA was required (persite.inference.require-gpu) but cannot start: " + e.getMessage(), e);
+                    }
+                    LOG.warn("CUDA execution provider unavailable ({}); running model {} v{} on CPU", oneLine(e), model.spec().name(), model.spec().version());
+                }
+            }
+            OrtSession session = env.createSession(model.onnx(), options);
+            LOG.info("model {} v{} loaded on {} ({} properties, M = {})", model.spec().name(), model.spec().version(), active,
+                    model.spec().propertyCount(), model.spec().featurizer().maxNeighbors());
+            return new OnnxInferenceEngine(session, model, active);
+        } catch (OrtException e) {
+            throw new InferenceException("ONNX Runtime cannot load model " + model.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /** The device actually in use. */
+    public Device device() {
+        return activeDevice;
+    }
+
+    @Override
+    public String modelName() {
+        return name;
+    }
+
+    @Override
+    public int modelVersion() {
+        return version;
+    }
+
+    @Override
+    public int properties() {
+        return properties;
+    }
+
+    @Override
+    public int maxNeighbors() {
+        return maxNeighbors;
+    }
+
+    @Override
+    public float[] run(PaddedBatch b) throws InferenceException {
+        if (b.maxNeighbors() != maxNeighbors) {
+            throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        long n = b.paddedAtoms();
+        long[] nm = {n, maxNeighbors};
+        try (OnnxTensor species = OnnxTensor.createTensor(env, b.species(), new long[] {n});
+                OnnxTensor index = OnnxTensor.createTensor(env, b.nbrIndex(), nm);
+                OnnxTensor distance = OnnxTensor.createTensor(env, b.nbrDistance(), nm);
+                OnnxTensor mask = OnnxTensor.createTensor(env, b.nbrMask(), nm);
+                OrtSession.Result result = session.run(Map.of(ModelIo.SPECIES, species, ModelIo.NBR_INDEX, index,
+                        ModelIo.NBR_DISTANCE, distance, ModelIo.NBR_MASK, mask))) {
+            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer(); // [Npad, P]
+            float[] values = new float[out.remaining()];
+            out.get(values);
+            return values;
+        } catch (OrtException e) {
+            throw new InferenceException("inference failed for a batch of " + n + " atoms: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs one all-padding batch of every bucket size, so that ONNX Runtime has planned every shape before
+     * real traffic arrives. Returns the warm-up time in milliseconds.
+     */
+    public long warmUp(Buckets buckets) throws InferenceException {
+        long t0 = System.nanoTime();
+        for (int size : buckets.sizes()) {
+            run(PaddedBatch.padding(size, maxNeighbors));
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        LOG.info("model {} v{} warmed up on buckets {} in {} ms", name, version, buckets, ms);
+        return ms;
+    }
+
+    /** Predictions [n·P] for one graph, alone in its own batch. */
+    public float[] predictOne(CrystalGraph g, Buckets buckets) throws InferenceException {
+        PaddedBatch b = PaddedBatch.pack(java.util.List.of(g), buckets);
+        return b.split(run(b), properties, 0);
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.warn("closing the session of model {} v{}: {}", name, version, e.getMessage());
+        }
+    }
+}

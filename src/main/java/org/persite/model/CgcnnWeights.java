@@ -1,0 +1,124 @@
+package org.persite.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The trained parameters of a per-site CGCNN, in PyTorch's layout: a linear layer's weight is
+ * [out, in] row-major. A is the element feature length, G the number of Gaussian centres.
+ *
+ * @param embedding [F, A] + [F]: x_i = W_emb a_i + b
+ * @param conv one per convolution
+ * @param hidden the head's hidden layers: [H, F] then [H, H] ...
+ * @param out [P, H] (or [P, F] with no hidden layer)
+ * @param batchNormEps the epsilon of every BatchNorm
+ */
+public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps) {
+
+    public CgcnnWeights {
+        conv = List.copyOf(conv);
+        hidden = List.copyOf(hidden);
+    }
+
+    /** y = W x + b with W [out, in] row-major. */
+    public record Linear(int out, int in, float[] weight, float[] bias) {
+        public Linear {
+            if (weight.length != out * in || bias.length != out) {
+                throw new IllegalArgumentException("linear layer " + out + "x" + in + " has " + weight.length + " weights and " + bias.length + " biases");
+            }
+        }
+
+        public float w(int o, int i) {
+            return weight[o * in + i];
+        }
+    }
+
+    /** BatchNorm with running statistics, per channel [C]: y = (x - mean) / sqrt(var + eps) · gamma + beta. */
+    public record BatchNorm(int channels, float[] gamma, float[] beta, float[] runningMean, float[] runningVar) {
+        public BatchNorm {
+            if (gamma.length != channels || beta.length != channels || runningMean.length != channels || runningVar.length != channels) {
+                throw new IllegalArgumentException("batch norm arrays must all have " + channels + " channels");
+            }
+        }
+    }
+
+    /**
+     * One gated convolution: {@code full} is [2F, 2F + G] acting on [x_i; x_j; e_ij], {@code bn1} normalises
+     * its 2F outputs, {@code bn2} the F summed messages.
+     */
+    public record ConvLayer(Linear full, BatchNorm bn1, BatchNorm bn2) {
+    }
+
+    /** Checks every shape against the hyperparameters. */
+    public void check(CgcnnHyperparameters hp, int elementFeatures, int gaussians, int properties) {
+        int f = hp.atomFeatures();
+        require(embedding.out() == f && embedding.in() == elementFeatures, "embedding must be [F, A] = [" + f + ", " + elementFeatures + "]");
+        require(conv.size() == hp.convLayers(), "expected " + hp.convLayers() + " convolutions, found " + conv.size());
+        for (ConvLayer c : conv) {
+            require(c.full().out() == 2 * f && c.full().in() == 2 * f + gaussians, "convolution must be [2F, 2F+G] = [" + 2 * f + ", " + (2 * f + gaussians) + "]");
+            require(c.bn1().channels() == 2 * f && c.bn2().channels() == f, "batch norms must have 2F and F channels");
+        }
+        require(hidden.size() == hp.hiddenLayers(), "expected " + hp.hiddenLayers() + " hidden layers, found " + hidden.size());
+        int width = f;
+        for (Linear h : hidden) {
+            require(h.in() == width && h.out() == hp.hiddenWidth(), "hidden layer must be [H, in]");
+            width = h.out();
+        }
+        require(out.in() == width && out.out() == properties, "output layer must be [P, H] = [" + properties + ", " + width + "]");
+    }
+
+    private static void require(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException("weights do not fit the model: " + what);
+        }
+    }
+
+    /**
+     * Seeded random weights for tests and benchmarks (never a shipped model): Kaiming-like uniform weights,
+     * and BatchNorm statistics drawn so that no channel is degenerate.
+     */
+    public static CgcnnWeights random(CgcnnHyperparameters hp, int elementFeatures, int gaussians, int properties, long seed) {
+        Random rnd = new Random(seed);
+        int f = hp.atomFeatures();
+        Linear emb = linear(rnd, f, elementFeatures);
+        List<ConvLayer> conv = new ArrayList<>();
+        for (int l = 0; l < hp.convLayers(); l++) {
+            conv.add(new ConvLayer(linear(rnd, 2 * f, 2 * f + gaussians), batchNorm(rnd, 2 * f), batchNorm(rnd, f)));
+        }
+        List<Linear> hidden = new ArrayList<>();
+        int width = f;
+        for (int h = 0; h < hp.hiddenLayers(); h++) {
+            hidden.add(linear(rnd, hp.hiddenWidth(), width));
+            width = hp.hiddenWidth();
+        }
+        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5);
+    }
+
+    private static Linear linear(Random rnd, int out, int in) {
+        float bound = (float) (1 / Math.sqrt(in));
+        float[] w = new float[out * in];
+        float[] b = new float[out];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = (2 * rnd.nextFloat() - 1) * bound;
+        }
+        for (int k = 0; k < b.length; k++) {
+            b[k] = (2 * rnd.nextFloat() - 1) * bound;
+        }
+        return new Linear(out, in, w, b);
+    }
+
+    private static BatchNorm batchNorm(Random rnd, int c) {
+        float[] gamma = new float[c];
+        float[] beta = new float[c];
+        float[] mean = new float[c];
+        float[] var = new float[c];
+        for (int k = 0; k < c; k++) {
+            gamma[k] = 0.5f + rnd.nextFloat();
+            beta[k] = 0.2f * (2 * rnd.nextFloat() - 1);
+            mean[k] = 0.3f * (2 * rnd.nextFloat() - 1);
+            var[k] = 0.5f + rnd.nextFloat();
+        }
+        return new BatchNorm(c, gamma, beta, mean, var);
+    }
+}

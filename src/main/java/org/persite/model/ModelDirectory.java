@@ -1,0 +1,202 @@
+package org.persite.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.persite.graph.ElementTable;
+import org.persite.graph.FeaturizerSettings;
+
+/**
+ * The one on-disk model format, used by the server's registry, the trainer and the CLI: a directory with
+ * {@code model.onnx} and {@code model.json}, the model card. The card holds the featurizer settings, the
+ * properties with units and normalisers, the hyperparameters, provenance, metrics and the sha256 of
+ * {@code model.onnx}. Loading checks the checksum and that the featurizer settings are supported, and
+ * refuses the model with a clear {@link ModelLoadException} otherwise.
+ */
+public final class ModelDirectory {
+    public static final String ONNX_FILE = "model.onnx";
+    public static final String CARD_FILE = "model.json";
+    /** The card's format tag. */
+    public static final String FORMAT = "persite-model/1";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ModelDirectory() {
+    }
+
+    /**
+     * Writes a model directory (created if needed). {@code model.onnx} is written first and the card last,
+     * each through a temporary file and an atomic rename, so a reader never sees a card without its model.
+     */
+    public static LoadedModel write(Path dir, ModelSpec spec, CgcnnWeights weights, ElementTable table) throws IOException {
+        byte[] onnx = OnnxCgcnnWriter.write(spec, weights, table);
+        Files.createDirectories(dir);
+        writeAtomically(dir.resolve(ONNX_FILE), onnx);
+        String sha = sha256(onnx);
+        writeAtomically(dir.resolve(CARD_FILE), JSON.writeValueAsBytes(card(spec, sha)));
+        return new LoadedModel(dir, spec, onnx, sha);
+    }
+
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Loads and checks a model directory against the element tables this build knows. */
+    public static LoadedModel load(Path dir) throws ModelLoadException {
+        return load(dir, List.of(ElementTable.cgcnn()));
+    }
+
+    /** Loads and checks a model directory; its element table must be one of {@code tables}. */
+    public static LoadedModel load(Path dir, List<ElementTable> tables) throws ModelLoadException {
+        JsonNode card;
+        try {
+            card = JSON.readTree(dir.resolve(CARD_FILE).toFile());
+        } catch (IOException e) {
+            throw new ModelLoadException(dir, Files.exists(dir.resolve(CARD_FILE))
+                    ? "model.json is not valid JSON: " + e.getMessage() : "no model.json (is this a model directory?)");
+        }
+        if (!FORMAT.equals(card.path("format").asText())) {
+            throw new ModelLoadException(dir, "model.json has format '" + card.path("format").asText() + "', expected " + FORMAT);
+        }
+        byte[] onnx;
+        try {
+            onnx = Files.readAllBytes(dir.resolve(ONNX_FILE));
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException(dir, "no model.onnx");
+        } catch (IOException e) {
+            throw new ModelLoadException(dir, "cannot read model.onnx: " + e.getMessage());
+        }
+        String expected = card.path("onnx").path("sha256").asText();
+        String actual = sha256(onnx);
+        if (!actual.equals(expected)) {
+            throw new ModelLoadException(dir, "model.onnx has sha256 " + actual + " but the card says " + expected
+                    + " (the file is corrupt or was replaced)");
+        }
+        ModelSpec spec;
+        try {
+            spec = spec(card);
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(dir, "model.json is incomplete or invalid: " + e.getMessage());
+        }
+        FeaturizerSettings fs = spec.featurizer();
+        ElementTable table = tables.stream().filter(t -> t.id().equals(fs.elementTableId())).findFirst().orElse(null);
+        if (table == null) {
+            throw new ModelLoadException(dir, "unsupported element table '" + fs.elementTableId() + "'");
+        }
+        if (!table.sha256().equals(fs.elementTableSha256())) {
+            throw new ModelLoadException(dir, "element table " + fs.elementTableId() + " has checksum " + fs.elementTableSha256()
+                    + " in the card, but this build's table is " + table.sha256());
+        }
+        return new LoadedModel(dir, spec, onnx, actual);
+    }
+
+    static ObjectNode card(ModelSpec spec, String onnxSha) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("format", FORMAT);
+        c.put("name", spec.name());
+        c.put("version", spec.version());
+        c.put("created", Instant.now().toString());
+        ObjectNode onnx = c.putObject("onnx");
+        onnx.put("file", ONNX_FILE);
+        onnx.put("sha256", onnxSha);
+        onnx.put("ir_version", ModelIo.IR_VERSION);
+        onnx.put("opset", ModelIo.OPSET);
+        ObjectNode io = c.putObject("io");
+        io.put(ModelIo.SPECIES, "int64 [N]");
+        io.put(ModelIo.NBR_INDEX, "int64 [N, M]");
+        io.put(ModelIo.NBR_DISTANCE, "float32 [N, M], Å");
+        io.put(ModelIo.NBR_MASK, "float32 [N, M]");
+        io.put(ModelIo.SITE_VALUES, "float32 [N, P]");
+        FeaturizerSettings fs = spec.featurizer();
+        ObjectNode f = c.putObject("featurizer");
+        f.put("cutoff", fs.cutoff());
+        f.put("max_neighbors", fs.maxNeighbors());
+        f.put("gaussian_dmin", fs.gaussianDmin());
+        f.put("gaussian_step", fs.gaussianStep());
+        f.put("gaussian_var", fs.gaussianVar());
+        f.put("element_table_id", fs.elementTableId());
+        f.put("element_table_sha256", fs.elementTableSha256());
+        CgcnnHyperparameters hp = spec.hyperparameters();
+        ObjectNode h = c.putObject("hyperparameters");
+        h.put("atom_features", hp.atomFeatures());
+        h.put("conv_layers", hp.convLayers());
+        h.put("hidden_width", hp.hiddenWidth());
+        h.put("hidden_layers", hp.hiddenLayers());
+        ArrayNode props = c.putArray("properties");
+        for (PropertySpec p : spec.properties()) {
+            ObjectNode o = props.addObject();
+            o.put("name", p.name());
+            o.put("unit", p.unit());
+            o.put("mean", p.mean());
+            o.put("std", p.std());
+        }
+        ObjectNode prov = c.putObject("provenance");
+        spec.provenance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> prov.put(e.getKey(), e.getValue()));
+        ObjectNode metrics = c.putObject("metrics");
+        spec.metrics().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> metrics.put(e.getKey(), e.getValue()));
+        return c;
+    }
+
+    static ModelSpec spec(JsonNode c) {
+        JsonNode f = require(c, "featurizer");
+        FeaturizerSettings fs = new FeaturizerSettings(require(f, "cutoff").asDouble(), require(f, "max_neighbors").asInt(),
+                require(f, "gaussian_dmin").asDouble(), require(f, "gaussian_step").asDouble(), require(f, "gaussian_var").asDouble(),
+                require(f, "element_table_id").asText(), require(f, "element_table_sha256").asText());
+        JsonNode h = require(c, "hyperparameters");
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
+                require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt());
+        List<PropertySpec> props = new ArrayList<>();
+        for (JsonNode p : require(c, "properties")) {
+            props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble()));
+        }
+        Map<String, String> prov = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = c.path("provenance").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            prov.put(e.getKey(), e.getValue().asText());
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = c.path("metrics").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            metrics.put(e.getKey(), e.getValue().asDouble());
+        }
+        return new ModelSpec(require(c, "name").asText(), require(c, "version").asInt(), hp, fs, props, prov, metrics);
+    }
+
+    private static JsonNode require(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException("missing '" + field + "'");
+        }
+        return v;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

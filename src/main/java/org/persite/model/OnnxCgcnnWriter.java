@@ -1,0 +1,195 @@
+package org.persite.model;
+
+import java.util.Map;
+import org.persite.graph.ElementTable;
+import org.persite.graph.GaussianExpansion;
+import org.persite.model.onnx.OnnxProto.ModelProto;
+import org.persite.model.onnx.OnnxProto.OperatorSetIdProto;
+import org.persite.model.onnx.OnnxProto.StringStringEntryProto;
+import org.persite.model.onnx.OnnxProto.TensorProto;
+
+/**
+ * Writes the per-site CGCNN as an ONNX graph (IR 8, opset 17), computing the same function as
+ * {@link ReferenceForward} in its fast, exact form.
+ *
+ * <ul>
+ *   <li><b>Embedding</b>: the element table times W_emb is constant, so it is precomputed into a
+ *       [Zmax + 1, F] table and the graph Gathers rows by atomic number (row 0, padding atoms, is zero).</li>
+ *   <li><b>Gaussian expansion</b> in the graph: {@code exp(-(d - mu)^2 / var^2)} → e [N, M, G].</li>
+ *   <li><b>Factorised convolution</b>: W = [W_self; W_nbr; W_edge] gives
+ *       {@code z_ij = x_i A_self + (x A_nbr)[j] + e_ij A_edge + c}, with BN1 folded into A and c, so the two
+ *       atom terms are computed once per atom and gathered. BN2 is a folded scale and shift.</li>
+ *   <li><b>Masking</b>: the gated messages are multiplied by the mask, so a masked slot adds exactly 0.</li>
+ *   <li><b>Head</b>: softplus, hidden layers, output layer with the de-normalisation
+ *       ({@code y · std + mean}) folded into its weights.</li>
+ * </ul>
+ */
+public final class OnnxCgcnnWriter {
+    private OnnxCgcnnWriter() {
+    }
+
+    /** The serialised ModelProto. */
+    public static byte[] write(ModelSpec spec, CgcnnWeights w, ElementTable table) {
+        return build(spec, w, table).toByteArray();
+    }
+
+    static ModelProto build(ModelSpec spec, CgcnnWeights w, ElementTable table) {
+        GaussianExpansion gauss = new GaussianExpansion(spec.featurizer());
+        int f = spec.hyperparameters().atomFeatures();
+        int gc = gauss.size();
+        int m = spec.featurizer().maxNeighbors();
+        int p = spec.propertyCount();
+        w.check(spec.hyperparameters(), table.featureLength(), gc, p);
+        String n = ModelIo.DIM_ATOMS;
+
+        OnnxGraphBuilder g = new OnnxGraphBuilder("persite_cgcnn");
+        g.input(OnnxGraphBuilder.value(ModelIo.SPECIES, TensorProto.DataType.INT64, "atomic number per atom, 0 = padding", n));
+        g.input(OnnxGraphBuilder.value(ModelIo.NBR_INDEX, TensorProto.DataType.INT64, "neighbour atom index per slot", n, m));
+        g.input(OnnxGraphBuilder.value(ModelIo.NBR_DISTANCE, TensorProto.DataType.FLOAT, "neighbour distance per slot, Å", n, m));
+        g.input(OnnxGraphBuilder.value(ModelIo.NBR_MASK, TensorProto.DataType.FLOAT, "1 = real neighbour, 0 = masked slot", n, m));
+        g.output(OnnxGraphBuilder.value(ModelIo.SITE_VALUES, TensorProto.DataType.FLOAT, "per-site predictions", n, p));
+
+        // constants shared by the layers
+        String axis1 = g.constantLong("axes_1", new long[] {1}, new long[] {1});
+        String axis2 = g.constantLong("axes_2", new long[] {1}, new long[] {2});
+        String halves = g.constantLong("split_f_f", new long[] {2}, new long[] {f, f});
+
+        // embedding: [Zmax + 1, F] table, gathered by species → x [N, F]
+        int zmax = table.maxAtomicNumber();
+        float[] emb = new float[(zmax + 1) * f];
+        for (int z = 1; z <= zmax; z++) {
+            if (!table.covers(z)) {
+                continue;
+            }
+            float[] a = table.features(z);
+            for (int o = 0; o < f; o++) {
+                double acc = w.embedding().bias()[o];
+                for (int i = 0; i < a.length; i++) {
+                    acc += (double) w.embedding().w(o, i) * a[i];
+                }
+                emb[z * f + o] = (float) acc;
+            }
+        }
+        String x = g.node("Gather", new String[] {g.constant("embedding_table", new long[] {zmax + 1, f}, emb), ModelIo.SPECIES},
+                OnnxGraphBuilder.intAttribute("axis", 0));
+
+        // Gaussian expansion: e [N, M, G]
+        float[] centers = new float[gc];
+        for (int k = 0; k < gc; k++) {
+            centers[k] = (float) gauss.center(k);
+        }
+        double var = spec.featurizer().gaussianVar();
+        String d3 = g.node("Unsqueeze", new String[] {ModelIo.NBR_DISTANCE, axis2});                                  // [N, M, 1]
+        String diff = g.node("Sub", new String[] {d3, g.constant("gaussian_centers", new long[] {gc}, centers)});    // [N, M, G]
+        String sq = g.node("Mul", new String[] {diff, diff});
+        String scaled = g.node("Mul", new String[] {sq, g.constant("gaussian_neg_inv_var2", new long[] {}, new float[] {(float) (-1 / (var * var))})});
+        String e = g.node("Exp", new String[] {scaled});                                                             // [N, M, G]
+        String mask3 = g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2});                                  // [N, M, 1]
+
+        int layer = 0;
+        for (CgcnnWeights.ConvLayer c : w.conv()) {
+            String px = "conv" + layer + "_";
+            float[][] fold = foldConv(c, f, gc, w.batchNormEps());
+            String self = g.node("MatMul", new String[] {x, g.constant(px + "w_self", new long[] {f, 2 * f}, fold[0])});     // [N, 2F]
+            self = g.node("Add", new String[] {self, g.constant(px + "bias", new long[] {2 * f}, fold[3])});
+            String self3 = g.node("Unsqueeze", new String[] {self, axis1});                                                // [N, 1, 2F]
+            String nbr = g.node("MatMul", new String[] {x, g.constant(px + "w_nbr", new long[] {f, 2 * f}, fold[1])});       // [N, 2F]
+            String nbrG = g.node("Gather", new String[] {nbr, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0)); // [N, M, 2F]
+            String edge = g.node("MatMul", new String[] {e, g.constant(px + "w_edge", new long[] {gc, 2 * f}, fold[2])});    // [N, M, 2F]
+            String z = g.node("Add", new String[] {g.node("Add", new String[] {edge, nbrG}), self3});                      // [N, M, 2F]
+            String filter = px + "filter";
+            String core = px + "core";
+            g.node("Split", new String[] {z, halves}, new String[] {filter, core}, OnnxGraphBuilder.intAttribute("axis", 2)); // 2 × [N, M, F]
+            String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {filter}), g.node("Softplus", new String[] {core})});
+            gated = g.node("Mul", new String[] {gated, mask3});                                                            // masked slots: exactly 0
+            String sum = g.node("ReduceSum", new String[] {gated, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));  // [N, F]
+            String bn2 = g.node("Add", new String[] {g.node("Mul", new String[] {sum, g.constant(px + "bn2_scale", new long[] {f}, fold[4])}),
+                g.constant(px + "bn2_shift", new long[] {f}, fold[5])});
+            x = g.node("Softplus", new String[] {g.node("Add", new String[] {x, bn2})});                                  // [N, F]
+            layer++;
+        }
+
+        // per-site head
+        String h = g.node("Softplus", new String[] {x});
+        int k = 0;
+        for (CgcnnWeights.Linear hidden : w.hidden()) {
+            String wt = g.constant("head" + k + "_w", new long[] {hidden.in(), hidden.out()}, transpose(hidden));
+            String b = g.constant("head" + k + "_b", new long[] {hidden.out()}, hidden.bias());
+            h = g.node("Softplus", new String[] {g.node("Add", new String[] {g.node("MatMul", new String[] {h, wt}), b})});
+            k++;
+        }
+        CgcnnWeights.Linear out = w.out();
+        float[] wOut = transpose(out);  // [in, P]
+        float[] bOut = new float[p];
+        for (int q = 0; q < p; q++) {
+            PropertySpec prop = spec.properties().get(q);
+            for (int i = 0; i < out.in(); i++) {
+                wOut[i * p + q] = (float) (wOut[i * p + q] * prop.std());
+            }
+            bOut[q] = (float) (out.bias()[q] * prop.std() + prop.mean());
+        }
+        String y = g.node("MatMul", new String[] {h, g.constant("out_w_denormalised", new long[] {out.in(), p}, wOut)});
+        g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
+
+        ModelProto.Builder model = ModelProto.newBuilder()
+                .setIrVersion(ModelIo.IR_VERSION)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(ModelIo.OPSET))
+                .setProducerName("persite")
+                .setProducerVersion("0.1.0")
+                .setDomain("org.persite")
+                .setModelVersion(spec.version())
+                .setDocString("per-site CGCNN " + spec.name() + " v" + spec.version())
+                .setGraph(g.build());
+        for (Map.Entry<String, String> md : Map.of("persite.model", spec.name(), "persite.version", Integer.toString(spec.version())).entrySet()) {
+            model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(md.getKey()).setValue(md.getValue()));
+        }
+        return model.build();
+    }
+
+    /**
+     * BN1 folded into the three blocks of W: returns {A_self [F, 2F], A_nbr [F, 2F], A_edge [G, 2F],
+     * c [2F], bn2 scale [F], bn2 shift [F]}, each row-major.
+     */
+    static float[][] foldConv(CgcnnWeights.ConvLayer c, int f, int gc, double eps) {
+        CgcnnWeights.Linear full = c.full();
+        int out = 2 * f;
+        double[] s1 = new double[out];
+        float[] bias = new float[out];
+        for (int o = 0; o < out; o++) {
+            s1[o] = c.bn1().gamma()[o] / Math.sqrt(c.bn1().runningVar()[o] + eps);
+            double shift = c.bn1().beta()[o] - c.bn1().runningMean()[o] * s1[o];
+            bias[o] = (float) (full.bias()[o] * s1[o] + shift);
+        }
+        float[] self = new float[f * out];
+        float[] nbr = new float[f * out];
+        float[] edge = new float[gc * out];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < f; i++) {
+                self[i * out + o] = (float) (full.w(o, i) * s1[o]);
+                nbr[i * out + o] = (float) (full.w(o, f + i) * s1[o]);
+            }
+            for (int q = 0; q < gc; q++) {
+                edge[q * out + o] = (float) (full.w(o, 2 * f + q) * s1[o]);
+            }
+        }
+        float[] scale2 = new float[f];
+        float[] shift2 = new float[f];
+        for (int ch = 0; ch < f; ch++) {
+            double s2 = c.bn2().gamma()[ch] / Math.sqrt(c.bn2().runningVar()[ch] + eps);
+            scale2[ch] = (float) s2;
+            shift2[ch] = (float) (c.bn2().beta()[ch] - c.bn2().runningMean()[ch] * s2);
+        }
+        return new float[][] {self, nbr, edge, bias, scale2, shift2};
+    }
+
+    /** W [out, in] → W^T [in, out], row-major. */
+    private static float[] transpose(CgcnnWeights.Linear l) {
+        float[] t = new float[l.in() * l.out()];
+        for (int o = 0; o < l.out(); o++) {
+            for (int i = 0; i < l.in(); i++) {
+                t[i * l.out() + o] = l.w(o, i);
+            }
+        }
+        return t;
+    }
+}

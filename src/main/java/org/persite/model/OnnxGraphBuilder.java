@@ -1,0 +1,100 @@
+package org.persite.model;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.persite.model.onnx.OnnxProto.AttributeProto;
+import org.persite.model.onnx.OnnxProto.GraphProto;
+import org.persite.model.onnx.OnnxProto.NodeProto;
+import org.persite.model.onnx.OnnxProto.TensorProto;
+import org.persite.model.onnx.OnnxProto.TensorShapeProto;
+import org.persite.model.onnx.OnnxProto.TypeProto;
+import org.persite.model.onnx.OnnxProto.ValueInfoProto;
+
+/** A small builder of ONNX graphs: named initializers (little-endian raw data), nodes with fresh output names. */
+final class OnnxGraphBuilder {
+    private final GraphProto.Builder graph = GraphProto.newBuilder();
+    private int counter;
+
+    OnnxGraphBuilder(String name) {
+        graph.setName(name);
+    }
+
+    /** A graph input or output; a dim is a size, or a symbolic name when it is a String. */
+    static ValueInfoProto value(String name, TensorProto.DataType type, String doc, Object... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (Object d : dims) {
+            TensorShapeProto.Dimension.Builder dim = TensorShapeProto.Dimension.newBuilder();
+            if (d instanceof String s) {
+                dim.setDimParam(s);
+            } else {
+                dim.setDimValue(((Number) d).longValue());
+            }
+            shape.addDim(dim);
+        }
+        return ValueInfoProto.newBuilder().setName(name).setDocString(doc)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+                .build();
+    }
+
+    void input(ValueInfoProto v) {
+        graph.addInput(v);
+    }
+
+    void output(ValueInfoProto v) {
+        graph.addOutput(v);
+    }
+
+    /** A float32 constant of the given shape. */
+    String constant(String name, long[] dims, float[] data) {
+        ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(data);
+        return addInitializer(name, dims, TensorProto.DataType.FLOAT, b.array());
+    }
+
+    /** An int64 constant of the given shape. */
+    String constantLong(String name, long[] dims, long[] data) {
+        ByteBuffer b = ByteBuffer.allocate(8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(data);
+        return addInitializer(name, dims, TensorProto.DataType.INT64, b.array());
+    }
+
+    private String addInitializer(String name, long[] dims, TensorProto.DataType type, byte[] raw) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).setRawData(ByteString.copyFrom(raw));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
+    /** Adds a node with one output, named after the op; returns the output's name. */
+    String node(String op, String[] inputs, AttributeProto... attributes) {
+        String out = op.toLowerCase() + "_" + (counter++);
+        node(op, inputs, new String[] {out}, attributes);
+        return out;
+    }
+
+    /** Adds a node with the given outputs. */
+    void node(String op, String[] inputs, String[] outputs, AttributeProto... attributes) {
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(op + "_" + (counter++));
+        for (String in : inputs) {
+            n.addInput(in);
+        }
+        for (String out : outputs) {
+            n.addOutput(out);
+        }
+        for (AttributeProto a : attributes) {
+            n.addAttribute(a);
+        }
+        graph.addNode(n);
+    }
+
+    static AttributeProto intAttribute(String name, long value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    GraphProto build() {
+        return graph.build();
+    }
+}

@@ -1,0 +1,130 @@
+package org.persite.model;
+
+import org.persite.graph.CrystalGraph;
+import org.persite.graph.ElementTable;
+import org.persite.graph.GaussianExpansion;
+
+/**
+ * The per-site CGCNN in its naive form, in double precision, with no ONNX and no tricks: for every
+ * neighbour it concatenates [x_i; x_j; e_ij], applies the full linear layer, BatchNorm with running
+ * statistics, then the gates. It is slow on purpose, and it is the oracle the ONNX graph is tested against.
+ *
+ * <p>Math (GUIDE §1): {@code x_i = W_emb a_i + b}; per convolution
+ * {@code z_ij = BN1(W [x_i; x_j; e_ij] + b)}, {@code (filter, core) = split(z_ij)},
+ * {@code s_i = Σ_j mask_ij · sigmoid(filter) · softplus(core)}, {@code x_i' = softplus(x_i + BN2(s_i))};
+ * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out},
+ * then {@code y · std + mean}.
+ */
+public final class ReferenceForward {
+    private final ModelSpec spec;
+    private final CgcnnWeights w;
+    private final ElementTable table;
+    private final GaussianExpansion gaussians;
+
+    public ReferenceForward(ModelSpec spec, CgcnnWeights weights, ElementTable table) {
+        this.spec = spec;
+        this.w = weights;
+        this.table = table;
+        this.gaussians = new GaussianExpansion(spec.featurizer());
+        weights.check(spec.hyperparameters(), table.featureLength(), gaussians.size(), spec.propertyCount());
+    }
+
+    /** Predictions [N·P] (row-major site, property) for one crystal graph. */
+    public double[] predict(CrystalGraph g) {
+        int n = g.numSites();
+        int m = g.maxNeighbors();
+        int f = spec.hyperparameters().atomFeatures();
+        int gc = gaussians.size();
+        double[][] x = new double[n][];
+        for (int i = 0; i < n; i++) {
+            float[] a = table.features(g.species(i));
+            x[i] = linear(w.embedding(), toDouble(a));
+        }
+        float[] e = new float[gc];
+        for (CgcnnWeights.ConvLayer layer : w.conv()) {
+            double[][] next = new double[n][];
+            for (int i = 0; i < n; i++) {
+                double[] s = new double[f];
+                for (int k = 0; k < m; k++) {
+                    if (!g.isNeighbor(i, k)) {
+                        continue;
+                    }
+                    int j = g.neighborIndex(i, k);
+                    gaussians.expand(g.neighborDistance(i, k), e, 0);
+                    double[] v = new double[2 * f + gc];
+                    System.arraycopy(x[i], 0, v, 0, f);
+                    System.arraycopy(x[j], 0, v, f, f);
+                    for (int q = 0; q < gc; q++) {
+                        v[2 * f + q] = e[q];
+                    }
+                    double[] z = batchNorm(layer.bn1(), linear(layer.full(), v));
+                    for (int c = 0; c < f; c++) {
+                        s[c] += sigmoid(z[c]) * softplus(z[f + c]);
+                    }
+                }
+                double[] bn = batchNorm(layer.bn2(), s);
+                next[i] = new double[f];
+                for (int c = 0; c < f; c++) {
+                    next[i][c] = softplus(x[i][c] + bn[c]);
+                }
+            }
+            x = next;
+        }
+        int p = spec.propertyCount();
+        double[] out = new double[n * p];
+        for (int i = 0; i < n; i++) {
+            double[] h = new double[f];
+            for (int c = 0; c < f; c++) {
+                h[c] = softplus(x[i][c]);
+            }
+            for (CgcnnWeights.Linear hidden : w.hidden()) {
+                h = linear(hidden, h);
+                for (int c = 0; c < h.length; c++) {
+                    h[c] = softplus(h[c]);
+                }
+            }
+            double[] y = linear(w.out(), h);
+            for (int q = 0; q < p; q++) {
+                PropertySpec prop = spec.properties().get(q);
+                out[i * p + q] = y[q] * prop.std() + prop.mean();
+            }
+        }
+        return out;
+    }
+
+    private static double[] linear(CgcnnWeights.Linear l, double[] v) {
+        double[] y = new double[l.out()];
+        for (int o = 0; o < l.out(); o++) {
+            double acc = l.bias()[o];
+            for (int i = 0; i < l.in(); i++) {
+                acc += l.w(o, i) * v[i];
+            }
+            y[o] = acc;
+        }
+        return y;
+    }
+
+    private double[] batchNorm(CgcnnWeights.BatchNorm bn, double[] v) {
+        double[] y = new double[v.length];
+        for (int c = 0; c < v.length; c++) {
+            y[c] = (v[c] - bn.runningMean()[c]) / Math.sqrt(bn.runningVar()[c] + w.batchNormEps()) * bn.gamma()[c] + bn.beta()[c];
+        }
+        return y;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int k = 0; k < a.length; k++) {
+            d[k] = a[k];
+        }
+        return d;
+    }
+
+    static double sigmoid(double v) {
+        return 1 / (1 + Math.exp(-v));
+    }
+
+    static double softplus(double v) {
+        return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+    }
+}
