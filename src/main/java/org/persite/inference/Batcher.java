@@ -1,0 +1,217 @@
+package org.persite.inference;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.persite.graph.CrystalGraph;
+
+/**
+ * Collects crystal graphs and runs them through an {@link InferenceEngine} in padded batches.
+ *
+ * <p>A batch is flushed when {@code max-batch-atoms} atoms wait, or when the oldest waiting graph has
+ * waited {@code max-queue-delay}. The queue is bounded in atoms: past {@code max-queue-atoms} a request is
+ * answered {@link Rejected} with {@link Reason#OVERLOADED} at once. A graph whose deadline has passed is
+ * dropped before it is computed. The engine runs on its own dispatcher, never on the actor's.
+ */
+public final class Batcher extends AbstractBehavior<Batcher.Command> {
+
+    /** The batcher's protocol. */
+    public sealed interface Command permits Predict, BatchDone, FlushDue {
+    }
+
+    /**
+     * Predict one structure's sites.
+     *
+     * @param id the caller's id, echoed in the reply
+     * @param graph its crystal graph, built with the model's featurizer settings
+     * @param deadline when the answer stops being useful; {@link Instant#MAX} for none
+     */
+    public record Predict(String id, CrystalGraph graph, Instant deadline, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    /** Replies to {@link Predict}. */
+    public sealed interface Reply permits Predicted, Rejected {
+        String id();
+    }
+
+    /**
+     * The predictions of one structure.
+     *
+     * @param values [sites · properties], row-major (site, property)
+     * @param queueNanos time from arrival to the start of its batch
+     * @param computeNanos time its batch took in the engine
+     * @param batchAtoms real atoms in its batch
+     * @param paddedAtoms padded atoms in its batch
+     */
+    public record Predicted(String id, int sites, int properties, float[] values, String modelName, int modelVersion,
+            long queueNanos, long computeNanos, int batchAtoms, int paddedAtoms) implements Reply {
+    }
+
+    /** Why a structure was not computed. */
+    public enum Reason {
+        /** The queue is full; try again later. */
+        OVERLOADED,
+        /** Its deadline passed before its batch started. */
+        DEADLINE_EXCEEDED,
+        /** The graph does not fit the model (for example another M). */
+        INVALID_GRAPH,
+        /** The engine failed on its batch. */
+        MODEL_ERROR
+    }
+
+    /** A structure that was not computed, and why. */
+    public record Rejected(String id, Reason reason, String message) implements Reply {
+    }
+
+    private record BatchDone(List<BatchQueue.Entry<Predict>> entries, PaddedBatch batch, float[] out, Throwable error,
+            long startNanos, long computeNanos) implements Command {
+    }
+
+    private enum FlushDue implements Command {
+        INSTANCE
+    }
+
+    private final InferenceEngine engine;
+    private final BatcherSettings settings;
+    private final Executor inferenceExecutor;
+    private final TimerScheduler<Command> timers;
+    private final BatchQueue<Predict> queue;
+    private final long maxDelayNanos;
+    private int inFlight;
+
+    public static Behavior<Command> create(InferenceEngine engine, BatcherSettings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Batcher(ctx, timers, engine, settings)));
+    }
+
+    private Batcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, InferenceEngine engine, BatcherSettings settings) {
+        super(ctx);
+        this.engine = engine;
+        this.settings = settings;
+        this.timers = timers;
+        this.queue = new BatchQueue<>(settings.maxQueueAtoms());
+        this.maxDelayNanos = settings.maxQueueDelay().toNanos();
+        this.inferenceExecutor = settings.dispatcher().isEmpty()
+                ? ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking())
+                : ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(settings.dispatcher()));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Predict.class, this::onPredict)
+                .onMessage(BatchDone.class, this::onBatchDone)
+                .onMessageEquals(FlushDue.INSTANCE, this::onFlushDue)
+                .build();
+    }
+
+    private Behavior<Command> onPredict(Predict p) {
+        int n = p.graph().numSites();
+        if (p.graph().maxNeighbors() != engine.maxNeighbors()) {
+            p.replyTo().tell(new Rejected(p.id(), Reason.INVALID_GRAPH, "graph has M = " + p.graph().maxNeighbors()
+                    + " neighbour slots, model " + engine.modelName() + " needs " + engine.maxNeighbors()));
+            return this;
+        }
+        if (n > settings.maxQueueAtoms()) {
+            p.replyTo().tell(new Rejected(p.id(), Reason.INVALID_GRAPH, n + " atoms exceed the whole queue (persite.inference.max-queue-atoms = "
+                    + settings.maxQueueAtoms() + ")"));
+            return this;
+        }
+        boolean wasEmpty = queue.isEmpty();
+        if (!queue.offer(p, n, System.nanoTime())) {
+            p.replyTo().tell(new Rejected(p.id(), Reason.OVERLOADED, "the inference queue is full (" + queue.queuedAtoms()
+                    + " atoms waiting, persite.inference.max-queue-atoms = " + settings.maxQueueAtoms() + ")"));
+            return this;
+        }
+        if (wasEmpty) {
+            timers.startSingleTimer(FlushDue.INSTANCE, FlushDue.INSTANCE, settings.maxQueueDelay());
+        }
+        flushWhileDue();
+        return this;
+    }
+
+    private Behavior<Command> onFlushDue() {
+        flushWhileDue();
+        return this;
+    }
+
+    /** Starts batches while the engine has room and a flush condition holds. */
+    private void flushWhileDue() {
+        while (inFlight < settings.maxConcurrentBatches() && !queue.isEmpty()) {
+            long now = System.nanoTime();
+            dropExpired();
+            if (queue.isEmpty()) {
+                break;
+            }
+            boolean full = queue.queuedAtoms() >= settings.maxBatchAtoms();
+            boolean waitedEnough = now - queue.oldestEnqueuedNanos() >= maxDelayNanos;
+            if (!full && !waitedEnough) {
+                break;
+            }
+            dispatch(queue.takeBatch(settings.maxBatchAtoms()));
+        }
+        if (!queue.isEmpty()) {
+            long waited = System.nanoTime() - queue.oldestEnqueuedNanos();
+            timers.startSingleTimer(FlushDue.INSTANCE, FlushDue.INSTANCE, Duration.ofNanos(Math.max(0, maxDelayNanos - waited)));
+        } else {
+            timers.cancel(FlushDue.INSTANCE);
+        }
+    }
+
+    private void dropExpired() {
+        Instant now = Instant.now();
+        for (BatchQueue.Entry<Predict> e : queue.removeIf(p -> now.isAfter(p.deadline()))) {
+            e.item().replyTo().tell(new Rejected(e.item().id(), Reason.DEADLINE_EXCEEDED, "the deadline passed after "
+                    + Duration.ofNanos(System.nanoTime() - e.enqueuedNanos()).toMillis() + " ms in the queue"));
+        }
+    }
+
+    private void dispatch(List<BatchQueue.Entry<Predict>> entries) {
+        inFlight++;
+        long start = System.nanoTime();
+        List<CrystalGraph> graphs = new ArrayList<>(entries.size());
+        for (BatchQueue.Entry<Predict> e : entries) {
+            graphs.add(e.item().graph());
+        }
+        CompletableFuture<BatchDone> done = CompletableFuture.supplyAsync(() -> {
+            PaddedBatch batch = null;
+            try {
+                batch = PaddedBatch.pack(graphs, settings.buckets());
+                long t0 = System.nanoTime();
+                float[] out = engine.run(batch);
+                return new BatchDone(entries, batch, out, null, start, System.nanoTime() - t0);
+            } catch (InferenceException | RuntimeException e) {
+                return new BatchDone(entries, batch, null, e, start, 0);
+            }
+        }, inferenceExecutor);
+        getContext().pipeToSelf(done, (result, failure) -> result != null ? result
+                : new BatchDone(entries, null, null, failure, start, 0));
+    }
+
+    private Behavior<Command> onBatchDone(BatchDone d) {
+        inFlight--;
+        for (int k = 0; k < d.entries().size(); k++) {
+            Predict p = d.entries().get(k).item();
+            if (d.error() != null) {
+                p.replyTo().tell(new Rejected(p.id(), Reason.MODEL_ERROR, String.valueOf(d.error().getMessage())));
+                continue;
+            }
+            int pcount = engine.properties();
+            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, d.batch().split(d.out(), pcount, k), engine.modelName(),
+                    engine.modelVersion(), d.startNanos() - d.entries().get(k).enqueuedNanos(), d.computeNanos(), d.batch().realAtoms(),
+                    d.batch().paddedAtoms()));
+        }
+        flushWhileDue();
+        return this;
+    }
+}

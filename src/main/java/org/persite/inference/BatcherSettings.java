@@ -1,0 +1,39 @@
+package org.persite.inference;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The batcher's knobs, from {@code persite.inference} (see reference.conf).
+ *
+ * @param buckets padded batch sizes in atoms
+ * @param maxBatchAtoms a batch is flushed as soon as this many atoms wait
+ * @param maxQueueDelay or as soon as the oldest waiting graph has waited this long
+ * @param maxQueueAtoms the queue's bound; past it, requests are rejected with OVERLOADED at once
+ * @param maxConcurrentBatches batches computing at the same time
+ * @param dispatcher the config path of the dispatcher that runs ONNX Runtime
+ */
+public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQueueDelay, long maxQueueAtoms,
+        int maxConcurrentBatches, String dispatcher) {
+
+    public BatcherSettings {
+        if (maxBatchAtoms < 1 || maxBatchAtoms > buckets.largest()) {
+            throw new IllegalArgumentException("max-batch-atoms must be in 1.." + buckets.largest() + " (the largest bucket), got " + maxBatchAtoms);
+        }
+        if (maxQueueAtoms < maxBatchAtoms) {
+            throw new IllegalArgumentException("max-queue-atoms must be at least max-batch-atoms");
+        }
+        if (maxConcurrentBatches < 1) {
+            throw new IllegalArgumentException("max-concurrent-batches must be >= 1");
+        }
+        if (maxQueueDelay.isNegative()) {
+            throw new IllegalArgumentException("max-queue-delay must be >= 0");
+        }
+    }
+
+    /** From a {@code persite.inference} config section. */
+    public static BatcherSettings fromConfig(Config c) {
+        return new BatcherSettings(new Buckets(c.getIntList("buckets")), c.getInt("max-batch-atoms"), c.getDuration("max-queue-delay"),
+                c.getLong("max-queue-atoms"), c.getInt("max-concurrent-batches"), c.hasPath("dispatcher") ? "persite.inference.dispatcher" : "");
+    }
+}
