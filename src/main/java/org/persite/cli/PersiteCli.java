@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
  * structure was refused (the others are still printed), 2 for a usage error.
  */
 @Command(name = "persite", mixinStandardHelpOptions = true, version = "persite 0.1.0",
-        description = "Per-site CGCNN for crystals: read structures, build crystal graphs.",
-        subcommands = {ParseCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
+        description = "Per-site CGCNN for crystals: read structures, build crystal graphs, predict per-site properties.",
+        subcommands = {ParseCommand.class, GraphCommand.class, PredictCommand.class, CommandLine.HelpCommand.class})
 public final class PersiteCli {
 
     public static void main(String[] args) {

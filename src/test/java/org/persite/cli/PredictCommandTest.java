@@ -1,0 +1,58 @@
+package org.persite.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestModels;
+import org.persite.TestVectors;
+import org.persite.graph.CrystalGraphBuilder;
+import org.persite.graph.ElementTable;
+import org.persite.model.LoadedModel;
+import org.persite.model.ReferenceForward;
+import org.persite.structure.Structure;
+
+class PredictCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void printsOneCsvRowPerSiteMatchingTheReferenceForwardPass() throws Exception {
+        LoadedModel m = TestModels.write(tmp.resolve("m"), "m", 1, 2, 11);
+        String nacl = TestVectors.input("cod-1000041.cif").toString();
+        String bad = TestVectors.root().resolve("bad/unknown-element.cif").toString();
+        String co2 = TestVectors.input("edge-molecule-in-box.cif").toString();
+        PersiteCliTest.Run r = PersiteCliTest.run("predict", "--model", m.directory().toString(), nacl, bad, co2);
+        assertEquals(1, r.code(), "one refused structure: exit code 1");
+        assertTrue(r.err().contains("unknown element 'Xx1+'"), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("structure,site,element,magmom (μB),charge (e)", lines.get(0));
+        assertEquals(1 + 8 + 3, lines.size(), "8 NaCl sites and 3 CO2 sites, the bad file in between lost nothing");
+        ReferenceForward ref = new ReferenceForward(m.spec(), TestModels.weights(m.spec(), 11), ElementTable.cgcnn());
+        CrystalGraphBuilder b = new CrystalGraphBuilder(m.spec().featurizer());
+        Structure s = TestVectors.parseOne(TestVectors.input("edge-molecule-in-box.cif"));
+        double[] want = ref.predict(b.build(s));
+        for (int i = 0; i < 3; i++) {
+            String[] f = lines.get(9 + i).split(",");
+            assertEquals(co2, f[0]);
+            assertEquals(i, Integer.parseInt(f[1]));
+            assertEquals(s.species(i), f[2]);
+            for (int q = 0; q < 2; q++) {
+                double got = Double.parseDouble(f[3 + q]);
+                double scale = m.spec().properties().get(q).std();
+                assertTrue(Math.abs(got - want[2 * i + q]) <= 1e-4 * Math.max(Math.abs(want[2 * i + q]), scale),
+                        "site " + i + " property " + q + ": " + got + " vs reference " + want[2 * i + q]);
+            }
+        }
+    }
+
+    @Test
+    void aBrokenModelDirectoryIsAClearError() {
+        PersiteCliTest.Run r = PersiteCliTest.run("predict", "--model", tmp.toString(), TestVectors.input("cod-1000041.cif").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no model.json"), r.err());
+    }
+}
