@@ -21,9 +21,9 @@ public final class Buckets {
         }
     }
 
-    /** The default: 256, 512, 1k, 2k, 4k, 8k, 16k atoms. */
+    /** The default of reference.conf: 32 to 16k atoms in powers of two. */
     public static Buckets defaults() {
-        return new Buckets(List.of(256, 512, 1024, 2048, 4096, 8192, 16384));
+        return new Buckets(List.of(32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384));
     }
 
     /** The padded size for a batch of {@code atoms} real atoms. */

@@ -15,11 +15,15 @@ import org.persite.model.onnx.OnnxProto.TensorProto;
  * <ul>
  *   <li><b>Embedding</b>: the element table times W_emb is constant, so it is precomputed into a
  *       [Zmax + 1, F] table and the graph Gathers rows by atomic number (row 0, padding atoms, is zero).</li>
- *   <li><b>Gaussian expansion</b> in the graph: {@code exp(-(d - mu)^2 / var^2)} → e [N, M, G].</li>
+ *   <li><b>Gaussian expansion</b> in the graph: {@code exp(-(d - mu)^2 / var^2)} → e [N, M, G], with the
+ *       exponent floored at -60 so that no subnormal float is ever produced.</li>
  *   <li><b>Factorised convolution</b>: W = [W_self; W_nbr; W_edge] gives
  *       {@code z_ij = x_i A_self + (x A_nbr)[j] + e_ij A_edge + c}, with BN1 folded into A and c, so the two
  *       atom terms are computed once per atom and gathered. BN2 is a folded scale and shift.</li>
  *   <li><b>Masking</b>: the gated messages are multiplied by the mask, so a masked slot adds exactly 0.</li>
+ *   <li><b>Kernels</b>: the edge term is one 2-D GEMM over all N·M slots with its bias; the filter and core
+ *       halves are computed apart (no Split copy); softplus is {@code relu(x) - log(sigmoid(|x|))}, because
+ *       ONNX Runtime's Softplus kernel is about ten times slower than these vectorised ones.</li>
  *   <li><b>Head</b>: softplus, hidden layers, output layer with the de-normalisation
  *       ({@code y · std + mean}) folded into its weights.</li>
  * </ul>
@@ -52,7 +56,6 @@ public final class OnnxCgcnnWriter {
         // constants shared by the layers
         String axis1 = g.constantLong("axes_1", new long[] {1}, new long[] {1});
         String axis2 = g.constantLong("axes_2", new long[] {1}, new long[] {2});
-        String halves = g.constantLong("split_f_f", new long[] {2}, new long[] {f, f});
 
         // embedding: [Zmax + 1, F] table, gathered by species → x [N, F]
         int zmax = table.maxAtomicNumber();
@@ -83,39 +86,49 @@ public final class OnnxCgcnnWriter {
         String diff = g.node("Sub", new String[] {d3, g.constant("gaussian_centers", new long[] {gc}, centers)});    // [N, M, G]
         String sq = g.node("Mul", new String[] {diff, diff});
         String scaled = g.node("Mul", new String[] {sq, g.constant("gaussian_neg_inv_var2", new long[] {}, new float[] {(float) (-1 / (var * var))})});
+        // exponents below -60 are raised to -60 (e >= 8.7e-27 instead of underflowing): far centres would
+        // otherwise give subnormal floats, which x86 multiplies about 100x slower; the change is below 1e-25
+        scaled = g.node("Max", new String[] {scaled, g.constant("gaussian_min_exponent", new long[] {}, new float[] {-60f})});
         String e = g.node("Exp", new String[] {scaled});                                                             // [N, M, G]
         String mask3 = g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2});                                  // [N, M, 1]
+        // the edge term runs as one 2-D GEMM over all N·M slots: [N·M, G] x [G, 2F] (+ bias, fused by ONNX Runtime)
+        String e2 = g.node("Reshape", new String[] {e, g.constantLong("shape_nm_g", new long[] {2}, new long[] {-1, gc})});   // [N·M, G]
+        String shapeNmF = g.constantLong("shape_n_m_f", new long[] {3}, new long[] {-1, m, f});
 
         int layer = 0;
         for (CgcnnWeights.ConvLayer c : w.conv()) {
             String px = "conv" + layer + "_";
             float[][] fold = foldConv(c, f, gc, w.batchNormEps());
-            String self = g.node("MatMul", new String[] {x, g.constant(px + "w_self", new long[] {f, 2 * f}, fold[0])});     // [N, 2F]
-            self = g.node("Add", new String[] {self, g.constant(px + "bias", new long[] {2 * f}, fold[3])});
-            String self3 = g.node("Unsqueeze", new String[] {self, axis1});                                                // [N, 1, 2F]
-            String nbr = g.node("MatMul", new String[] {x, g.constant(px + "w_nbr", new long[] {f, 2 * f}, fold[1])});       // [N, 2F]
-            String nbrG = g.node("Gather", new String[] {nbr, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0)); // [N, M, 2F]
-            String edge = g.node("MatMul", new String[] {e, g.constant(px + "w_edge", new long[] {gc, 2 * f}, fold[2])});    // [N, M, 2F]
-            String z = g.node("Add", new String[] {g.node("Add", new String[] {edge, nbrG}), self3});                      // [N, M, 2F]
-            String filter = px + "filter";
-            String core = px + "core";
-            g.node("Split", new String[] {z, halves}, new String[] {filter, core}, OnnxGraphBuilder.intAttribute("axis", 2)); // 2 × [N, M, F]
-            String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {filter}), g.node("Softplus", new String[] {core})});
+            // the filter half (output channels 0..F-1) and the core half (F..2F-1) are computed apart, so no
+            // Split has to copy the [N, M, 2F] tensor
+            String[] half = new String[2];
+            for (int h = 0; h < 2; h++) {
+                String hx = px + (h == 0 ? "filter_" : "core_");
+                String self = g.node("MatMul", new String[] {x, g.constant(hx + "w_self", new long[] {f, f}, columns(fold[0], 2 * f, f, h * f, f))}); // [N, F]
+                String nbr = g.node("MatMul", new String[] {x, g.constant(hx + "w_nbr", new long[] {f, f}, columns(fold[1], 2 * f, f, h * f, f))});   // [N, F]
+                String nbrG = g.node("Gather", new String[] {nbr, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));               // [N, M, F]
+                String edge2 = g.node("Add", new String[] {
+                    g.node("MatMul", new String[] {e2, g.constant(hx + "w_edge", new long[] {gc, f}, columns(fold[2], 2 * f, gc, h * f, f))}),
+                    g.constant(hx + "bias", new long[] {f}, java.util.Arrays.copyOfRange(fold[3], h * f, h * f + f))});                            // [N·M, F]
+                String edge = g.node("Reshape", new String[] {edge2, shapeNmF});                                                                   // [N, M, F]
+                half[h] = g.node("Add", new String[] {g.node("Add", new String[] {edge, nbrG}), g.node("Unsqueeze", new String[] {self, axis1})});
+            }
+            String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {half[0]}), softplus(g, half[1])});                        // [N, M, F]
             gated = g.node("Mul", new String[] {gated, mask3});                                                            // masked slots: exactly 0
             String sum = g.node("ReduceSum", new String[] {gated, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));  // [N, F]
             String bn2 = g.node("Add", new String[] {g.node("Mul", new String[] {sum, g.constant(px + "bn2_scale", new long[] {f}, fold[4])}),
                 g.constant(px + "bn2_shift", new long[] {f}, fold[5])});
-            x = g.node("Softplus", new String[] {g.node("Add", new String[] {x, bn2})});                                  // [N, F]
+            x = softplus(g, g.node("Add", new String[] {x, bn2}));                                                         // [N, F]
             layer++;
         }
 
         // per-site head
-        String h = g.node("Softplus", new String[] {x});
+        String h = softplus(g, x);
         int k = 0;
         for (CgcnnWeights.Linear hidden : w.hidden()) {
             String wt = g.constant("head" + k + "_w", new long[] {hidden.in(), hidden.out()}, transpose(hidden));
             String b = g.constant("head" + k + "_b", new long[] {hidden.out()}, hidden.bias());
-            h = g.node("Softplus", new String[] {g.node("Add", new String[] {g.node("MatMul", new String[] {h, wt}), b})});
+            h = softplus(g, g.node("Add", new String[] {g.node("MatMul", new String[] {h, wt}), b}));
             k++;
         }
         CgcnnWeights.Linear out = w.out();
@@ -144,6 +157,16 @@ public final class OnnxCgcnnWriter {
             model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(md.getKey()).setValue(md.getValue()));
         }
         return model.build();
+    }
+
+    /**
+     * softplus(x) = log(1 + e^x) written as {@code relu(x) - log(sigmoid(|x|))}: the same function, exact in
+     * real arithmetic and never overflowing (sigmoid(|x|) lies in [0.5, 1)), built from kernels that
+     * ONNX Runtime vectorises; its own Softplus kernel is about ten times slower than Sigmoid.
+     */
+    static String softplus(OnnxGraphBuilder g, String x) {
+        String logSig = g.node("Log", new String[] {g.node("Sigmoid", new String[] {g.node("Abs", new String[] {x})})});
+        return g.node("Sub", new String[] {g.node("Relu", new String[] {x}), logSig});
     }
 
     /**
@@ -180,6 +203,15 @@ public final class OnnxCgcnnWriter {
             shift2[ch] = (float) (c.bn2().beta()[ch] - c.bn2().runningMean()[ch] * s2);
         }
         return new float[][] {self, nbr, edge, bias, scale2, shift2};
+    }
+
+    /** Columns [from, from + count) of a row-major [rows, width] matrix, as a [rows, count] matrix. */
+    static float[] columns(float[] a, int width, int rows, int from, int count) {
+        float[] out = new float[rows * count];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * width + from, out, r * count, count);
+        }
+        return out;
     }
 
     /** W [out, in] → W^T [in, out], row-major. */
