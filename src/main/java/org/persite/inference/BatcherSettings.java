@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param maxBatchAtoms a batch is flushed as soon as this many atoms wait
  * @param maxQueueDelay or as soon as the oldest waiting graph has waited this long
  * @param maxQueueAtoms the queue's bound; past it, requests are rejected with OVERLOADED at once
- * @param maxConcurrentBatches batches computing at the same time
+ * @param maxConcurrentBatches batches computing at the same time (the config's 0 means one per core)
  * @param dispatcher the config path of the dispatcher that runs ONNX Runtime
  */
 public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQueueDelay, long maxQueueAtoms,
@@ -34,6 +34,7 @@ public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQu
     /** From a {@code persite.inference} config section. */
     public static BatcherSettings fromConfig(Config c) {
         return new BatcherSettings(new Buckets(c.getIntList("buckets")), c.getInt("max-batch-atoms"), c.getDuration("max-queue-delay"),
-                c.getLong("max-queue-atoms"), c.getInt("max-concurrent-batches"), c.hasPath("dispatcher") ? "persite.inference.dispatcher" : "");
+                c.getLong("max-queue-atoms"), c.getInt("max-concurrent-batches") == 0 ? Runtime.getRuntime().availableProcessors()
+                        : c.getInt("max-concurrent-batches"), c.hasPath("dispatcher") ? "persite.inference.dispatcher" : "");
     }
 }

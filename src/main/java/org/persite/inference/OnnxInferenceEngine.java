@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import org.persite.graph.CrystalGraph;
 import org.persite.model.LoadedModel;
@@ -144,7 +145,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
 
     /** Predictions [n·P] for one graph, alone in its own batch. */
     public float[] predictOne(CrystalGraph g, Buckets buckets) throws InferenceException {
-        PaddedBatch b = PaddedBatch.pack(java.util.List.of(g), buckets);
+        PaddedBatch b = PaddedBatch.pack(List.of(g), buckets);
         return b.split(run(b), properties, 0);
     }
 

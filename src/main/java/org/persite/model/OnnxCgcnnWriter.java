@@ -1,5 +1,6 @@
 package org.persite.model;
 
+import java.util.Arrays;
 import java.util.Map;
 import org.persite.graph.ElementTable;
 import org.persite.graph.GaussianExpansion;
@@ -109,7 +110,7 @@ public final class OnnxCgcnnWriter {
                 String nbrG = g.node("Gather", new String[] {nbr, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));               // [N, M, F]
                 String edge2 = g.node("Add", new String[] {
                     g.node("MatMul", new String[] {e2, g.constant(hx + "w_edge", new long[] {gc, f}, columns(fold[2], 2 * f, gc, h * f, f))}),
-                    g.constant(hx + "bias", new long[] {f}, java.util.Arrays.copyOfRange(fold[3], h * f, h * f + f))});                            // [N·M, F]
+                    g.constant(hx + "bias", new long[] {f}, Arrays.copyOfRange(fold[3], h * f, h * f + f))});                            // [N·M, F]
                 String edge = g.node("Reshape", new String[] {edge2, shapeNmF});                                                                   // [N, M, F]
                 half[h] = g.node("Add", new String[] {g.node("Add", new String[] {edge, nbrG}), g.node("Unsqueeze", new String[] {self, axis1})});
             }

@@ -44,12 +44,16 @@ import org.persite.structure.StructureReader;
 /**
  * Model compute on ONNX Runtime (CPU by default; {@code -p device=auto} with the cuda profile on a GPU)
  * for each bucket size, with the reference shape (F 64, M 12, 3 convolutions, H 128). A batch is filled
- * with real sample_500 structures up to the bucket, as the batcher would, and the score counts real atoms:
- * atoms/s = score × real atoms per batch (printed at setup). Run: {@code bin/bench InferenceBenchmark}.
+ * with real sample_500 structures up to the bucket, as the batcher would. The score is batches/s over all
+ * benchmark threads: real atoms/s = score × real atoms per batch (printed at setup).
+ *
+ * <p>Two set-ups, as the batcher can run them: {@code bin/bench InferenceBenchmark} is one batch at a time
+ * on all cores ({@code threads = 0}); {@code bin/bench InferenceBenchmark -t 2 -p threads=1} is two batches
+ * at a time, one ONNX Runtime thread each (the default, {@code max-concurrent-batches = 0}).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 3, time = 3)
@@ -106,7 +110,7 @@ public class InferenceBenchmark {
         }
     }
 
-    /** One padded batch through the model; score = ms per batch. */
+    /** One padded batch through the model; score = batches per second. */
     @Benchmark
     public float[] runBatch() throws InferenceException {
         return engine.run(batch);
