@@ -218,7 +218,10 @@ class BatcherTest {
     void withARealModelEveryReplyMatchesTheGraphAlone() throws Exception {
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(TestModels.write(tmp.resolve("m"), "real", 2, 1, 9).directory()),
                 Device.CPU, false, 1)) {
-            ActorRef<Batcher.Command> batcher = KIT.spawn(Batcher.create(engine, settings(512, Duration.ofMillis(5), 100_000)));
+            // two batches computing at once, as the defaults run on two cores
+            BatcherSettings two = new BatcherSettings(new Buckets(List.of(64, 128, 256)), 128, Duration.ofMillis(5), 100_000, 2,
+                    "persite.inference.dispatcher");
+            ActorRef<Batcher.Command> batcher = KIT.spawn(Batcher.create(engine, two));
             TestProbe<Batcher.Reply> probe = KIT.createTestProbe();
             for (int k = 0; k < GRAPHS.size(); k++) {
                 send(batcher, k, Integer.toString(k), Instant.MAX, probe);
