@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param maxQueueDelay or as soon as the oldest waiting graph has waited this long
  * @param maxQueueAtoms the queue's bound; past it, requests are rejected with OVERLOADED at once
  * @param maxConcurrentBatches batches computing at the same time (the config's 0 means one per core)
- * @param dispatcher the config path of the dispatcher that runs ONNX Runtime
+ * @param dispatcher the config path of the dispatcher that runs ONNX Runtime ("" = Pekko's blocking-I/O dispatcher)
  */
 public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQueueDelay, long maxQueueAtoms,
         int maxConcurrentBatches, String dispatcher) {
@@ -31,10 +31,13 @@ public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQu
         }
     }
 
-    /** From a {@code persite.inference} config section. */
+    /** The config path of the dispatcher that runs ONNX Runtime (defined in reference.conf). */
+    public static final String DISPATCHER = "persite.inference.dispatcher";
+
+    /** From the {@code persite.inference} config section; the engine runs on {@link #DISPATCHER}. */
     public static BatcherSettings fromConfig(Config c) {
         return new BatcherSettings(new Buckets(c.getIntList("buckets")), c.getInt("max-batch-atoms"), c.getDuration("max-queue-delay"),
                 c.getLong("max-queue-atoms"), c.getInt("max-concurrent-batches") == 0 ? Runtime.getRuntime().availableProcessors()
-                        : c.getInt("max-concurrent-batches"), c.hasPath("dispatcher") ? "persite.inference.dispatcher" : "");
+                        : c.getInt("max-concurrent-batches"), DISPATCHER);
     }
 }

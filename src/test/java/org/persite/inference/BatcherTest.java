@@ -101,7 +101,7 @@ class BatcherTest {
     }
 
     static BatcherSettings settings(int maxBatchAtoms, Duration delay, long maxQueueAtoms) {
-        return new BatcherSettings(new Buckets(List.of(256, 512, 1024)), maxBatchAtoms, delay, maxQueueAtoms, 1, "persite.inference.dispatcher");
+        return new BatcherSettings(new Buckets(List.of(256, 512, 1024)), maxBatchAtoms, delay, maxQueueAtoms, 1, BatcherSettings.DISPATCHER);
     }
 
     static void send(ActorRef<Batcher.Command> batcher, int graph, String id, Instant deadline, TestProbe<Batcher.Reply> probe) {
@@ -220,7 +220,7 @@ class BatcherTest {
                 Device.CPU, false, 1)) {
             // two batches computing at once, as the defaults run on two cores
             BatcherSettings two = new BatcherSettings(new Buckets(List.of(64, 128, 256)), 128, Duration.ofMillis(5), 100_000, 2,
-                    "persite.inference.dispatcher");
+                    BatcherSettings.DISPATCHER);
             ActorRef<Batcher.Command> batcher = KIT.spawn(Batcher.create(engine, two));
             TestProbe<Batcher.Reply> probe = KIT.createTestProbe();
             for (int k = 0; k < GRAPHS.size(); k++) {
