@@ -1,0 +1,144 @@
+package org.persite.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * One gated graph convolution of the per-site CGCNN (GUIDE §1).
+ *
+ * <p>Inputs: x [N, F] atom features, nbr_index int64 [N, M], e [N, M, G] edge features, mask [N, M].
+ * Output: x' [N, F].
+ *
+ * <p>{@code z_ij = BN1(W [x_i; x_j; e_ij] + b)} [N, M, 2F], computed in the factorised form
+ * {@code x_i W_self + (x W_nbr)[j] + e_ij W_edge + b} (the same numbers, a third of the work);
+ * {@code s_i = Σ_j mask_ij · sigmoid(filter_ij) · softplus(core_ij)} [N, F];
+ * {@code x_i' = softplus(x_i + BN2(s_i))}. BN1's batch statistics are taken over unmasked slots only, and
+ * BN2's over the atoms of the batch (training batches have no padding atoms), so neither empty slots nor
+ * padding ever enter them. Running statistics use momentum 0.1 and the unbiased variance, as PyTorch does.
+ */
+public final class GatedConvolution extends AbstractBlock {
+    static final float MOMENTUM = 0.1f;
+
+    private final int features;
+    private final int gaussians;
+    private final float eps;
+    private final Linear full;
+    private final Parameter bn1Gamma;
+    private final Parameter bn1Beta;
+    private final Parameter bn1Mean;
+    private final Parameter bn1Var;
+    private final Parameter bn2Gamma;
+    private final Parameter bn2Beta;
+    private final Parameter bn2Mean;
+    private final Parameter bn2Var;
+
+    GatedConvolution(int features, int gaussians, float eps) {
+        super((byte) 1);
+        this.features = features;
+        this.gaussians = gaussians;
+        this.eps = eps;
+        this.full = addChildBlock("full", Linear.builder().setUnits(2L * features).build());
+        bn1Gamma = addParameter(param("bn1_gamma", Parameter.Type.GAMMA, 2 * features));
+        bn1Beta = addParameter(param("bn1_beta", Parameter.Type.BETA, 2 * features));
+        bn1Mean = addParameter(param("bn1_running_mean", Parameter.Type.RUNNING_MEAN, 2 * features));
+        bn1Var = addParameter(param("bn1_running_var", Parameter.Type.RUNNING_VAR, 2 * features));
+        bn2Gamma = addParameter(param("bn2_gamma", Parameter.Type.GAMMA, features));
+        bn2Beta = addParameter(param("bn2_beta", Parameter.Type.BETA, features));
+        bn2Mean = addParameter(param("bn2_running_mean", Parameter.Type.RUNNING_MEAN, features));
+        bn2Var = addParameter(param("bn2_running_var", Parameter.Type.RUNNING_VAR, features));
+    }
+
+    private static Parameter param(String name, Parameter.Type type, int size) {
+        boolean learned = type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR;
+        return Parameter.builder().setName(name).setType(type).optShape(new Shape(size)).optRequiresGrad(learned).build();
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        full.initialize(manager, dataType, new Shape(-1, 2L * features + gaussians));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** The full linear layer [2F, 2F + G] acting on [x_i; x_j; e_ij]. */
+    Linear full() {
+        return full;
+    }
+
+    Parameter[] batchNorm1() {
+        return new Parameter[] {bn1Gamma, bn1Beta, bn1Mean, bn1Var};
+    }
+
+    Parameter[] batchNorm2() {
+        return new Parameter[] {bn2Gamma, bn2Beta, bn2Mean, bn2Var};
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.get(0);        // [N, F]
+        NDArray index = inputs.get(1);    // [N, M] int64
+        NDArray e = inputs.get(2);        // [N, M, G]
+        NDArray mask = inputs.get(3);     // [N, M]
+        int f = features;
+        NDArray w = ps.getValue(full.getParameters().get("weight"), x.getDevice(), training);   // [2F, 2F + G]
+        NDArray b = ps.getValue(full.getParameters().get("bias"), x.getDevice(), training);     // [2F]
+        NDArray wSelf = w.get(new NDIndex(":, 0:" + f));                                         // [2F, F]
+        NDArray wNbr = w.get(new NDIndex(":, " + f + ":" + 2 * f));                              // [2F, F]
+        NDArray wEdge = w.get(new NDIndex(":, " + 2 * f + ":"));                                 // [2F, G]
+        NDArray self = x.matMul(wSelf.transpose());                                              // [N, 2F]
+        NDArray nbr = x.matMul(wNbr.transpose()).get(new NDIndex("{}", index));                  // [N, M, 2F]
+        NDArray z = e.matMul(wEdge.transpose()).add(nbr).add(self.expandDims(1)).add(b);         // [N, M, 2F]
+
+        NDArray m3 = mask.expandDims(2);                                                          // [N, M, 1]
+        z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
+        NDList halves = z.split(2, 2);                                                             // filter, core: [N, M, F]
+        NDArray gated = Activation.sigmoid(halves.get(0)).mul(Activation.softPlus(halves.get(1))).mul(m3); // masked slots: 0
+        NDArray s = gated.sum(new int[] {1});                                                      // [N, F]
+        s = batchNorm(ps, s, null, new int[] {0}, batchNorm2(), training);
+        return new NDList(Activation.softPlus(x.add(s)));
+    }
+
+    /** BatchNorm over {@code axes}, counting only entries where {@code weight} is 1 (all when null). */
+    private NDArray batchNorm(ParameterStore ps, NDArray v, NDArray weight, int[] axes, Parameter[] p, boolean training) {
+        NDArray gamma = ps.getValue(p[0], v.getDevice(), training);
+        NDArray beta = ps.getValue(p[1], v.getDevice(), training);
+        NDArray runningMean = ps.getValue(p[2], v.getDevice(), training);
+        NDArray runningVar = ps.getValue(p[3], v.getDevice(), training);
+        NDArray mean;
+        NDArray var;
+        if (training) {
+            NDArray count = weight == null ? v.getManager().create((float) (v.getShape().size() / v.getShape().get(v.getShape().dimension() - 1)))
+                    : weight.sum();
+            NDArray wv = weight == null ? v : v.mul(weight);
+            mean = wv.sum(axes).div(count);
+            NDArray centred = v.sub(mean);
+            NDArray sq = centred.square();
+            if (weight != null) {
+                sq = sq.mul(weight);
+            }
+            var = sq.sum(axes).div(count);
+            // running statistics, out of the autograd graph
+            float n = count.toFloatArray()[0];
+            NDArray unbiased = var.stopGradient().mul(n / Math.max(1f, n - 1));
+            runningMean.muli(1 - MOMENTUM).addi(mean.stopGradient().mul(MOMENTUM));
+            runningVar.muli(1 - MOMENTUM).addi(unbiased.mul(MOMENTUM));
+        } else {
+            mean = runningMean;
+            var = runningVar;
+        }
+        return v.sub(mean).div(var.add(eps).sqrt()).mul(gamma).add(beta);
+    }
+}

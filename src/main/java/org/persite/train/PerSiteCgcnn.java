@@ -1,0 +1,162 @@
+package org.persite.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+import org.persite.model.CgcnnHyperparameters;
+
+/**
+ * The per-site CGCNN as a DJL block (GUIDE §1): embedding, n_conv {@link GatedConvolution}s, and a per-site
+ * head with P outputs, predicting normalised targets.
+ *
+ * <p>Inputs (N atoms, M slots, A element features, G Gaussians): atom_features [N, A] (element table rows),
+ * nbr_index int64 [N, M], nbr_distance [N, M] in Å, nbr_mask [N, M]. Output: [N, P].
+ * The Gaussian expansion {@code exp(-(d - mu_k)^2 / var^2)} is computed inside.
+ */
+public final class PerSiteCgcnn extends AbstractBlock {
+    private final CgcnnHyperparameters hp;
+    private final int elementFeatures;
+    private final float[] centers;
+    private final float gaussianVar;
+    private final int properties;
+    private final Linear embedding;
+    private final List<GatedConvolution> convolutions = new ArrayList<>();
+    private final List<Linear> hidden = new ArrayList<>();
+    private final Linear out;
+
+    private PerSiteCgcnn(Builder b) {
+        super((byte) 1);
+        this.hp = b.hp;
+        this.elementFeatures = b.elementFeatures;
+        this.centers = b.centers;
+        this.gaussianVar = b.gaussianVar;
+        this.properties = b.properties;
+        embedding = addChildBlock("embedding", Linear.builder().setUnits(hp.atomFeatures()).build());
+        for (int l = 0; l < hp.convLayers(); l++) {
+            convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps)));
+        }
+        for (int h = 0; h < hp.hiddenLayers(); h++) {
+            hidden.add(addChildBlock("hidden" + h, Linear.builder().setUnits(hp.hiddenWidth()).build()));
+        }
+        out = addChildBlock("out", Linear.builder().setUnits(properties).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder: {@code set*} for what is required, {@code opt*} for what has a reference default. */
+    public static final class Builder {
+        private CgcnnHyperparameters hp = CgcnnHyperparameters.reference();
+        private int elementFeatures = -1;
+        private float[] centers;
+        private float gaussianVar = -1;
+        private int properties = -1;
+        private float batchNormEps = 1e-5f;
+
+        /** A, the element feature length (92 for the CGCNN table). */
+        public Builder setElementFeatures(int a) {
+            this.elementFeatures = a;
+            return this;
+        }
+
+        /** The Gaussian centres mu_k in Å and the width var. */
+        public Builder setGaussians(float[] centers, float var) {
+            this.centers = centers.clone();
+            this.gaussianVar = var;
+            return this;
+        }
+
+        /** P, the per-site outputs. */
+        public Builder setProperties(int p) {
+            this.properties = p;
+            return this;
+        }
+
+        /** F, n_conv, H, n_h; default the reference values. */
+        public Builder optHyperparameters(CgcnnHyperparameters h) {
+            this.hp = h;
+            return this;
+        }
+
+        public Builder optBatchNormEps(float e) {
+            this.batchNormEps = e;
+            return this;
+        }
+
+        public PerSiteCgcnn build() {
+            if (elementFeatures < 1 || centers == null || centers.length == 0 || !(gaussianVar > 0) || properties < 1) {
+                throw new IllegalArgumentException("set element features, Gaussians and properties before build()");
+            }
+            return new PerSiteCgcnn(this);
+        }
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        int f = hp.atomFeatures();
+        embedding.initialize(manager, dataType, new Shape(-1, elementFeatures));
+        for (GatedConvolution c : convolutions) {
+            c.initialize(manager, dataType, new Shape(-1, f), new Shape(-1, -1), new Shape(-1, -1, centers.length), new Shape(-1, -1));
+        }
+        int width = f;
+        for (Linear h : hidden) {
+            h.initialize(manager, dataType, new Shape(-1, width));
+            width = hp.hiddenWidth();
+        }
+        out.initialize(manager, dataType, new Shape(-1, width));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), properties)};
+    }
+
+    CgcnnHyperparameters hyperparameters() {
+        return hp;
+    }
+
+    Linear embedding() {
+        return embedding;
+    }
+
+    List<GatedConvolution> convolutions() {
+        return convolutions;
+    }
+
+    List<Linear> hiddenLayers() {
+        return hidden;
+    }
+
+    Linear output() {
+        return out;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray atoms = inputs.get(0);      // [N, A]
+        NDArray index = inputs.get(1);      // [N, M]
+        NDArray distance = inputs.get(2);   // [N, M]
+        NDArray mask = inputs.get(3);       // [N, M]
+        NDArray mu = atoms.getManager().create(centers);                                        // [G]
+        NDArray e = distance.expandDims(2).sub(mu).square().div(-gaussianVar * gaussianVar).exp(); // [N, M, G]
+        NDArray x = embedding.forward(ps, new NDList(atoms), training).singletonOrThrow();        // [N, F]
+        for (GatedConvolution c : convolutions) {
+            x = c.forward(ps, new NDList(x, index, e, mask), training).singletonOrThrow();
+        }
+        NDArray h = Activation.softPlus(x);
+        for (Linear l : hidden) {
+            h = Activation.softPlus(l.forward(ps, new NDList(h), training).singletonOrThrow());
+        }
+        return new NDList(out.forward(ps, new NDList(h), training).singletonOrThrow()); // [N, P]
+    }
+}
