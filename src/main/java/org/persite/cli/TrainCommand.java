@@ -1,0 +1,162 @@
+package org.persite.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.CellListOverlapFinder;
+import org.persite.graph.ElementTable;
+import org.persite.graph.FeaturizerSettings;
+import org.persite.model.CgcnnHyperparameters;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.ModelSpec;
+import org.persite.model.PropertySpec;
+import org.persite.structure.StructureReader;
+import org.persite.train.CgcnnTrainer;
+import org.persite.train.Evaluation;
+import org.persite.train.SiteDataset;
+import org.persite.train.TargetSpec;
+import org.persite.train.TrainingConfig;
+import org.persite.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code persite train}: train a per-site CGCNN with DJL and write the next model version. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a per-site CGCNN on a JSON Lines dataset (random 60/20/20 split by structure), keep the epoch with",
+            "the best validation MAE, evaluate it on the test split against the per-element average, and write",
+            "OUT/<next version>/ (model.onnx + model.json). Prints one line per epoch: loss, validation MAE, ETA."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, description = "Dataset: JSON Lines (.jsonl or .jsonl.gz).")
+    Path data;
+
+    @Option(names = "--property", required = true, description = "The per-site field to learn, e.g. magmom, ddec_charge.")
+    String property;
+
+    @Option(names = "--transform", defaultValue = "none", description = "none or abs (default: ${DEFAULT-VALUE}).")
+    String transform;
+
+    @Option(names = "--filter", description = "Keep only records whose boolean attribute is true, e.g. paper_filter.")
+    String filter;
+
+    @Option(names = "--unit", defaultValue = "", description = "Unit of the property, for the model card, e.g. μB.")
+    String unit;
+
+    @Option(names = "--out", required = true, description = "Model folder, e.g. models/magmom; the new version goes in OUT/<n>/.")
+    Path out;
+
+    @Option(names = "--name", description = "Model name (default: the folder name of --out).")
+    String name;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Crystals per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.003", description = "Learning rate, cosine-decayed to 1% (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--optimizer", defaultValue = "ADAM", description = "ADAM or SGD (momentum 0.9) (default: ${DEFAULT-VALUE}).")
+    TrainingConfig.OptimizerKind optimizer;
+
+    @Option(names = "--loss", defaultValue = "L1", description = "L1 or MSE (default: ${DEFAULT-VALUE}).")
+    TrainingConfig.LossKind loss;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Split, initial weights and batch order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--features", defaultValue = "64", description = "F (default: ${DEFAULT-VALUE}).")
+    int features;
+
+    @Option(names = "--conv", defaultValue = "3", description = "Convolutions (default: ${DEFAULT-VALUE}).")
+    int conv;
+
+    @Option(names = "--hidden-width", defaultValue = "128", description = "H (default: ${DEFAULT-VALUE}).")
+    int hiddenWidth;
+
+    @Option(names = "--hidden-layers", defaultValue = "1", description = "Hidden layers of the head (default: ${DEFAULT-VALUE}).")
+    int hiddenLayers;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter o = spec.commandLine().getOut();
+        PersiteConfig config = PersiteConfig.load();
+        ElementTable table = ElementTable.cgcnn();
+        FeaturizerSettings featurizer = config.featurizerSettings(table);
+        StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
+        TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit);
+        long t0 = System.nanoTime();
+        SiteDataset ds = SiteDataset.load(data, target, featurizer, reader);
+        o.printf(Locale.ROOT, "%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", data, ds.size(),
+                ds.skipped(), property, ds.refused(), (System.nanoTime() - t0) / 1e9);
+        o.flush();
+        SiteDataset.Split split = ds.split(seed);
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
+                optimizer, loss, seed);
+        CgcnnTrainer trainer = new CgcnnTrainer(featurizer, table);
+        TrainingResult r = trainer.train(ds, split, tc, e -> {
+            double eta = e.seconds() * (e.epochs() - e.epoch());
+            o.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", e.epoch(), e.epochs(), e.trainLoss(),
+                    e.validationMae(), unit, e.seconds(), duration(eta));
+            o.flush();
+        });
+        String modelName = name != null ? name : out.getFileName().toString();
+        int version = nextVersion(out);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("data", data.toString());
+        provenance.put("property", property);
+        provenance.put("transform", transform);
+        provenance.put("filter", filter == null ? "" : filter);
+        provenance.put("split", "random 60/20/20 by structure, seed " + seed);
+        provenance.put("structures", ds.size() + " (train " + split.train().size() + ", validation " + split.validation().size() + ", test "
+                + split.test().size() + ")");
+        provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine, best epoch %d, %.0f s",
+                optimizer, loss, epochs, batch, lr, r.bestEpoch(), r.seconds()));
+        provenance.put("hardware", Runtime.getRuntime().availableProcessors() + " CPU cores, " + System.getProperty("os.arch") + ", DJL PyTorch (CPU)");
+        provenance.put("command", "persite train --data " + data + " --property " + property + " --transform " + transform
+                + (filter == null ? "" : " --filter " + filter) + " --unit " + unit + " --out " + out + " --epochs " + epochs + " --batch " + batch
+                + " --lr " + lr + " --optimizer " + optimizer + " --loss " + loss + " --seed " + seed + " --features " + features + " --conv " + conv
+                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers);
+        provenance.put("created", Instant.now().toString());
+        ModelSpec draft = new ModelSpec(modelName, version, tc.hyperparameters(), featurizer, List.of(new PropertySpec(property, unit, r.mean(), r.std())),
+                provenance, Map.of());
+        Evaluation ev = Evaluation.of(ds, split, draft, r.weights(), table);
+        ModelSpec spec = new ModelSpec(modelName, version, tc.hyperparameters(), featurizer, draft.properties(), provenance, ev.asMetrics());
+        LoadedModel written = ModelDirectory.write(out.resolve(Integer.toString(version)), spec, r.weights(), table);
+        o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
+                ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
+        o.printf("wrote %s%n", written.directory());
+        o.flush();
+        return 0;
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    /** One more than the highest integer version folder in dir (1 for a new dir). */
+    static int nextVersion(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 1;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{1,9}")).mapToInt(Integer::parseInt).max().orElse(0) + 1;
+        }
+    }
+}

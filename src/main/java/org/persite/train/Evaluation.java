@@ -1,0 +1,76 @@
+package org.persite.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.persite.graph.CrystalGraph;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.InferenceException;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.PaddedBatch;
+import org.persite.model.CgcnnWeights;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelSpec;
+import org.persite.model.OnnxCgcnnWriter;
+
+/**
+ * A trained model's validation and test MAE next to the per-element average fit on the same training split.
+ * Predictions come from ONNX Runtime on the exported model: what the server will serve.
+ */
+public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics perElementValidation, SiteMetrics perElementTest) {
+
+    public static Evaluation of(SiteDataset data, SiteDataset.Split split, ModelSpec spec, CgcnnWeights weights, ElementTable table) {
+        PerElementBaseline baseline = new PerElementBaseline(CgcnnTrainer.pick(data, split.train()));
+        List<SiteDataset.Example> val = CgcnnTrainer.pick(data, split.validation());
+        List<SiteDataset.Example> test = CgcnnTrainer.pick(data, split.test());
+        LoadedModel model = new LoadedModel(Path.of("(in memory)"), spec, OnnxCgcnnWriter.write(spec, weights, table), "");
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(model, Device.CPU, false, 0)) {
+            return new Evaluation(SiteMetrics.of(val, predict(engine, val)), SiteMetrics.of(test, predict(engine, test)),
+                    SiteMetrics.of(val, val.stream().map(baseline::predict).toList()), SiteMetrics.of(test, test.stream().map(baseline::predict).toList()));
+        } catch (InferenceException e) {
+            throw new IllegalStateException("evaluating the exported model failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Predictions [N] per example, in batches of up to 1,024 atoms. */
+    static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
+        List<float[]> out = new ArrayList<>();
+        Buckets buckets = Buckets.defaults();
+        List<CrystalGraph> batch = new ArrayList<>();
+        int atoms = 0;
+        for (int k = 0; k <= examples.size(); k++) {
+            CrystalGraph g = k < examples.size() ? examples.get(k).graph() : null;
+            if (!batch.isEmpty() && (g == null || atoms + g.numSites() > 1024)) {
+                PaddedBatch b = PaddedBatch.pack(batch, buckets);
+                float[] values = engine.run(b);
+                for (int i = 0; i < batch.size(); i++) {
+                    out.add(b.split(values, 1, i));
+                }
+                batch.clear();
+                atoms = 0;
+            }
+            if (g != null) {
+                batch.add(g);
+                atoms += g.numSites();
+            }
+        }
+        return out;
+    }
+
+    /** The figures for a model card's metrics. */
+    public Map<String, Double> asMetrics() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("validation_mae", validation.mae());
+        m.put("validation_mae_tm", validation.maeTransitionMetals());
+        m.put("test_mae", test.mae());
+        m.put("test_mae_tm", test.maeTransitionMetals());
+        m.put("per_element_test_mae", perElementTest.mae());
+        m.put("per_element_test_mae_tm", perElementTest.maeTransitionMetals());
+        m.put("test_sites", (double) test.sites());
+        return m;
+    }
+}

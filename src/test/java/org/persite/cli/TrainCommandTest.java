@@ -1,0 +1,42 @@
+package org.persite.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestVectors;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+
+/** {@code persite train} writes the next version of a model directory, with a card that reproduces it. */
+class TrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void writesNumberedVersionsWithACompleteCard() throws Exception {
+        Path out = tmp.resolve("magmom");
+        String[] args = {"train", "--data", TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl").toString(), "--property", "magmom",
+            "--transform", "abs", "--filter", "paper_filter", "--unit", "μB", "--out", out.toString(), "--epochs", "2", "--batch", "50",
+            "--features", "16", "--conv", "1", "--hidden-width", "16"};
+        PersiteCliTest.Run first = PersiteCliTest.run(args);
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().contains("500 structures"), first.out());
+        assertTrue(first.out().contains("epoch 2/2"), first.out());
+        assertTrue(first.out().contains("test MAE μB"), first.out());
+        LoadedModel m = ModelDirectory.load(out.resolve("1"));
+        assertEquals("magmom", m.spec().name());
+        assertEquals(1, m.spec().version());
+        assertEquals("μB", m.spec().properties().get(0).unit());
+        assertTrue(m.spec().metrics().containsKey("test_mae"));
+        assertTrue(m.spec().metrics().containsKey("per_element_test_mae_tm"));
+        assertTrue(m.spec().provenance().get("command").startsWith("persite train --data "), m.spec().provenance().toString());
+        assertTrue(m.spec().provenance().get("split").contains("seed 1"));
+        PersiteCliTest.Run second = PersiteCliTest.run(args);
+        assertEquals(0, second.code(), second.err());
+        assertTrue(Files.exists(out.resolve("2").resolve("model.onnx")), "the next run is version 2");
+    }
+}
