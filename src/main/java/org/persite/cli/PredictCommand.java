@@ -34,10 +34,11 @@ import picocli.CommandLine.Spec;
 /** {@code persite predict --model DIR FILE...}: per-site predictions in-process, as CSV. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Predict every site of every structure with a model directory, in this process (no server).",
-            "Prints CSV: a header 'structure,site,element,<property> (<unit>)...' then one row per site.",
+            "Prints CSV: a header 'structure,site,element,<property> (<unit>)...,model' then one row per site.",
             "Refused structures go to standard error as 'error: SOURCE:LINE: REASON'; the others are still predicted."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory (model.onnx + model.json).")
+    @Option(names = "--model", paramLabel = "DIR", description = {"A model version (models/magmom/1) or a model folder (models/magmom: its newest version).",
+        "Default: persite.models.directory / persite.models.default (models/magmom)."})
     Path model;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Structure files: CIF, POSCAR/CONTCAR, extended XYZ, JSON Lines.")
@@ -56,7 +57,9 @@ final class PredictCommand implements Callable<Integer> {
         PersiteConfig config = PersiteConfig.load();
         LoadedModel loaded;
         try {
-            loaded = ModelDirectory.load(model);
+            Path dir = model != null ? model
+                    : Path.of(config.section().getString("models.directory")).resolve(config.section().getString("models.default"));
+            loaded = ModelDirectory.load(ModelDirectory.resolve(dir));
         } catch (ModelLoadException e) {
             err.println("error: " + e.getMessage());
             err.flush();
@@ -73,7 +76,9 @@ final class PredictCommand implements Callable<Integer> {
         for (PropertySpec p : props) {
             header.append(',').append(csv(p.name() + " (" + p.unit() + ")"));
         }
+        header.append(",model");
         out.println(header);
+        String version = loaded.spec().name() + "/" + loaded.spec().version();
         int errors = 0;
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),
                 engineSettings.intraOpThreads())) {
@@ -90,7 +95,7 @@ final class PredictCommand implements Callable<Integer> {
                     Structure s = ((ParseResult.Parsed) r).value().structure();
                     CrystalGraph g = builder.build(s);
                     if (!graphs.isEmpty() && pendingAtoms[0] + g.numSites() > batching.maxBatchAtoms()) {
-                        flush(engine, batching, pending, graphs, out);
+                        flush(engine, batching, pending, graphs, out, version);
                         pendingAtoms[0] = 0;
                     }
                     pending.add(s);
@@ -99,7 +104,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
             if (!graphs.isEmpty()) {
-                flush(engine, batching, pending, graphs, out);
+                flush(engine, batching, pending, graphs, out, version);
             }
         } catch (InferenceException e) {
             err.println("error: " + e.getMessage());
@@ -113,7 +118,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static void flush(OnnxInferenceEngine engine, BatcherSettings batching, List<Structure> structures, List<CrystalGraph> graphs,
-            PrintWriter out) throws InferenceException {
+            PrintWriter out, String version) throws InferenceException {
         PaddedBatch batch = PaddedBatch.pack(graphs, batching.buckets());
         float[] values = engine.run(batch);
         int p = engine.properties();
@@ -125,6 +130,7 @@ final class PredictCommand implements Callable<Integer> {
                 for (int q = 0; q < p; q++) {
                     row.append(',').append(String.format(Locale.ROOT, "%.6g", v[i * p + q]));
                 }
+                row.append(',').append(version);
                 out.println(row);
             }
         }

@@ -57,9 +57,34 @@ public final class ModelDirectory {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
             Files.write(tmp, bytes);
+            try { // temporary files are private (rw-------); a model is read by servers running as other users
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the file system has no POSIX permissions: nothing to widen
+            }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The directory to load for a path that names either a version ({@code models/magmom/3}, holding
+     * model.json) or a model ({@code models/magmom}, holding integer version folders: the highest wins).
+     */
+    public static Path resolve(Path dir) throws ModelLoadException {
+        if (Files.exists(dir.resolve(CARD_FILE))) {
+            return dir;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException(dir, "no such model directory");
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("\\d{1,9}") && Files.isDirectory(p))
+                    .max(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString())))
+                    .orElseThrow(() -> new ModelLoadException(dir, "no model.json and no version folder (is this a model directory?)"));
+        } catch (IOException e) {
+            throw new ModelLoadException(dir, "cannot list the model directory: " + e.getMessage());
         }
     }
 

@@ -29,7 +29,7 @@ class PredictCommandTest {
         assertEquals(1, r.code(), "one refused structure: exit code 1");
         assertTrue(r.err().contains("unknown element 'Xx1+'"), r.err());
         List<String> lines = r.out().lines().toList();
-        assertEquals("structure,site,element,magmom (μB),charge (e)", lines.get(0));
+        assertEquals("structure,site,element,magmom (μB),charge (e),model", lines.get(0));
         assertEquals(1 + 8 + 3, lines.size(), "8 NaCl sites and 3 CO2 sites, the bad file in between lost nothing");
         ReferenceForward ref = new ReferenceForward(m.spec(), TestModels.weights(m.spec(), 11), ElementTable.cgcnn());
         CrystalGraphBuilder b = new CrystalGraphBuilder(m.spec().featurizer());
@@ -40,6 +40,7 @@ class PredictCommandTest {
             assertEquals(co2, f[0]);
             assertEquals(i, Integer.parseInt(f[1]));
             assertEquals(s.species(i), f[2]);
+            assertEquals("m/1", f[5]);
             for (int q = 0; q < 2; q++) {
                 double got = Double.parseDouble(f[3 + q]);
                 double scale = m.spec().properties().get(q).std();
@@ -54,5 +55,15 @@ class PredictCommandTest {
         PersiteCliTest.Run r = PersiteCliTest.run("predict", "--model", tmp.toString(), TestVectors.input("cod-1000041.cif").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no model.json"), r.err());
+    }
+
+    @Test
+    void withoutModelTheShippedDefaultIsUsed() {
+        PersiteCliTest.Run r = PersiteCliTest.run("predict", TestVectors.input("cod-1000041.cif").toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("structure,site,element,magmom (μB),model", lines.get(0));
+        assertEquals(9, lines.size());
+        assertTrue(lines.get(1).endsWith(",magmom/" + lines.get(1).substring(lines.get(1).lastIndexOf('/') + 1)));
     }
 }

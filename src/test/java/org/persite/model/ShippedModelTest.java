@@ -1,0 +1,50 @@
+package org.persite.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.persite.TestVectors;
+import org.persite.graph.FeaturizerSettings;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.train.PerElementBaseline;
+import org.persite.train.SiteDataset;
+import org.persite.train.SiteMetrics;
+import org.persite.train.TargetSpec;
+
+/**
+ * The default model shipped in models/magmom: it loads through every check, and on the shipped sample's DFT
+ * moments it beats the per-element average fit on that same sample. (A sanity check of the artefact, not its
+ * evaluation: sample_500 overlaps the full set's training split. Its test-split figures are in its card.)
+ */
+class ShippedModelTest {
+
+    @Test
+    void theDefaultMagneticMomentModelLoadsAndPredictsRealMoments() throws Exception {
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of("models/magmom")));
+        assertEquals("magmom", m.spec().name());
+        assertEquals("μB", m.spec().properties().get(0).unit());
+        assertEquals(FeaturizerSettings.reference(), m.spec().featurizer());
+        assertTrue(m.spec().metrics().get("test_mae") < m.spec().metrics().get("per_element_test_mae"), m.spec().metrics().toString());
+        SiteDataset sample = SiteDataset.load(TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl"),
+                new TargetSpec("magmom", TargetSpec.Transform.ABS, "paper_filter", "μB"), m.spec().featurizer(), TestVectors.READER);
+        List<float[]> predictions = new ArrayList<>();
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+            for (SiteDataset.Example e : sample.examples()) {
+                predictions.add(engine.predictOne(e.graph(), Buckets.defaults()));
+            }
+        }
+        SiteMetrics model = SiteMetrics.of(sample.examples(), predictions);
+        PerElementBaseline baseline = new PerElementBaseline(sample.examples());
+        SiteMetrics base = SiteMetrics.of(sample.examples(), sample.examples().stream().map(baseline::predict).toList());
+        System.out.printf("shipped %s v%d on sample_500: MAE %.4f (TM %.4f) vs per-element %.4f (TM %.4f)%n", m.spec().name(), m.spec().version(),
+                model.mae(), model.maeTransitionMetals(), base.mae(), base.maeTransitionMetals());
+        assertTrue(model.mae() < base.mae());
+        assertTrue(model.maeTransitionMetals() < base.maeTransitionMetals());
+    }
+}
