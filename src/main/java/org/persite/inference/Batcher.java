@@ -160,10 +160,12 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
             }
             dispatch(queue.takeBatch(settings.maxBatchAtoms()));
         }
-        if (!queue.isEmpty()) {
+        if (!queue.isEmpty() && inFlight < settings.maxConcurrentBatches()) {
+            // waiting for more atoms or for the delay: wake up when the oldest has waited max-queue-delay
             long waited = System.nanoTime() - queue.oldestEnqueuedNanos();
             timers.startSingleTimer(FlushDue.INSTANCE, FlushDue.INSTANCE, Duration.ofNanos(Math.max(0, maxDelayNanos - waited)));
         } else {
+            // empty, or every engine slot busy: the next BatchDone flushes, so no timer may spin meanwhile
             timers.cancel(FlushDue.INSTANCE);
         }
     }

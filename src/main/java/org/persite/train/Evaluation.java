@@ -37,7 +37,7 @@ public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics p
     }
 
     /** Predictions [N] per example, in batches of up to 1,024 atoms. */
-    static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
+    public static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
         List<float[]> out = new ArrayList<>();
         Buckets buckets = Buckets.defaults();
         List<CrystalGraph> batch = new ArrayList<>();

@@ -38,5 +38,18 @@ class TrainCommandTest {
         PersiteCliTest.Run second = PersiteCliTest.run(args);
         assertEquals(0, second.code(), second.err());
         assertTrue(Files.exists(out.resolve("2").resolve("model.onnx")), "the next run is version 2");
+
+        // evaluate the newest version on the same split: the table, and two real PNG plots
+        Path report = tmp.resolve("report");
+        PersiteCliTest.Run ev = PersiteCliTest.run("evaluate", "--model", out.toString(), "--data", args[2], "--out", report.toString(),
+                "--mlp-epochs", "2");
+        assertEquals(0, ev.code(), ev.err());
+        assertTrue(ev.out().contains("| magmom, all sites | 300 | μB |"), ev.out());
+        assertTrue(ev.out().contains("| magmom, transition-metal sites |"), ev.out());
+        assertTrue(!ev.out().contains("not run"), "the MLP column is filled: " + ev.out());
+        for (String png : new String[] {"parity.png", "distributions-3d.png"}) {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(report.resolve(png).toFile());
+            assertTrue(img != null && img.getWidth() >= 400, png + " is an image");
+        }
     }
 }
