@@ -47,13 +47,15 @@ public record EvaluationReport(String property, String unit, int trainingCrystal
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         double max = 0;
+        double min = 0;
         for (int k = 0; k < test.size(); k++) {
             float[] t = test.get(k).targets();
             for (int i = 0; i < t.length; i++) {
                 if (!Float.isNaN(t[i])) {
                     x.add((double) t[i]);
                     y.add((double) predictions.get(k)[i]);
-                    max = Math.max(max, Math.max(Math.abs(t[i]), Math.abs(predictions.get(k)[i])));
+                    max = Math.max(max, Math.max(t[i], predictions.get(k)[i]));
+                    min = Math.min(min, Math.min(t[i], predictions.get(k)[i]));
                 }
             }
         }
@@ -63,7 +65,7 @@ public record EvaluationReport(String property, String unit, int trainingCrystal
         chart.getStyler().setMarkerSize(3);
         chart.getStyler().setLegendVisible(false);
         chart.addSeries("sites", x, y);
-        XYSeries diagonal = chart.addSeries("y = x", new double[] {-max, max}, new double[] {-max, max});
+        XYSeries diagonal = chart.addSeries("y = x", new double[] {min, max}, new double[] {min, max});
         diagonal.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         diagonal.setMarker(SeriesMarkers.NONE);
         Files.createDirectories(dir);
