@@ -143,6 +143,29 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         return ms;
     }
 
+    /**
+     * Predictions [n·P] for each graph, in order, computed in padded batches of at most
+     * {@code maxBatchAtoms} real atoms (a larger graph runs alone).
+     */
+    public List<float[]> predictAll(List<CrystalGraph> graphs, Buckets buckets, int maxBatchAtoms) throws InferenceException {
+        List<float[]> out = new java.util.ArrayList<>(graphs.size());
+        int from = 0;
+        while (from < graphs.size()) {
+            int to = from;
+            int atoms = 0;
+            while (to < graphs.size() && (to == from || atoms + graphs.get(to).numSites() <= maxBatchAtoms)) {
+                atoms += graphs.get(to++).numSites();
+            }
+            PaddedBatch b = PaddedBatch.pack(graphs.subList(from, to), buckets);
+            float[] values = run(b);
+            for (int k = 0; k < b.graphs(); k++) {
+                out.add(b.split(values, properties, k));
+            }
+            from = to;
+        }
+        return out;
+    }
+
     /** Predictions [n·P] for one graph, alone in its own batch. */
     public float[] predictOne(CrystalGraph g, Buckets buckets) throws InferenceException {
         PaddedBatch b = PaddedBatch.pack(List.of(g), buckets);

@@ -101,7 +101,7 @@ public final class CgcnnTrainer {
                             batches++;
                         }
                     }
-                    double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), validation, norm[0], norm[1])).mae();
+                    double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), table, validation, norm[0], norm[1])).mae();
                     losses.add(lossSum / Math.max(1, batches));
                     maes.add(mae);
                     if (mae < best) {
@@ -124,8 +124,8 @@ public final class CgcnnTrainer {
     }
 
     /** Predictions [N] in target units for each example, with the block in inference mode. */
-    static List<float[]> predict(PerSiteCgcnn block, NDManager parent, List<SiteDataset.Example> examples, double mean, double std) {
-        ElementTable table = ElementTable.cgcnn();
+    static List<float[]> predict(PerSiteCgcnn block, NDManager parent, ElementTable table, List<SiteDataset.Example> examples, double mean,
+            double std) {
         List<float[]> out = new ArrayList<>();
         int step = 64;
         for (int from = 0; from < examples.size(); from += step) {

@@ -1,17 +1,14 @@
 package org.persite.train;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.persite.graph.CrystalGraph;
 import org.persite.graph.ElementTable;
 import org.persite.inference.Buckets;
 import org.persite.inference.Device;
 import org.persite.inference.InferenceException;
 import org.persite.inference.OnnxInferenceEngine;
-import org.persite.inference.PaddedBatch;
 import org.persite.model.CgcnnWeights;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelSpec;
@@ -36,29 +33,12 @@ public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics p
         }
     }
 
-    /** Predictions [N] per example, in batches of up to 1,024 atoms. */
+    /** Predictions per example ([N], single-property models), in batches of up to 1,024 atoms. */
     public static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
-        List<float[]> out = new ArrayList<>();
-        Buckets buckets = Buckets.defaults();
-        List<CrystalGraph> batch = new ArrayList<>();
-        int atoms = 0;
-        for (int k = 0; k <= examples.size(); k++) {
-            CrystalGraph g = k < examples.size() ? examples.get(k).graph() : null;
-            if (!batch.isEmpty() && (g == null || atoms + g.numSites() > 1024)) {
-                PaddedBatch b = PaddedBatch.pack(batch, buckets);
-                float[] values = engine.run(b);
-                for (int i = 0; i < batch.size(); i++) {
-                    out.add(b.split(values, 1, i));
-                }
-                batch.clear();
-                atoms = 0;
-            }
-            if (g != null) {
-                batch.add(g);
-                atoms += g.numSites();
-            }
+        if (engine.properties() != 1) {
+            throw new IllegalArgumentException("evaluation covers single-property models; this one predicts " + engine.properties());
         }
-        return out;
+        return engine.predictAll(examples.stream().map(SiteDataset.Example::graph).toList(), Buckets.defaults(), 1024);
     }
 
     /** The figures for a model card's metrics. */

@@ -106,6 +106,19 @@ class BatchInvarianceTest {
     }
 
     @Test
+    void predictAllSplitsEveryPropertyOfEveryGraph() throws Exception {
+        List<float[]> all = engine.predictAll(graphs, Buckets.defaults(), 300); // a 2-property model, several batches
+        assertEquals(graphs.size(), all.size());
+        for (int k = 0; k < graphs.size(); k++) {
+            float[] alone = engine.predictOne(graphs.get(k), Buckets.defaults());
+            assertEquals(2 * graphs.get(k).numSites(), all.get(k).length);
+            for (int v = 0; v < alone.length; v++) {
+                assertEquals(alone[v], all.get(k)[v], 1e-5, "graph " + k + " value " + v);
+            }
+        }
+    }
+
+    @Test
     void paddingAtomsAreMaskedAndPointAtThemselves() {
         PaddedBatch b = PaddedBatch.pack(List.of(graphs.get(0)), new Buckets(List.of(256)));
         int m = b.maxNeighbors();

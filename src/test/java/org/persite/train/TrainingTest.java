@@ -98,7 +98,7 @@ class TrainingTest {
             block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 92),
                     new ai.djl.ndarray.types.Shape(1, 12), new ai.djl.ndarray.types.Shape(1, 12), new ai.djl.ndarray.types.Shape(1, 12));
             CgcnnTrainer.load(block, result.weights());
-            List<float[]> djl = CgcnnTrainer.predict(block, model.getNDManager(), val, result.mean(), result.std());
+            List<float[]> djl = CgcnnTrainer.predict(block, model.getNDManager(), ElementTable.cgcnn(), val, result.mean(), result.std());
             for (int k = 0; k < val.size(); k++) {
                 float[] onnx = engine.predictOne(val.get(k).graph(), Buckets.defaults());
                 for (int i = 0; i < onnx.length; i++) {
