@@ -1,11 +1,15 @@
 package org.persite.cli;
 
+import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.CrystalGraph;
@@ -15,7 +19,6 @@ import org.persite.inference.BatcherSettings;
 import org.persite.inference.EngineSettings;
 import org.persite.inference.InferenceException;
 import org.persite.inference.OnnxInferenceEngine;
-import org.persite.inference.PaddedBatch;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelLoadException;
@@ -23,7 +26,6 @@ import org.persite.model.PropertySpec;
 import org.persite.structure.Format;
 import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
-import org.persite.structure.StructureLimits;
 import org.persite.structure.StructureReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,119 +33,150 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code persite predict --model DIR FILE...}: per-site predictions in-process, as CSV. */
+/** {@code persite predict FILE...|DIR}: per-site predictions, in this process or streamed to a server. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Predict every site of every structure with a model directory, in this process (no server).",
-            "Prints CSV: a header 'structure,site,element,<property> (<unit>)...,model' then one row per site.",
-            "Refused structures go to standard error as 'error: SOURCE:LINE: REASON'; the others are still predicted."})
+        description = {"Predict every site of every structure, in this process (default) or by streaming to a persite server (--server).",
+            "Writes one row per site: structure, site, element, one value per property, model version (CSV with a header, or JSON Lines).",
+            "Refused structures go to standard error as 'error: SOURCE:LINE: REASON' and into the summary; the others are still predicted.",
+            "Exit code 0 when every structure was predicted, 1 when some were refused."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = {"A model version (models/magmom/1) or a model folder (models/magmom: its newest version).",
-        "Default: persite.models.directory / persite.models.default (models/magmom)."})
-    Path model;
+    @Option(names = "--model", paramLabel = "MODEL", description = {
+        "In-process: a model version (models/magmom/1) or a model folder (models/magmom: its newest version).",
+        "With --server: a model name (magmom). Default: persite.models.default (magmom)."})
+    String model;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Structure files: CIF, POSCAR/CONTCAR, extended XYZ, JSON Lines.")
-    List<Path> files;
+    @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = {"Structure files (CIF, POSCAR/CONTCAR, extended XYZ, JSON Lines, .gz)",
+        "or folders, whose files are read in name order (not recursively)."})
+    List<Path> inputs;
 
-    @Option(names = "--format", defaultValue = "AUTO", description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Option(names = "--input-format", defaultValue = "AUTO", description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format inputFormat;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", description = "Stream the structures to this persite server over gRPC (PredictStream).")
+    String server;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the rows to this file instead of standard output.")
+    Path out;
+
+    @Option(names = "--format", defaultValue = "csv", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    SiteRowWriter.Style style;
+
+    @Option(names = "--timeout-ms", defaultValue = "0", description = "With --server: per-structure time limit in ms (0 = none).")
+    int timeoutMs;
 
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        List<Path> files;
+        try {
+            files = expand(inputs);
+        } catch (IOException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        PrintWriter rowsOut = out == null ? spec.commandLine().getOut()
+                : new PrintWriter(new OutputStreamWriter(Files.newOutputStream(out), StandardCharsets.UTF_8));
+        try {
+            SiteRowWriter rows = new SiteRowWriter(rowsOut, style);
+            Progress progress = new Progress(err, System.console() != null);
+            int code = server != null ? new RemotePredictor(server, model, inputFormat, timeoutMs).run(files, rows, err, progress)
+                    : inProcess(files, rows, err, progress);
+            rows.flush();
+            progress.summary();
+            err.flush();
+            return code;
+        } finally {
+            if (out != null) {
+                rowsOut.close();
+            }
+        }
+    }
+
+    /** Files as given; a folder stands for its regular files, in name order. */
+    static List<Path> expand(List<Path> inputs) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted().forEach(files::add);
+                }
+            } else {
+                files.add(p);
+            }
+        }
+        return files;
+    }
+
+    private int inProcess(List<Path> files, SiteRowWriter rows, PrintWriter err, Progress progress) {
         PersiteConfig config = PersiteConfig.load();
         LoadedModel loaded;
         try {
-            Path dir = model != null ? model
+            Path dir = model != null ? Path.of(model)
                     : Path.of(config.section().getString("models.directory")).resolve(config.section().getString("models.default"));
             loaded = ModelDirectory.load(ModelDirectory.resolve(dir));
         } catch (ModelLoadException e) {
             err.println("error: " + e.getMessage());
-            err.flush();
             return 1;
         }
         BatcherSettings batching = BatcherSettings.fromConfig(config.section().getConfig("inference"));
         EngineSettings engineSettings = EngineSettings.fromConfig(config.section().getConfig("inference"));
-        ElementTable table = ElementTable.cgcnn();
-        StructureLimits limits = config.structureLimits(table);
-        StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
+        StructureReader reader = new StructureReader(config.structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
         CrystalGraphBuilder builder = new CrystalGraphBuilder(loaded.spec().featurizer());
-        List<PropertySpec> props = loaded.spec().properties();
-        StringBuilder header = new StringBuilder("structure,site,element");
-        for (PropertySpec p : props) {
-            header.append(',').append(csv(p.name() + " (" + p.unit() + ")"));
-        }
-        header.append(",model");
-        out.println(header);
+        rows.properties(loaded.spec().properties().stream().map(PropertySpec::name).toList(),
+                loaded.spec().properties().stream().map(PropertySpec::unit).toList());
         String version = loaded.spec().name() + "/" + loaded.spec().version();
-        int errors = 0;
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),
                 engineSettings.intraOpThreads())) {
             List<Structure> pending = new ArrayList<>();
             List<CrystalGraph> graphs = new ArrayList<>();
-            int[] pendingAtoms = {0};
+            int pendingAtoms = 0;
             for (Path file : files) {
-                for (ParseResult r : reader.readFile(file, format)) {
+                for (ParseResult r : reader.readFile(file, inputFormat)) {
                     if (r instanceof ParseResult.Failed f) {
-                        errors++;
-                        err.println("error: " + f.error().getMessage());
+                        progress.failed(f.error().getMessage());
                         continue;
                     }
                     Structure s = ((ParseResult.Parsed) r).value().structure();
                     CrystalGraph g = builder.build(s);
-                    if (!graphs.isEmpty() && pendingAtoms[0] + g.numSites() > batching.maxBatchAtoms()) {
-                        flush(engine, batching, pending, graphs, out, version);
-                        pendingAtoms[0] = 0;
+                    if (!graphs.isEmpty() && pendingAtoms + g.numSites() > batching.maxBatchAtoms()) {
+                        flush(engine, batching, pending, graphs, rows, version, progress);
+                        pendingAtoms = 0;
                     }
                     pending.add(s);
                     graphs.add(g);
-                    pendingAtoms[0] += g.numSites();
+                    pendingAtoms += g.numSites();
                 }
             }
             if (!graphs.isEmpty()) {
-                flush(engine, batching, pending, graphs, out, version);
+                flush(engine, batching, pending, graphs, rows, version, progress);
             }
         } catch (InferenceException e) {
             err.println("error: " + e.getMessage());
-            err.flush();
-            out.flush();
             return 1;
         }
-        out.flush();
-        err.flush();
-        return errors == 0 ? 0 : 1;
+        return progress.errors() == 0 ? 0 : 1;
     }
 
     private static void flush(OnnxInferenceEngine engine, BatcherSettings batching, List<Structure> structures, List<CrystalGraph> graphs,
-            PrintWriter out, String version) throws InferenceException {
-        PaddedBatch batch = PaddedBatch.pack(graphs, batching.buckets());
-        float[] values = engine.run(batch);
+            SiteRowWriter rows, String version, Progress progress) throws InferenceException {
+        List<float[]> values = engine.predictAll(graphs, batching.buckets(), batching.maxBatchAtoms());
         int p = engine.properties();
         for (int k = 0; k < structures.size(); k++) {
             Structure s = structures.get(k);
-            float[] v = batch.split(values, p, k);
+            float[] v = values.get(k);
             for (int i = 0; i < s.size(); i++) {
-                StringBuilder row = new StringBuilder(csv(s.source())).append(',').append(i).append(',').append(s.species(i));
-                for (int q = 0; q < p; q++) {
-                    row.append(',').append(String.format(Locale.ROOT, "%.6g", v[i * p + q]));
-                }
-                row.append(',').append(version);
-                out.println(row);
+                float[] site = new float[p];
+                System.arraycopy(v, i * p, site, 0, p);
+                rows.row(s.source(), i, s.species(i), site, version);
             }
+            progress.predicted(s.size());
         }
-        out.flush();
+        rows.flush();
         structures.clear();
         graphs.clear();
-    }
-
-    /** A CSV field, quoted when it holds a comma, quote or newline. */
-    static String csv(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
     }
 }

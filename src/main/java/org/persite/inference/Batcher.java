@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -22,7 +23,7 @@ import org.persite.graph.CrystalGraph;
  * <p>A batch is flushed when {@code max-batch-atoms} atoms wait, or when the oldest waiting graph has
  * waited {@code max-queue-delay}. The queue is bounded in atoms: past {@code max-queue-atoms} a request is
  * answered {@link Rejected} with {@link Reason#OVERLOADED} at once. A graph whose deadline has passed is
- * dropped before it is computed. The engine runs on its own dispatcher, never on the actor's.
+ * dropped before it is computed, and so is one whose caller has cancelled. The engine runs on its own dispatcher, never on the actor's.
  */
 public final class Batcher extends AbstractBehavior<Batcher.Command> {
 
@@ -36,8 +37,36 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      * @param id the caller's id, echoed in the reply
      * @param graph its crystal graph, built with the model's featurizer settings
      * @param deadline when the answer stops being useful; {@link Instant#MAX} for none
+     * @param cancelled true once the caller has gone (a cancelled stream): the graph is dropped, not computed
      */
-    public record Predict(String id, CrystalGraph graph, Instant deadline, ActorRef<Reply> replyTo) implements Command {
+    public record Predict(String id, CrystalGraph graph, Instant deadline, BooleanSupplier cancelled, ActorRef<Reply> replyTo)
+            implements Command {
+
+        /** A request that is never cancelled. */
+        public Predict(String id, CrystalGraph graph, Instant deadline, ActorRef<Reply> replyTo) {
+            this(id, graph, deadline, () -> false, replyTo);
+        }
+    }
+
+    /**
+     * What the batcher reports as it works (for metrics). Called on the batcher's thread: implementations
+     * must be fast and thread-safe.
+     */
+    public interface Listener {
+        /** A batch finished: its structures, real and padded atoms, and compute time. */
+        default void batchDone(int structures, int realAtoms, int paddedAtoms, long computeNanos) {
+        }
+
+        /** The queue now holds this many atoms. */
+        default void queueDepth(long atoms) {
+        }
+
+        /** A structure was not computed. */
+        default void rejected(Reason reason) {
+        }
+
+        Listener NONE = new Listener() {
+        };
     }
 
     /** Replies to {@link Predict}. */
@@ -67,7 +96,9 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
         /** The graph does not fit the model (for example another M). */
         INVALID_GRAPH,
         /** The engine failed on its batch. */
-        MODEL_ERROR
+        MODEL_ERROR,
+        /** The caller went away (its stream was cancelled) before its batch started. */
+        CANCELLED
     }
 
     /** A structure that was not computed, and why. */
@@ -88,15 +119,22 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
     private final TimerScheduler<Command> timers;
     private final BatchQueue<Predict> queue;
     private final long maxDelayNanos;
+    private final Listener listener;
     private int inFlight;
 
     public static Behavior<Command> create(InferenceEngine engine, BatcherSettings settings) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Batcher(ctx, timers, engine, settings)));
+        return create(engine, settings, Listener.NONE);
     }
 
-    private Batcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, InferenceEngine engine, BatcherSettings settings) {
+    public static Behavior<Command> create(InferenceEngine engine, BatcherSettings settings, Listener listener) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Batcher(ctx, timers, engine, settings, listener)));
+    }
+
+    private Batcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, InferenceEngine engine, BatcherSettings settings,
+            Listener listener) {
         super(ctx);
         this.engine = engine;
+        this.listener = listener;
         this.settings = settings;
         this.timers = timers;
         this.queue = new BatchQueue<>(settings.maxQueueAtoms());
@@ -118,26 +156,32 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
     private Behavior<Command> onPredict(Predict p) {
         int n = p.graph().numSites();
         if (p.graph().maxNeighbors() != engine.maxNeighbors()) {
-            p.replyTo().tell(new Rejected(p.id(), Reason.INVALID_GRAPH, "graph has M = " + p.graph().maxNeighbors()
-                    + " neighbour slots, model " + engine.modelName() + " needs " + engine.maxNeighbors()));
+            reject(p, Reason.INVALID_GRAPH, "graph has M = " + p.graph().maxNeighbors()
+                    + " neighbour slots, model " + engine.modelName() + " needs " + engine.maxNeighbors());
             return this;
         }
         if (n > settings.maxQueueAtoms()) {
-            p.replyTo().tell(new Rejected(p.id(), Reason.INVALID_GRAPH, n + " atoms exceed the whole queue (persite.inference.max-queue-atoms = "
-                    + settings.maxQueueAtoms() + ")"));
+            reject(p, Reason.INVALID_GRAPH, n + " atoms exceed the whole queue (persite.inference.max-queue-atoms = "
+                    + settings.maxQueueAtoms() + ")");
             return this;
         }
         boolean wasEmpty = queue.isEmpty();
         if (!queue.offer(p, n, System.nanoTime())) {
-            p.replyTo().tell(new Rejected(p.id(), Reason.OVERLOADED, "the inference queue is full (" + queue.queuedAtoms()
-                    + " atoms waiting, persite.inference.max-queue-atoms = " + settings.maxQueueAtoms() + ")"));
+            reject(p, Reason.OVERLOADED, "the inference queue is full (" + queue.queuedAtoms()
+                    + " atoms waiting, persite.inference.max-queue-atoms = " + settings.maxQueueAtoms() + ")");
             return this;
         }
         if (wasEmpty) {
             timers.startSingleTimer(FlushDue.INSTANCE, FlushDue.INSTANCE, settings.maxQueueDelay());
         }
         flushWhileDue();
+        listener.queueDepth(queue.queuedAtoms());
         return this;
+    }
+
+    private void reject(Predict p, Reason reason, String message) {
+        listener.rejected(reason);
+        p.replyTo().tell(new Rejected(p.id(), reason, message));
     }
 
     private Behavior<Command> onFlushDue() {
@@ -172,9 +216,13 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
 
     private void dropExpired() {
         Instant now = Instant.now();
-        for (BatchQueue.Entry<Predict> e : queue.removeIf(p -> now.isAfter(p.deadline()))) {
-            e.item().replyTo().tell(new Rejected(e.item().id(), Reason.DEADLINE_EXCEEDED, "the deadline passed after "
-                    + Duration.ofNanos(System.nanoTime() - e.enqueuedNanos()).toMillis() + " ms in the queue"));
+        for (BatchQueue.Entry<Predict> e : queue.removeIf(p -> now.isAfter(p.deadline()) || p.cancelled().getAsBoolean())) {
+            if (e.item().cancelled().getAsBoolean()) {
+                reject(e.item(), Reason.CANCELLED, "the call was cancelled");
+            } else {
+                reject(e.item(), Reason.DEADLINE_EXCEEDED, "the deadline passed after "
+                        + Duration.ofNanos(System.nanoTime() - e.enqueuedNanos()).toMillis() + " ms in the queue");
+            }
         }
     }
 
@@ -202,10 +250,13 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
 
     private Behavior<Command> onBatchDone(BatchDone d) {
         inFlight--;
+        if (d.error() == null) {
+            listener.batchDone(d.entries().size(), d.batch().realAtoms(), d.batch().paddedAtoms(), d.computeNanos());
+        }
         for (int k = 0; k < d.entries().size(); k++) {
             Predict p = d.entries().get(k).item();
             if (d.error() != null) {
-                p.replyTo().tell(new Rejected(p.id(), Reason.MODEL_ERROR, String.valueOf(d.error().getMessage())));
+                reject(p, Reason.MODEL_ERROR, String.valueOf(d.error().getMessage()));
                 continue;
             }
             int pcount = engine.properties();
@@ -214,6 +265,7 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
                     d.batch().paddedAtoms()));
         }
         flushWhileDue();
+        listener.queueDepth(queue.queuedAtoms());
         return this;
     }
 }

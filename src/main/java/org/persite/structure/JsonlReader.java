@@ -93,12 +93,6 @@ final class JsonlReader {
                 m[3 * r + k] = number(src, lineNo, row.get(k), "lattice");
             }
         }
-        Lattice lattice;
-        try {
-            lattice = Lattice.ofRows(m);
-        } catch (IllegalArgumentException e) {
-            throw new StructureException(src, lineNo, ErrorKind.BAD_CELL, e.getMessage());
-        }
         if (!species.isArray() || !coords.isArray()) {
             throw new StructureException(src, lineNo, ErrorKind.SYNTAX, "species and frac_coords must be arrays");
         }
@@ -106,16 +100,11 @@ final class JsonlReader {
         if (coords.size() != n) {
             throw new StructureException(src, lineNo, ErrorKind.SYNTAX, n + " species but " + coords.size() + " frac_coords");
         }
-        if (n == 0) {
-            throw new StructureException(src, lineNo, ErrorKind.NO_ATOMS, "the structure has no atoms");
-        }
         validator.checkAtomCount(src, lineNo, n);
-        int[] z = new int[n];
+        String[] symbols = new String[n];
         double[] frac = new double[3 * n];
         for (int i = 0; i < n; i++) {
-            String sym = species.get(i).asText();
-            z[i] = Elements.atomicNumber(sym);
-            validator.checkElement(src, lineNo, z[i], sym);
+            symbols[i] = species.get(i).asText();
             JsonNode c = coords.get(i);
             if (!c.isArray() || c.size() != 3) {
                 throw new StructureException(src, lineNo, ErrorKind.SYNTAX, "frac_coords[" + i + "] must have 3 numbers");
@@ -149,7 +138,7 @@ final class JsonlReader {
                 attributes.put(key, v.asText());
             }
         }
-        Structure s = validator.validate(new Structure(src, lattice, z, frac, null), lineNo);
+        Structure s = validator.fromArrays(src, lineNo, m, symbols, frac);
         return new LabeledStructure(s, targets, attributes);
     }
 

@@ -41,6 +41,36 @@ public final class StructureValidator {
         }
     }
 
+    /**
+     * A validated structure from plain arrays (a JSON record, a gRPC request's explicit fields).
+     *
+     * @param lattice [9] rows a, b, c in Å
+     * @param species [N] element symbols; a trailing oxidation state or label digits are ignored ("Fe3+", "Fe1")
+     * @param frac [3N] fractional coordinates, row-major (site, axis)
+     */
+    public Structure fromArrays(String src, int line, double[] lattice, String[] species, double[] frac) throws StructureException {
+        Lattice l;
+        try {
+            l = Lattice.ofRows(lattice);
+        } catch (IllegalArgumentException e) {
+            throw new StructureException(src, line, ErrorKind.BAD_CELL, e.getMessage());
+        }
+        int n = species.length;
+        if (frac.length != 3 * n) {
+            throw new StructureException(src, line, ErrorKind.SYNTAX, n + " species but " + frac.length + " fractional coordinates (expected 3 per site)");
+        }
+        if (n == 0) {
+            throw new StructureException(src, line, ErrorKind.NO_ATOMS, "the structure has no atoms");
+        }
+        checkAtomCount(src, line, n);
+        int[] z = new int[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = Elements.parseLeadingSymbol(species[i].strip());
+            checkElement(src, line, z[i], species[i]);
+        }
+        return validate(new Structure(src, l, z, frac.clone(), null), line);
+    }
+
     /** Every check; the line is the one to blame when the structure as a whole is at fault (0 if none). */
     public Structure validate(Structure s, int line) throws StructureException {
         String src = s.source();

@@ -1,0 +1,83 @@
+package org.persite.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * Counts structures as they are predicted or refused; on a terminal, redraws one status line on standard
+ * error (structures, atoms, structures per second, refused) at most 4 times a second. Refusals are printed
+ * as {@code error: ...} lines; {@link #summary()} ends the run with the totals.
+ */
+final class Progress {
+    private final PrintWriter err;
+    private final boolean live;
+    private final long start = System.nanoTime();
+    private long structures;
+    private long atoms;
+    private int errors;
+    private long lastDraw;
+    private boolean drawn;
+
+    Progress(PrintWriter err, boolean live) {
+        this.err = err;
+        this.live = live;
+    }
+
+    synchronized void predicted(int sites) {
+        structures++;
+        atoms += sites;
+        draw(false);
+    }
+
+    synchronized void failed(String message) {
+        errors++;
+        clearLine();
+        err.println("error: " + message);
+        draw(true);
+    }
+
+    synchronized int errors() {
+        return errors;
+    }
+
+    synchronized long structures() {
+        return structures;
+    }
+
+    private void draw(boolean force) {
+        if (!live) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!force && now - lastDraw < 250_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        err.print("\r" + line(now));
+        err.flush();
+        drawn = true;
+    }
+
+    private void clearLine() {
+        if (drawn) {
+            err.print("\r\033[K");
+            drawn = false;
+        }
+    }
+
+    private String line(long now) {
+        double s = Math.max(1e-9, (now - start) / 1e9);
+        return String.format(Locale.ROOT, "%,d structures  %,d atoms  %,.0f structures/s  %,.0f atoms/s  %d refused", structures, atoms,
+                structures / s, atoms / s, errors);
+    }
+
+    /** The final line: totals and rates. */
+    synchronized void summary() {
+        clearLine();
+        double s = (System.nanoTime() - start) / 1e9;
+        err.println(String.format(Locale.ROOT, "predicted %,d structures (%,d atoms) in %.2f s (%,.0f structures/s, %,.0f atoms/s); %d refused%s",
+                structures, atoms, s, structures / Math.max(s, 1e-9), atoms / Math.max(s, 1e-9), errors,
+                errors > 0 ? " (listed above)" : ""));
+        err.flush();
+    }
+}

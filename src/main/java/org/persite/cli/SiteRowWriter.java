@@ -1,0 +1,77 @@
+package org.persite.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes predictions one row per site: structure, site, element, one value per property, model version.
+ * CSV has a header {@code structure,site,element,<property> (<unit>)...,model}; JSON writes JSON Lines, one
+ * object per site with the same fields (values keyed by property name).
+ */
+final class SiteRowWriter {
+    /** Output formats. */
+    enum Style {
+        csv, json
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PrintWriter out;
+    private final Style style;
+    private List<String> properties;
+
+    SiteRowWriter(PrintWriter out, Style style) {
+        this.out = out;
+        this.style = style;
+    }
+
+    /** Declares the properties (and units) of the rows that follow; CSV prints its header on the first call. */
+    void properties(List<String> names, List<String> units) {
+        if (properties != null) {
+            if (!properties.equals(names)) {
+                throw new IllegalStateException("the model's properties changed mid-run: " + properties + " then " + names);
+            }
+            return;
+        }
+        properties = List.copyOf(names);
+        if (style == Style.csv) {
+            StringBuilder header = new StringBuilder("structure,site,element");
+            for (int q = 0; q < names.size(); q++) {
+                header.append(',').append(csv(names.get(q) + " (" + units.get(q) + ")"));
+            }
+            out.println(header.append(",model"));
+        }
+    }
+
+    /** One site's row; {@code values} holds one value per property. */
+    void row(String structure, int site, String element, float[] values, String model) {
+        if (style == Style.csv) {
+            StringBuilder row = new StringBuilder(csv(structure)).append(',').append(site).append(',').append(element);
+            for (float v : values) {
+                row.append(',').append(String.format(Locale.ROOT, "%.6g", v));
+            }
+            out.println(row.append(',').append(model));
+        } else {
+            ObjectNode o = JSON.createObjectNode().put("structure", structure).put("site", site).put("element", element);
+            for (int q = 0; q < values.length; q++) {
+                o.put(properties.get(q), values[q]);
+            }
+            out.println(o.put("model", model).toString());
+        }
+    }
+
+    void flush() {
+        out.flush();
+    }
+
+    /** A CSV field, quoted when it holds a comma, quote or newline. */
+    static String csv(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

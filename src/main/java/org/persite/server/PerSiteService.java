@@ -1,0 +1,164 @@
+package org.persite.server;
+
+import io.grpc.Status;
+import io.grpc.Status.Code;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.Metadata;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.javadsl.Source;
+import org.persite.api.v1.FeaturizerInfo;
+import org.persite.api.v1.GetModelRequest;
+import org.persite.api.v1.Hyperparameters;
+import org.persite.api.v1.ListModelsRequest;
+import org.persite.api.v1.ListModelsResponse;
+import org.persite.api.v1.ModelInfo;
+import org.persite.api.v1.PerSitePowerApi;
+import org.persite.api.v1.PredictRequest;
+import org.persite.api.v1.PredictResponse;
+import org.persite.api.v1.PropertyInfo;
+import org.persite.api.v1.ResponseOrder;
+import org.persite.graph.FeaturizerSettings;
+import org.persite.model.CgcnnHyperparameters;
+import org.persite.model.ModelSpec;
+import org.persite.model.PropertySpec;
+
+/**
+ * The gRPC service {@code persite.v1.PerSite}: a thin adapter from calls to the {@link PredictionPipeline}.
+ * It enforces the call-level limits (unary calls in flight, open streams, each stream's window), reads the
+ * call's deadline, and counts every answer by status code.
+ */
+public final class PerSiteService implements PerSitePowerApi {
+    private final PredictionPipeline pipeline;
+    private final ModelCatalog catalog;
+    private final ServerMetrics metrics;
+    private final ServerSettings settings;
+    private final AtomicInteger unaryInFlight = new AtomicInteger();
+    private final AtomicInteger openStreams = new AtomicInteger();
+
+    public PerSiteService(PredictionPipeline pipeline, ModelCatalog catalog, ServerMetrics metrics, ServerSettings settings) {
+        this.pipeline = pipeline;
+        this.catalog = catalog;
+        this.metrics = metrics;
+        this.settings = settings;
+    }
+
+    /**
+     * Unary prediction. The call fails with the request's status when none of its structures was predicted
+     * (so standard gRPC retry and error handling apply); when some were, it succeeds and each structure
+     * carries its own status.
+     */
+    @Override
+    public CompletionStage<PredictResponse> predict(PredictRequest in, Metadata metadata) {
+        if (unaryInFlight.incrementAndGet() > settings.maxInFlightUnary()) {
+            unaryInFlight.decrementAndGet();
+            count("Predict", Code.RESOURCE_EXHAUSTED);
+            return CompletableFuture.failedFuture(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
+                    "the server is working on " + settings.maxInFlightUnary() + " Predict calls (persite.server.max-in-flight-unary); retry later")));
+        }
+        metrics.inFlight.inc();
+        Instant deadline = Deadlines.of(metadata);
+        return pipeline.predict(in, deadline, () -> false).thenCompose(resp -> {
+            unaryInFlight.decrementAndGet();
+            metrics.inFlight.dec();
+            Code code = Code.values()[resp.getStatus().getCode()];
+            count("Predict", code);
+            boolean anyPredicted = resp.getStructuresList().stream().anyMatch(s -> s.getStatus().getCode() == 0);
+            if (code != Code.OK && !anyPredicted) {
+                return CompletableFuture.failedFuture(new GrpcServiceException(Status.fromCode(code).withDescription(resp.getStatus().getMessage())));
+            }
+            return CompletableFuture.completedFuture(resp);
+        });
+    }
+
+    /**
+     * Streaming prediction: one response per request, each with its own status. At most
+     * {@code max-in-flight-per-stream} requests are worked on at once; the stream is read no faster.
+     */
+    @Override
+    public Source<PredictResponse, NotUsed> predictStream(Source<PredictRequest, NotUsed> in, Metadata metadata) {
+        if (openStreams.incrementAndGet() > settings.maxConcurrentStreams()) {
+            openStreams.decrementAndGet();
+            count("PredictStream", Code.RESOURCE_EXHAUSTED);
+            return Source.failed(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
+                    settings.maxConcurrentStreams() + " PredictStream calls are open (persite.server.max-concurrent-streams); retry later")));
+        }
+        metrics.activeStreams.inc();
+        Instant deadline = Deadlines.of(metadata);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        int window = settings.maxInFlightPerStream();
+        Function<PredictRequest, CompletionStage<PredictResponse>> step = r -> {
+            metrics.inFlight.inc();
+            return pipeline.predict(r, deadline, cancelled::get).thenApply(resp -> {
+                metrics.inFlight.dec();
+                count("PredictStream", Code.values()[resp.getStatus().getCode()]);
+                return resp;
+            });
+        };
+        return in.prefixAndTail(1).flatMapConcat(headAndTail -> {
+            List<PredictRequest> head = headAndTail.first();
+            if (head.isEmpty()) {
+                return Source.<PredictResponse>empty();
+            }
+            Source<PredictRequest, NotUsed> all = Source.from(head).concat(headAndTail.second());
+            return head.get(0).getOrder() == ResponseOrder.COMPLETION_ORDER ? all.mapAsyncUnordered(window, step) : all.mapAsync(window, step);
+        }).watchTermination((notUsed, done) -> {
+            done.whenComplete((d, e) -> {
+                // ended, failed or cancelled by the client: whatever of it is still queued is dropped, not computed
+                cancelled.set(true);
+                openStreams.decrementAndGet();
+                metrics.activeStreams.dec();
+            });
+            return notUsed;
+        });
+    }
+
+    @Override
+    public CompletionStage<ListModelsResponse> listModels(ListModelsRequest in, Metadata metadata) {
+        ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
+        for (ServedModel m : catalog.all()) {
+            b.addModels(info(m));
+        }
+        count("ListModels", Code.OK);
+        return CompletableFuture.completedFuture(b.build());
+    }
+
+    @Override
+    public CompletionStage<ModelInfo> getModel(GetModelRequest in, Metadata metadata) {
+        try {
+            ModelInfo info = info(catalog.resolve(in.getName(), in.getVersion()));
+            count("GetModel", Code.OK);
+            return CompletableFuture.completedFuture(info);
+        } catch (ModelCatalog.UnknownModelException e) {
+            count("GetModel", Code.NOT_FOUND);
+            return CompletableFuture.failedFuture(new GrpcServiceException(Status.NOT_FOUND.withDescription(e.getMessage())));
+        }
+    }
+
+    private ModelInfo info(ServedModel m) {
+        ModelSpec spec = m.model().spec();
+        FeaturizerSettings f = spec.featurizer();
+        CgcnnHyperparameters h = spec.hyperparameters();
+        ModelInfo.Builder b = ModelInfo.newBuilder().setName(m.name()).setVersion(m.version()).addAllAvailableVersions(m.availableVersions())
+                .setIsDefault(m.name().equals(catalog.defaultName())).setSha256(m.model().sha256())
+                .setFeaturizer(FeaturizerInfo.newBuilder().setCutoff(f.cutoff()).setMaxNeighbors(f.maxNeighbors()).setGaussianDmin(f.gaussianDmin())
+                        .setGaussianStep(f.gaussianStep()).setGaussianVar(f.gaussianVar()).setElementTable(f.elementTableId()))
+                .setHyperparameters(Hyperparameters.newBuilder().setAtomFeatures(h.atomFeatures()).setConvLayers(h.convLayers())
+                        .setHiddenFeatures(h.hiddenWidth()).setHiddenLayers(h.hiddenLayers()))
+                .putAllMetrics(spec.metrics()).putAllProvenance(spec.provenance());
+        for (PropertySpec p : spec.properties()) {
+            b.addProperties(PropertyInfo.newBuilder().setName(p.name()).setUnit(p.unit()).setMean(p.mean()).setStd(p.std()));
+        }
+        return b.build();
+    }
+
+    private void count(String rpc, Code code) {
+        metrics.requests.labelValues(rpc, code.name()).inc();
+    }
+}

@@ -1,0 +1,200 @@
+package org.persite.server;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SpawnProtocol;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+import org.apache.pekko.grpc.javadsl.ServerReflection;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+import org.persite.api.health.Health;
+import org.persite.api.health.HealthHandlerFactory;
+import org.persite.api.v1.PerSite;
+import org.persite.api.v1.PerSitePowerApiHandlerFactory;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.CellListOverlapFinder;
+import org.persite.graph.ElementTable;
+import org.persite.inference.BatcherSettings;
+import org.persite.inference.EngineSettings;
+import org.persite.model.ModelLoadException;
+import org.persite.structure.StructureLimits;
+import org.persite.structure.StructureReader;
+import org.persite.structure.StructureValidator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persite gRPC server: an actor system with the parser pool, the graph-builder pool and one batcher per
+ * served model, behind {@code persite.v1.PerSite}, {@code grpc.health.v1.Health} and server reflection on one
+ * HTTP/2 port, plus the Prometheus endpoint on its own port.
+ *
+ * <p>Shutdown (SIGTERM, or {@link #stop()}) is Pekko's coordinated shutdown: health turns NOT_SERVING, the
+ * port is unbound so no new call is accepted, calls in flight get {@code persite.server.shutdown-drain} to
+ * finish, then the ONNX Runtime sessions close.
+ */
+public final class PersiteServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PersiteServer.class);
+
+    private final ActorSystem<SpawnProtocol.Command> system;
+    private final ServerBinding binding;
+    private final int metricsPort;
+    private final ModelCatalog catalog;
+
+    private PersiteServer(ActorSystem<SpawnProtocol.Command> system, ServerBinding binding, int metricsPort, ModelCatalog catalog) {
+        this.system = system;
+        this.binding = binding;
+        this.metricsPort = metricsPort;
+        this.catalog = catalog;
+    }
+
+    /**
+     * Starts a server from a full configuration (the {@code persite} section and Pekko's). Returns once the
+     * models are loaded and warmed and the port is bound.
+     */
+    public static PersiteServer start(Config config) throws ModelLoadException, IOException {
+        PersiteConfig pc = new PersiteConfig(config);
+        Config section = pc.section();
+        ServerSettings settings = ServerSettings.fromConfig(section.getConfig("server"));
+        BatcherSettings batching = BatcherSettings.fromConfig(section.getConfig("inference"));
+        EngineSettings engineSettings = EngineSettings.fromConfig(section.getConfig("inference"));
+        ElementTable table = ElementTable.cgcnn();
+        StructureLimits limits = pc.structureLimits(table);
+
+        ServerMetrics metrics = new ServerMetrics();
+        ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "persite", config);
+        Spawner spawner = new Spawner() {
+            @Override
+            public <T> ActorRef<T> spawn(Behavior<T> behavior, String name, Props props) {
+                try {
+                    return AskPattern.<SpawnProtocol.Command, ActorRef<T>>ask(system, r -> new SpawnProtocol.Spawn<>(behavior, name, props, r),
+                            Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    throw new IllegalStateException("cannot start actor " + name, e);
+                }
+            }
+        };
+        ModelCatalog catalog;
+        try {
+            catalog = ModelCatalog.load(Path.of(section.getString("models.directory")), section.getString("models.default"), engineSettings,
+                    batching, spawner, metrics);
+        } catch (ModelLoadException | RuntimeException e) {
+            system.terminate();
+            metrics.close();
+            throw e;
+        }
+        StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
+        StructureValidator validator = new StructureValidator(limits, CellListOverlapFinder.INSTANCE);
+        ActorRef<ParserActor.Command> parsers = spawner.spawn(pool(settings.parserPoolSize(), ParserActor.create(reader, validator),
+                ServerSettings.PARSE_DISPATCHER), "parsers", Props.empty());
+        ActorRef<GraphBuilderActor.Command> graphBuilders = spawner.spawn(pool(settings.graphPoolSize(), GraphBuilderActor.create(),
+                ServerSettings.GRAPH_DISPATCHER), "graph-builders", Props.empty());
+
+        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, catalog, metrics, settings.stepTimeout(), system.scheduler());
+        PerSiteService service = new PerSiteService(pipeline, catalog, metrics, settings);
+        HealthService health = new HealthService();
+        Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
+                PerSitePowerApiHandlerFactory.partial(service, PerSite.name, system),
+                HealthHandlerFactory.partial(health, Health.name, system),
+                ServerReflection.create(List.of(PerSite.description, Health.description), system));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> messageLimit =
+                (org.apache.pekko.stream.scaladsl.Flow) GrpcMessageLimit.flow(settings.maxMessageBytes()).asScala();
+        Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = req -> {
+            // the per-message limit replaces pekko-http's whole-body limit (a stream is one long body)
+            org.apache.pekko.http.scaladsl.model.RequestEntity body = (org.apache.pekko.http.scaladsl.model.RequestEntity) req.entity();
+            return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(messageLimit)));
+        };
+
+        ServerBinding binding;
+        int metricsPort = -1;
+        try {
+            binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(limited).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (settings.metricsPort() >= 0) {
+                metricsPort = metrics.serve(settings.metricsHost(), settings.metricsPort());
+            }
+        } catch (InterruptedException | ExecutionException | TimeoutException | IOException e) {
+            system.terminate();
+            catalog.close();
+            metrics.close();
+            throw new IOException("cannot bind " + settings.host() + ":" + settings.port() + " (or the metrics port " + settings.metricsPort()
+                    + "): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "persite-not-serving", () -> {
+            LOG.info("shutting down: no new calls; draining the calls in flight (at most {})", settings.shutdownDrain());
+            health.stopServing();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        // unbind (stop accepting), wait for the calls in flight, then close the connections
+        binding.addToCoordinatedShutdown(settings.shutdownDrain(), system);
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "persite-close-models", () -> {
+            catalog.close();
+            metrics.close();
+            LOG.info("stopped");
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        InetSocketAddress addr = binding.localAddress();
+        LOG.info("persite serving gRPC on {}:{}{}", addr.getHostString(), addr.getPort(),
+                metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "");
+        return new PersiteServer(system, binding, metricsPort, catalog);
+    }
+
+    /** A pool of {@code size} copies of {@code behavior} on dispatcher {@code dispatcher}, each restarted if it fails. */
+    private static <T> Behavior<T> pool(int size, Behavior<T> behavior, String dispatcher) {
+        return Routers.pool(size, Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart()))
+                .withRoundRobinRouting()
+                .withRouteeProps(DispatcherSelector.fromConfig(dispatcher));
+    }
+
+    /** The bound gRPC port. */
+    public int port() {
+        return binding.localAddress().getPort();
+    }
+
+    /** The bound metrics port, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    public ActorSystem<?> system() {
+        return system;
+    }
+
+    public ModelCatalog catalog() {
+        return catalog;
+    }
+
+    /** Graceful stop, as on SIGTERM; returns when the actor system has terminated. */
+    public void stop() {
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

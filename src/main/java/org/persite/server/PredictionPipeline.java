@@ -1,0 +1,262 @@
+package org.persite.server;
+
+import io.grpc.Status.Code;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.persite.api.v1.ExplicitStructure;
+import org.persite.api.v1.PredictRequest;
+import org.persite.api.v1.PredictResponse;
+import org.persite.api.v1.SitePrediction;
+import org.persite.api.v1.StructureResult;
+import org.persite.api.v1.StructureText;
+import org.persite.api.v1.Timings;
+import org.persite.inference.Batcher;
+import org.persite.model.PropertySpec;
+import org.persite.structure.Format;
+import org.persite.structure.ParseResult;
+import org.persite.structure.Structure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One request's way through the server: parser pool, then graph-builder pool, then the model's batcher,
+ * each step an ask with a bounded timeout. It always completes with a {@link PredictResponse}: every problem
+ * (a bad structure, an unknown model, overload, a deadline) becomes a status in the response, never an
+ * exception, so one item can never end a stream. The callers bound how many requests are in here at once.
+ */
+public final class PredictionPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionPipeline.class);
+
+    private final ActorRef<ParserActor.Command> parsers;
+    private final ActorRef<GraphBuilderActor.Command> graphBuilders;
+    private final ModelCatalog catalog;
+    private final ServerMetrics metrics;
+    private final Duration stepTimeout;
+    private final Scheduler scheduler;
+
+    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelCatalog catalog,
+            ServerMetrics metrics, Duration stepTimeout, Scheduler scheduler) {
+        this.parsers = parsers;
+        this.graphBuilders = graphBuilders;
+        this.catalog = catalog;
+        this.metrics = metrics;
+        this.stepTimeout = stepTimeout;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Predicts one request.
+     *
+     * @param callDeadline the call's gRPC deadline ({@link Instant#MAX} for none); the request's timeout_ms
+     *     may shorten it
+     * @param cancelled true once the caller has gone
+     */
+    public CompletionStage<PredictResponse> predict(PredictRequest req, Instant callDeadline, BooleanSupplier cancelled) {
+        long t0 = System.nanoTime();
+        Instant deadline = req.getTimeoutMs() > 0 ? min(callDeadline, Instant.now().plusMillis(req.getTimeoutMs())) : callDeadline;
+        BooleanSupplier gone = () -> cancelled.getAsBoolean() || Instant.now().isAfter(deadline);
+        ServedModel model;
+        try {
+            model = catalog.resolve(req.getModel(), req.getModelVersion());
+        } catch (ModelCatalog.UnknownModelException e) {
+            return done(failure(req, Code.NOT_FOUND, e.getMessage(), ""));
+        }
+        StructureInput input = input(req);
+        if (input == null) {
+            return done(failure(req, Code.INVALID_ARGUMENT, "the request holds no structure: set 'text' or 'explicit'", "MISSING"));
+        }
+        if (gone.getAsBoolean()) {
+            return done(goneResponse(req, cancelled));
+        }
+        CompletionStage<ParserActor.Parsed> parsed = AskPattern.ask(parsers, replyTo -> new ParserActor.Parse(input, gone, replyTo),
+                stepTimeout, scheduler);
+        return parsed.thenCompose(p -> {
+            if (p.skipped()) {
+                return done(goneResponse(req, cancelled));
+            }
+            metrics.stageSeconds.labelValues("parse").observe(p.nanos() / 1e9);
+            List<Structure> ok = new ArrayList<>();
+            for (ParseResult r : p.results()) {
+                if (r instanceof ParseResult.Parsed s) {
+                    ok.add(s.value().structure());
+                }
+            }
+            CompletionStage<GraphBuilderActor.Built> built = ok.isEmpty()
+                    ? done(new GraphBuilderActor.Built(List.of(), false, 0))
+                    : AskPattern.ask(graphBuilders, replyTo -> new GraphBuilderActor.Build(ok, model.graphBuilder(), gone, replyTo),
+                            stepTimeout, scheduler);
+            return built.thenCompose(b -> {
+                if (b.skipped()) {
+                    return done(goneResponse(req, cancelled));
+                }
+                if (!ok.isEmpty()) {
+                    metrics.stageSeconds.labelValues("graph").observe(b.nanos() / 1e9);
+                }
+                List<CompletableFuture<Batcher.Reply>> predictions = new ArrayList<>();
+                for (int k = 0; k < b.outcomes().size(); k++) {
+                    GraphBuilderActor.Outcome o = b.outcomes().get(k);
+                    if (o.graph() == null) {
+                        predictions.add(CompletableFuture.completedFuture(new Batcher.Rejected("", Batcher.Reason.INVALID_GRAPH, o.error())));
+                        continue;
+                    }
+                    String itemId = req.getRequestId() + "#" + k;
+                    predictions.add(AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(),
+                            replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, replyTo), stepTimeout, scheduler)
+                            .toCompletableFuture());
+                }
+                return CompletableFuture.allOf(predictions.toArray(CompletableFuture[]::new))
+                        .thenApply(v -> assemble(req, model, p, b, ok, predictions, t0));
+            });
+        }).exceptionally(e -> failure(req, Code.INTERNAL, "internal error: " + e, "")); // a step timed out: the safety net
+    }
+
+    private PredictResponse assemble(PredictRequest req, ServedModel model, ParserActor.Parsed parsed, GraphBuilderActor.Built built,
+            List<Structure> ok, List<CompletableFuture<Batcher.Reply>> predictions, long t0) {
+        PredictResponse.Builder resp = header(req, model);
+        org.persite.api.v1.Status first = null;
+        long queueNanos = 0;
+        long computeNanos = 0;
+        int batchAtoms = 0;
+        int k = 0;
+        for (ParseResult r : parsed.results()) {
+            StructureResult.Builder sr = StructureResult.newBuilder();
+            if (r instanceof ParseResult.Failed f) {
+                sr.setName(f.error().source()).setStatus(status(Code.INVALID_ARGUMENT, f.error().getMessage(), f.error().kind().name()));
+                metrics.refused.labelValues(f.error().kind().name()).inc();
+            } else {
+                Structure s = ok.get(k);
+                Batcher.Reply reply = predictions.get(k).join();
+                k++;
+                sr.setName(s.source()).setFormula(s.formula());
+                if (reply instanceof Batcher.Predicted p) {
+                    sr.setStatus(status(Code.OK, "", ""));
+                    int props = p.properties();
+                    float[] v = p.values();
+                    for (int i = 0; i < p.sites(); i++) {
+                        SitePrediction.Builder site = SitePrediction.newBuilder().setIndex(i).setElement(s.species(i));
+                        for (int q = 0; q < props; q++) {
+                            site.addValues(v[i * props + q]);
+                        }
+                        sr.addSites(site);
+                    }
+                    queueNanos = Math.max(queueNanos, p.queueNanos());
+                    computeNanos = Math.max(computeNanos, p.computeNanos());
+                    batchAtoms = Math.max(batchAtoms, p.batchAtoms());
+                    metrics.stageSeconds.labelValues("queue").observe(p.queueNanos() / 1e9);
+                    metrics.stageSeconds.labelValues("inference").observe(p.computeNanos() / 1e9);
+                    metrics.structures.labelValues(model.name()).inc();
+                    metrics.atoms.labelValues(model.name()).inc(p.sites());
+                } else {
+                    Batcher.Rejected rej = (Batcher.Rejected) reply;
+                    sr.setStatus(status(code(rej.reason()), s.source() + ": " + rej.message(), rej.reason().name()));
+                    metrics.refused.labelValues(rej.reason().name()).inc();
+                }
+            }
+            if (first == null && sr.getStatus().getCode() != 0) {
+                first = sr.getStatus();
+            }
+            resp.addStructures(sr);
+        }
+        long total = System.nanoTime() - t0;
+        metrics.stageSeconds.labelValues("total").observe(total / 1e9);
+        resp.setStatus(first != null ? first : status(Code.OK, "", ""));
+        resp.setTimings(Timings.newBuilder().setParseUs(parsed.nanos() / 1000).setGraphUs(built.nanos() / 1000).setQueueUs(queueNanos / 1000)
+                .setInferenceUs(computeNanos / 1000).setTotalUs(total / 1000).setBatchAtoms(batchAtoms));
+        if (first != null) {
+            logFailure(req.getRequestId(), first);
+        }
+        return resp.build();
+    }
+
+    private static PredictResponse.Builder header(PredictRequest req, ServedModel model) {
+        PredictResponse.Builder b = PredictResponse.newBuilder().setRequestId(req.getRequestId()).setModel(model.name())
+                .setModelVersion(model.version());
+        for (PropertySpec p : model.model().spec().properties()) {
+            b.addProperties(p.name()).addUnits(p.unit());
+        }
+        return b;
+    }
+
+    private static Code code(Batcher.Reason reason) {
+        return switch (reason) {
+            case OVERLOADED -> Code.RESOURCE_EXHAUSTED;
+            case DEADLINE_EXCEEDED -> Code.DEADLINE_EXCEEDED;
+            case INVALID_GRAPH -> Code.INVALID_ARGUMENT;
+            case MODEL_ERROR -> Code.INTERNAL;
+            case CANCELLED -> Code.CANCELLED;
+        };
+    }
+
+    private PredictResponse goneResponse(PredictRequest req, BooleanSupplier cancelled) {
+        return cancelled.getAsBoolean()
+                ? failure(req, Code.CANCELLED, "the call was cancelled before this request was computed", "")
+                : failure(req, Code.DEADLINE_EXCEEDED, "the deadline passed before this request was computed", "");
+    }
+
+    /** A response for a request that failed as a whole. */
+    PredictResponse failure(PredictRequest req, Code code, String message, String kind) {
+        metrics.refused.labelValues(kind.isEmpty() ? code.name() : kind).inc();
+        org.persite.api.v1.Status st = status(code, message, kind);
+        logFailure(req.getRequestId(), st);
+        return PredictResponse.newBuilder().setRequestId(req.getRequestId()).setStatus(st).build();
+    }
+
+    private static void logFailure(String requestId, org.persite.api.v1.Status st) {
+        if (LOG.isInfoEnabled()) {
+            try (MDC.MDCCloseable ignored = MDC.putCloseable("request_id", requestId)) {
+                LOG.info("{}: {}", Code.values()[st.getCode()], st.getMessage());
+            }
+        }
+    }
+
+    static org.persite.api.v1.Status status(Code code, String message, String kind) {
+        return org.persite.api.v1.Status.newBuilder().setCode(code.value()).setMessage(message).setKind(kind).build();
+    }
+
+    /** The request's structure as a {@link StructureInput}, or null when it has none. */
+    static StructureInput input(PredictRequest req) {
+        String fallback = "request " + req.getRequestId();
+        switch (req.getStructureCase()) {
+            case TEXT: {
+                StructureText t = req.getText();
+                String name = t.getName().isEmpty() ? fallback : t.getName();
+                return new StructureInput.Text(name, format(t.getFormat()), t.getContentBytes().toByteArray());
+            }
+            case EXPLICIT: {
+                ExplicitStructure e = req.getExplicit();
+                String name = e.getName().isEmpty() ? fallback : e.getName();
+                return new StructureInput.Explicit(name, e.getLatticeList().stream().mapToDouble(Double::doubleValue).toArray(),
+                        e.getSpeciesList().toArray(String[]::new), e.getFracCoordsList().stream().mapToDouble(Double::doubleValue).toArray());
+            }
+            default:
+                return null;
+        }
+    }
+
+    static Format format(org.persite.api.v1.Format f) {
+        return switch (f) {
+            case CIF -> Format.CIF;
+            case POSCAR -> Format.POSCAR;
+            case EXTXYZ -> Format.EXTXYZ;
+            case JSONL -> Format.JSONL;
+            default -> Format.AUTO;
+        };
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

@@ -1,0 +1,98 @@
+package org.persite.server;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.IOException;
+import org.persite.inference.Batcher;
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (so two servers in one JVM never mix), and the
+ * HTTP endpoint that serves them. Names follow the Prometheus conventions (base units, _total counters).
+ */
+public final class ServerMetrics implements AutoCloseable {
+    private static final double[] SECONDS_BUCKETS = {
+        50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    /** Calls and stream items answered, by RPC and gRPC status code name. */
+    final Counter requests = Counter.builder().name("persite_requests_total")
+            .help("Unary calls and PredictStream items answered, by RPC and gRPC status code").labelNames("rpc", "code").register(registry);
+    /** Structures predicted, by model. */
+    final Counter structures = Counter.builder().name("persite_structures_predicted_total")
+            .help("Structures predicted").labelNames("model").register(registry);
+    /** Atoms (sites) predicted, by model. */
+    final Counter atoms = Counter.builder().name("persite_atoms_predicted_total")
+            .help("Atoms (sites) predicted").labelNames("model").register(registry);
+    /** Structures refused, by reason (error kind or batcher reason). */
+    final Counter refused = Counter.builder().name("persite_structures_refused_total")
+            .help("Structures not predicted, by reason").labelNames("reason").register(registry);
+    /** Per-structure latency of each pipeline stage. */
+    final Histogram stageSeconds = Histogram.builder().name("persite_stage_duration_seconds")
+            .help("Time per structure in each pipeline stage: parse, graph, queue, inference, total").unit(Unit.SECONDS)
+            .labelNames("stage").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
+    /** Real atoms per batch. */
+    final Histogram batchAtoms = Histogram.builder().name("persite_batch_atoms")
+            .help("Real (unpadded) atoms per inference batch").labelNames("model").classicOnly()
+            .classicUpperBounds(8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384).register(registry);
+    /** Real atoms / padded atoms per batch. */
+    final Histogram paddingEfficiency = Histogram.builder().name("persite_batch_padding_efficiency")
+            .help("Real atoms / padded atoms per inference batch (1 = no padding)").labelNames("model").classicOnly()
+            .classicUpperBounds(0.1, 0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0).register(registry);
+    /** Atoms waiting in each model's batcher. */
+    final Gauge queueAtoms = Gauge.builder().name("persite_queue_atoms")
+            .help("Atoms waiting in the batcher queue").labelNames("model").register(registry);
+    /** The version each model serves. */
+    final Gauge activeVersion = Gauge.builder().name("persite_model_active_version")
+            .help("The model version being served").labelNames("model").register(registry);
+    /** Open PredictStream calls. */
+    final Gauge activeStreams = Gauge.builder().name("persite_active_streams")
+            .help("PredictStream calls open").register(registry);
+    /** Structures inside the server (parsed or waiting), over all calls. */
+    final Gauge inFlight = Gauge.builder().name("persite_in_flight_requests")
+            .help("Requests being worked on (unary calls plus stream items)").register(registry);
+
+    private HTTPServer http;
+
+    public ServerMetrics() {
+        JvmMetrics.builder().register(registry); // process_resident_memory_bytes, heap, GC, threads
+    }
+
+    /** Serves GET /metrics on host:port (port 0 picks one); returns the bound port. */
+    public int serve(String host, int port) throws IOException {
+        http = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+        return http.getPort();
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** A batcher listener that records batches, queue depth and refusals for one model. */
+    Batcher.Listener batcherListener(String model) {
+        return new Batcher.Listener() {
+            @Override
+            public void batchDone(int n, int realAtoms, int paddedAtoms, long computeNanos) {
+                batchAtoms.labelValues(model).observe(realAtoms);
+                paddingEfficiency.labelValues(model).observe(paddedAtoms == 0 ? 1.0 : (double) realAtoms / paddedAtoms);
+            }
+
+            @Override
+            public void queueDepth(long atomsWaiting) {
+                queueAtoms.labelValues(model).set(atomsWaiting);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.persite.server;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The server's knobs, from {@code persite.server} (documented in reference.conf).
+ *
+ * @param metricsPort the Prometheus endpoint's port; -1 when metrics are off
+ * @param maxMessageBytes largest gRPC message accepted
+ * @param maxInFlightPerStream a PredictStream's window, in requests
+ * @param maxConcurrentStreams PredictStream calls open at once
+ * @param maxInFlightUnary unary Predict calls worked on at once
+ * @param parserPoolSize parser actors (the config's 0 means one per core)
+ * @param graphPoolSize graph-builder actors (the config's 0 means one per core)
+ * @param stepTimeout the longest one pipeline step may take when the request has no deadline
+ * @param shutdownDrain how long SIGTERM waits for calls in flight
+ */
+public record ServerSettings(String host, int port, String metricsHost, int metricsPort, long maxMessageBytes,
+        int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary, int parserPoolSize, int graphPoolSize,
+        Duration stepTimeout, Duration shutdownDrain) {
+
+    /** The config path of the dispatcher parser actors run on. */
+    public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
+    /** The config path of the dispatcher graph-builder actors run on. */
+    public static final String GRAPH_DISPATCHER = "persite.server.graph-dispatcher";
+
+    public ServerSettings {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("persite.server.port must be in 0..65535, got " + port);
+        }
+        if (maxMessageBytes < 1024 || maxMessageBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("persite.server.max-message-bytes must be in 1KiB..2GiB, got " + maxMessageBytes);
+        }
+        if (maxInFlightPerStream < 1 || maxConcurrentStreams < 1 || maxInFlightUnary < 1) {
+            throw new IllegalArgumentException("max-in-flight-per-stream, max-concurrent-streams and max-in-flight-unary must be >= 1");
+        }
+        if (parserPoolSize < 1 || graphPoolSize < 1) {
+            throw new IllegalArgumentException("parser-pool-size and graph-pool-size must be >= 1 (0 in the config means one per core)");
+        }
+    }
+
+    /** From the {@code persite.server} section. */
+    public static ServerSettings fromConfig(Config c) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ServerSettings(c.getString("host"), c.getInt("port"), c.getString("metrics.host"),
+                c.getBoolean("metrics.enabled") ? c.getInt("metrics.port") : -1, c.getBytes("max-message-bytes"),
+                c.getInt("max-in-flight-per-stream"), c.getInt("max-concurrent-streams"), c.getInt("max-in-flight-unary"),
+                orCores(c.getInt("parser-pool-size"), cores), orCores(c.getInt("graph-pool-size"), cores), c.getDuration("step-timeout"),
+                c.getDuration("shutdown-drain"));
+    }
+
+    private static int orCores(int v, int cores) {
+        return v == 0 ? cores : v;
+    }
+}
