@@ -111,20 +111,20 @@ public final class PersiteServer implements AutoCloseable {
         ActorRef<GraphBuilderActor.Command> graphBuilders = spawner.spawn(pool(settings.graphPoolSize(), GraphBuilderActor.create(),
                 ServerSettings.GRAPH_DISPATCHER), "graph-builders", Props.empty());
 
-        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, catalog, metrics, settings.stepTimeout(), system.scheduler());
+        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, catalog, metrics, settings.stepTimeout(), settings.maxMessageBytes(),
+                system.scheduler());
         PerSiteService service = new PerSiteService(pipeline, catalog, metrics, settings);
         HealthService health = new HealthService();
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
                 PerSitePowerApiHandlerFactory.partial(service, PerSite.name, system),
                 HealthHandlerFactory.partial(health, Health.name, system),
                 ServerReflection.create(List.of(PerSite.description, Health.description), system));
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> messageLimit =
-                (org.apache.pekko.stream.scaladsl.Flow) GrpcMessageLimit.flow(settings.maxMessageBytes()).asScala();
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = req -> {
-            // the per-message limit replaces pekko-http's whole-body limit (a stream is one long body)
+            // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
+            boolean predict = req.getUri().path().startsWith("/" + PerSite.name + "/Predict");
             org.apache.pekko.http.scaladsl.model.RequestEntity body = (org.apache.pekko.http.scaladsl.model.RequestEntity) req.entity();
-            return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(messageLimit)));
+            return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(scala(predict
+                    ? GrpcMessageLimit.replacingOversized(settings.maxMessageBytes()) : GrpcMessageLimit.failingOversized(settings.maxMessageBytes())))));
         };
 
         ServerBinding binding;
@@ -167,6 +167,12 @@ public final class PersiteServer implements AutoCloseable {
         return Routers.pool(size, Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart()))
                 .withRoundRobinRouting()
                 .withRouteeProps(DispatcherSelector.fromConfig(dispatcher));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> scala(
+            org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow) {
+        return (org.apache.pekko.stream.scaladsl.Flow) flow.asScala();
     }
 
     /** The bound gRPC port. */

@@ -41,15 +41,17 @@ public final class PredictionPipeline {
     private final ModelCatalog catalog;
     private final ServerMetrics metrics;
     private final Duration stepTimeout;
+    private final long maxMessageBytes;
     private final Scheduler scheduler;
 
     public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelCatalog catalog,
-            ServerMetrics metrics, Duration stepTimeout, Scheduler scheduler) {
+            ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler) {
         this.parsers = parsers;
         this.graphBuilders = graphBuilders;
         this.catalog = catalog;
         this.metrics = metrics;
         this.stepTimeout = stepTimeout;
+        this.maxMessageBytes = maxMessageBytes;
         this.scheduler = scheduler;
     }
 
@@ -62,6 +64,10 @@ public final class PredictionPipeline {
      */
     public CompletionStage<PredictResponse> predict(PredictRequest req, Instant callDeadline, BooleanSupplier cancelled) {
         long t0 = System.nanoTime();
+        if (req.getOversizedMessageBytes() > 0) { // put in place of a message that was too large (GrpcMessageLimit)
+            return done(failure(req, Code.RESOURCE_EXHAUSTED, GrpcMessageLimit.tooLarge(req.getOversizedMessageBytes(), maxMessageBytes),
+                    "TOO_LARGE"));
+        }
         Instant deadline = req.getTimeoutMs() > 0 ? min(callDeadline, Instant.now().plusMillis(req.getTimeoutMs())) : callDeadline;
         BooleanSupplier gone = () -> cancelled.getAsBoolean() || Instant.now().isAfter(deadline);
         ServedModel model;
