@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 public final class PersiteCli {
 
     public static void main(String[] args) {
+        // start logging on this thread, before any actor system logs from its own threads
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(run(args));
     }
 

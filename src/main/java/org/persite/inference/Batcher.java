@@ -21,7 +21,8 @@ import org.persite.graph.CrystalGraph;
  * Collects crystal graphs and runs them through an {@link InferenceEngine} in padded batches.
  *
  * <p>A batch is flushed when {@code max-batch-atoms} atoms wait, or when the oldest waiting graph has
- * waited {@code max-queue-delay}. The queue is bounded in atoms: past {@code max-queue-atoms} a request is
+ * waited {@code max-queue-delay}, or (with {@code flush-when-idle}) at once when no batch is computing: at low
+ * load a request runs alone without waiting, and under load the queue fills while the engine is busy. The queue is bounded in atoms: past {@code max-queue-atoms} a request is
  * answered {@link Rejected} with {@link Reason#OVERLOADED} at once. A graph whose deadline has passed is
  * dropped before it is computed, and so is one whose caller has cancelled. The engine runs on its own dispatcher, never on the actor's.
  */
@@ -199,7 +200,8 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
             }
             boolean full = queue.queuedAtoms() >= settings.maxBatchAtoms();
             boolean waitedEnough = now - queue.oldestEnqueuedNanos() >= maxDelayNanos;
-            if (!full && !waitedEnough) {
+            boolean idle = settings.flushWhenIdle() && inFlight == 0;
+            if (!full && !waitedEnough && !idle) {
                 break;
             }
             dispatch(queue.takeBatch(settings.maxBatchAtoms()));

@@ -12,9 +12,17 @@ import java.time.Duration;
  * @param maxQueueAtoms the queue's bound; past it, requests are rejected with OVERLOADED at once
  * @param maxConcurrentBatches batches computing at the same time (the config's 0 means one per core)
  * @param dispatcher the config path of the dispatcher that runs ONNX Runtime ("" = Pekko's blocking-I/O dispatcher)
+ * @param flushWhenIdle start a batch at once, whatever its size, when no batch is computing: a lone request
+ *     at low load does not wait max-queue-delay for company that is not coming
  */
 public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQueueDelay, long maxQueueAtoms,
-        int maxConcurrentBatches, String dispatcher) {
+        int maxConcurrentBatches, String dispatcher, boolean flushWhenIdle) {
+
+    /** Settings that always wait for a full batch or max-queue-delay. */
+    public BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQueueDelay, long maxQueueAtoms, int maxConcurrentBatches,
+            String dispatcher) {
+        this(buckets, maxBatchAtoms, maxQueueDelay, maxQueueAtoms, maxConcurrentBatches, dispatcher, false);
+    }
 
     public BatcherSettings {
         if (maxBatchAtoms < 1 || maxBatchAtoms > buckets.largest()) {
@@ -38,6 +46,6 @@ public record BatcherSettings(Buckets buckets, int maxBatchAtoms, Duration maxQu
     public static BatcherSettings fromConfig(Config c) {
         return new BatcherSettings(new Buckets(c.getIntList("buckets")), c.getInt("max-batch-atoms"), c.getDuration("max-queue-delay"),
                 c.getLong("max-queue-atoms"), c.getInt("max-concurrent-batches") == 0 ? Runtime.getRuntime().availableProcessors()
-                        : c.getInt("max-concurrent-batches"), DISPATCHER);
+                        : c.getInt("max-concurrent-batches"), DISPATCHER, c.getBoolean("flush-when-idle"));
     }
 }

@@ -158,6 +158,25 @@ class BatcherTest {
     }
 
     @Test
+    void withFlushWhenIdleALoneRequestRunsAtOnceAndTheNextWaitsForTheBusyEngine() {
+        FakeEngine engine = new FakeEngine(false); // held shut until released
+        BatcherSettings idle = new BatcherSettings(new Buckets(List.of(256, 512, 1024)), 1024, Duration.ofSeconds(60), 10_000, 1,
+                BatcherSettings.DISPATCHER, true);
+        ActorRef<Batcher.Command> batcher = KIT.spawn(Batcher.create(engine, idle));
+        TestProbe<Batcher.Reply> probe = KIT.createTestProbe();
+        send(batcher, 0, "a", Instant.MAX, probe); // the engine is idle: starts now, though far from full and the delay is 60 s
+        send(batcher, 1, "b", Instant.MAX, probe); // the engine is busy: waits
+        send(batcher, 2, "c", Instant.MAX, probe);
+        probe.expectNoMessage(Duration.ofMillis(200));
+        engine.gate.countDown();
+        probe.expectMessageClass(Batcher.Predicted.class, Duration.ofSeconds(10));
+        probe.expectMessageClass(Batcher.Predicted.class, Duration.ofSeconds(10));
+        probe.expectMessageClass(Batcher.Predicted.class, Duration.ofSeconds(10));
+        assertEquals(List.of(GRAPHS.get(0).numSites(), GRAPHS.get(1).numSites() + GRAPHS.get(2).numSites()), engine.batchAtoms,
+                "a alone at once; b and c together once the engine was free");
+    }
+
+    @Test
     void aFullQueueRejectsAtOnceAndLosesNothingElse() {
         FakeEngine engine = new FakeEngine(false); // held shut: nothing completes
         int cap = 200;

@@ -30,7 +30,7 @@ import org.persite.api.v1.StructureText;
 class ServerLimitsTest {
     /** A batcher that flushes only after 300 ms (or 16,384 atoms): work sits in its queue. */
     private static final Map<String, Object> SLOW = Map.of("persite.inference.max-queue-delay", "300ms",
-            "persite.inference.max-batch-atoms", 16384, "persite.inference.max-queue-atoms", 65536);
+            "persite.inference.max-batch-atoms", 16384, "persite.inference.max-queue-atoms", 65536, "persite.inference.flush-when-idle", "off");
 
     private static PredictRequest sample(String id, String line) {
         return PredictRequest.newBuilder().setRequestId(id).setText(StructureText.newBuilder().setFormat(Format.JSONL).setContent(line)).build();
@@ -108,7 +108,7 @@ class ServerLimitsTest {
     void overloadIsRefusedAtOnceWithResourceExhausted() throws Exception {
         // the queue holds 16,384 atoms and flushes after 1 s: three 5,000-atom structures wait, a fourth does not fit
         try (TestServer ts = TestServer.start(Map.of("persite.inference.max-queue-delay", "1s", "persite.inference.max-batch-atoms", 16384,
-                "persite.inference.max-queue-atoms", 16384))) {
+                "persite.inference.max-queue-atoms", 16384, "persite.inference.flush-when-idle", "off"))) {
             String big = block(10, 10, 50);
             List<CompletableFuture<PredictResponse>> calls = new ArrayList<>();
             List<Long> failedAfterMs = new java.util.concurrent.CopyOnWriteArrayList<>();
