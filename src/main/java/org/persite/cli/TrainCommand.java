@@ -2,31 +2,20 @@ package org.persite.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.graph.FeaturizerSettings;
 import org.persite.model.CgcnnHyperparameters;
-import org.persite.model.LoadedModel;
-import org.persite.model.ModelDirectory;
-import org.persite.model.ModelSpec;
-import org.persite.model.PropertySpec;
 import org.persite.structure.StructureReader;
 import org.persite.train.CgcnnTrainer;
 import org.persite.train.Evaluation;
-import org.persite.train.SiteDataset;
 import org.persite.train.TargetSpec;
 import org.persite.train.TrainingConfig;
-import org.persite.train.TrainingResult;
+import org.persite.train.TrainingJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -100,63 +89,39 @@ final class TrainCommand implements Callable<Integer> {
         FeaturizerSettings featurizer = config.featurizerSettings(table);
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit);
-        long t0 = System.nanoTime();
-        SiteDataset ds = SiteDataset.load(data, target, featurizer, reader);
-        o.printf(Locale.ROOT, "%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", data, ds.size(),
-                ds.skipped(), property, ds.refused(), (System.nanoTime() - t0) / 1e9);
-        o.flush();
-        SiteDataset.Split split = ds.split(seed);
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
                 optimizer, loss, seed);
-        CgcnnTrainer trainer = new CgcnnTrainer(featurizer, table);
-        TrainingResult r = trainer.train(ds, split, tc, e -> {
-            double eta = e.seconds() * (e.epochs() - e.epoch());
-            o.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", e.epoch(), e.epochs(), e.trainLoss(),
-                    e.validationMae(), unit, e.seconds(), duration(eta));
-            o.flush();
-        });
-        String modelName = name != null ? name : out.getFileName().toString();
-        int version = nextVersion(out);
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("data", data.toString());
-        provenance.put("property", property);
-        provenance.put("transform", transform);
-        provenance.put("filter", filter == null ? "" : filter);
-        provenance.put("split", "random 60/20/20 by structure, seed " + seed);
-        provenance.put("structures", ds.size() + " (train " + split.train().size() + ", validation " + split.validation().size() + ", test "
-                + split.test().size() + ")");
-        provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine, best epoch %d, %.0f s",
-                optimizer, loss, epochs, batch, lr, r.bestEpoch(), r.seconds()));
-        provenance.put("hardware", Runtime.getRuntime().availableProcessors() + " CPU cores, " + System.getProperty("os.arch") + ", DJL PyTorch (CPU)");
-        provenance.put("command", "persite train --data " + data + " --property " + property + " --transform " + transform
+        String command = "persite train --data " + data + " --property " + property + " --transform " + transform
                 + (filter == null ? "" : " --filter " + filter) + " --unit " + unit + " --out " + out + " --epochs " + epochs + " --batch " + batch
                 + " --lr " + lr + " --optimizer " + optimizer + " --loss " + loss + " --seed " + seed + " --features " + features + " --conv " + conv
-                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers);
-        provenance.put("created", Instant.now().toString());
-        ModelSpec draft = new ModelSpec(modelName, version, tc.hyperparameters(), featurizer, List.of(new PropertySpec(property, unit, r.mean(), r.std())),
-                provenance, Map.of());
-        Evaluation ev = Evaluation.of(ds, split, draft, r.weights(), table);
-        ModelSpec spec = new ModelSpec(modelName, version, tc.hyperparameters(), featurizer, draft.properties(), provenance, ev.asMetrics());
-        LoadedModel written = ModelDirectory.write(out.resolve(Integer.toString(version)), spec, r.weights(), table);
+                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers;
+        TrainingJob.Request request = new TrainingJob.Request(data, target, name != null ? name : out.getFileName().toString(), out, tc, command);
+        TrainingJob.Outcome r = TrainingJob.run(request, featurizer, table, reader, new TrainingJob.Listener() {
+            @Override
+            public void datasetRead(int structures, int skipped, int refused, double seconds) {
+                o.printf(Locale.ROOT, "%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", data,
+                        structures, skipped, property, refused, seconds);
+                o.flush();
+            }
+
+            @Override
+            public void epoch(CgcnnTrainer.EpochReport e) {
+                double eta = e.seconds() * (e.epochs() - e.epoch());
+                o.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", e.epoch(), e.epochs(), e.trainLoss(),
+                        e.validationMae(), unit, e.seconds(), duration(eta));
+                o.flush();
+            }
+        }, () -> false);
+        Evaluation ev = r.evaluation();
         o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
                 ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
-        o.printf("wrote %s%n", written.directory());
+        o.printf("wrote %s%n", r.model().directory());
         o.flush();
         return 0;
     }
 
-    private static String duration(double seconds) {
+    static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
-    }
-
-    /** One more than the highest integer version folder in dir (1 for a new dir). */
-    static int nextVersion(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return 1;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{1,9}")).mapToInt(Integer::parseInt).max().orElse(0) + 1;
-        }
     }
 }

@@ -29,7 +29,15 @@ import org.persite.graph.CrystalGraph;
 public final class Batcher extends AbstractBehavior<Batcher.Command> {
 
     /** The batcher's protocol. */
-    public sealed interface Command permits Predict, BatchDone, FlushDue {
+    public sealed interface Command permits Predict, Stop, BatchDone, FlushDue {
+    }
+
+    /**
+     * Stop: sent when the model version is retired and no request holds it any more, so nothing is queued
+     * or computing. Anything that still arrives is answered MODEL_ERROR rather than left waiting.
+     */
+    public enum Stop implements Command {
+        INSTANCE
     }
 
     /**
@@ -151,7 +159,15 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
                 .onMessage(Predict.class, this::onPredict)
                 .onMessage(BatchDone.class, this::onBatchDone)
                 .onMessageEquals(FlushDue.INSTANCE, this::onFlushDue)
+                .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .build();
+    }
+
+    private Behavior<Command> onStop() {
+        for (BatchQueue.Entry<Predict> e : queue.removeIf(p -> true)) {
+            reject(e.item(), Reason.MODEL_ERROR, "model " + engine.modelName() + " v" + engine.modelVersion() + " was unloaded");
+        }
+        return Behaviors.stopped();
     }
 
     private Behavior<Command> onPredict(Predict p) {

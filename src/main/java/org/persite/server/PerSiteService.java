@@ -36,15 +36,15 @@ import org.persite.model.PropertySpec;
  */
 public final class PerSiteService implements PerSitePowerApi {
     private final PredictionPipeline pipeline;
-    private final ModelCatalog catalog;
+    private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final ServerSettings settings;
     private final AtomicInteger unaryInFlight = new AtomicInteger();
     private final AtomicInteger openStreams = new AtomicInteger();
 
-    public PerSiteService(PredictionPipeline pipeline, ModelCatalog catalog, ServerMetrics metrics, ServerSettings settings) {
+    public PerSiteService(PredictionPipeline pipeline, ModelRegistry registry, ServerMetrics metrics, ServerSettings settings) {
         this.pipeline = pipeline;
-        this.catalog = catalog;
+        this.registry = registry;
         this.metrics = metrics;
         this.settings = settings;
     }
@@ -122,7 +122,7 @@ public final class PerSiteService implements PerSitePowerApi {
     @Override
     public CompletionStage<ListModelsResponse> listModels(ListModelsRequest in, Metadata metadata) {
         ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
-        for (ServedModel m : catalog.all()) {
+        for (ServedModel m : registry.all()) {
             b.addModels(info(m));
         }
         count("ListModels", Code.OK);
@@ -132,21 +132,26 @@ public final class PerSiteService implements PerSitePowerApi {
     @Override
     public CompletionStage<ModelInfo> getModel(GetModelRequest in, Metadata metadata) {
         try {
-            ModelInfo info = info(catalog.resolve(in.getName(), in.getVersion()));
+            ServedModel m = registry.describe(in.getName());
+            if (in.getVersion() != 0 && in.getVersion() != m.version()) {
+                throw new ModelRegistry.UnknownModelException("model " + m.name() + " version " + in.getVersion() + " is not served; the server serves version "
+                        + m.version());
+            }
+            ModelInfo info = info(m);
             count("GetModel", Code.OK);
             return CompletableFuture.completedFuture(info);
-        } catch (ModelCatalog.UnknownModelException e) {
+        } catch (ModelRegistry.UnknownModelException e) {
             count("GetModel", Code.NOT_FOUND);
             return CompletableFuture.failedFuture(new GrpcServiceException(Status.NOT_FOUND.withDescription(e.getMessage())));
         }
     }
 
-    private ModelInfo info(ServedModel m) {
+    ModelInfo info(ServedModel m) {
         ModelSpec spec = m.model().spec();
         FeaturizerSettings f = spec.featurizer();
         CgcnnHyperparameters h = spec.hyperparameters();
-        ModelInfo.Builder b = ModelInfo.newBuilder().setName(m.name()).setVersion(m.version()).addAllAvailableVersions(m.availableVersions())
-                .setIsDefault(m.name().equals(catalog.defaultName())).setSha256(m.model().sha256())
+        ModelInfo.Builder b = ModelInfo.newBuilder().setName(m.name()).setVersion(m.version()).addAllAvailableVersions(registry.versions(m.name()))
+                .setIsDefault(m.name().equals(registry.defaultName())).setSha256(m.model().sha256())
                 .setFeaturizer(FeaturizerInfo.newBuilder().setCutoff(f.cutoff()).setMaxNeighbors(f.maxNeighbors()).setGaussianDmin(f.gaussianDmin())
                         .setGaussianStep(f.gaussianStep()).setGaussianVar(f.gaussianVar()).setElementTable(f.elementTableId()))
                 .setHyperparameters(Hyperparameters.newBuilder().setAtomFeatures(h.atomFeatures()).setConvLayers(h.convLayers())

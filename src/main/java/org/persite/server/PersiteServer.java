@@ -3,6 +3,7 @@ package org.persite.server;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +32,8 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.japi.function.Function;
 import org.persite.api.health.Health;
 import org.persite.api.health.HealthHandlerFactory;
+import org.persite.api.v1.Admin;
+import org.persite.api.v1.AdminPowerApiHandlerFactory;
 import org.persite.api.v1.PerSite;
 import org.persite.api.v1.PerSitePowerApiHandlerFactory;
 import org.persite.config.PersiteConfig;
@@ -42,6 +45,7 @@ import org.persite.model.ModelLoadException;
 import org.persite.structure.StructureLimits;
 import org.persite.structure.StructureReader;
 import org.persite.structure.StructureValidator;
+import org.persite.train.TrainingJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,13 +64,13 @@ public final class PersiteServer implements AutoCloseable {
     private final ActorSystem<SpawnProtocol.Command> system;
     private final ServerBinding binding;
     private final int metricsPort;
-    private final ModelCatalog catalog;
+    private final ModelRegistry registry;
 
-    private PersiteServer(ActorSystem<SpawnProtocol.Command> system, ServerBinding binding, int metricsPort, ModelCatalog catalog) {
+    private PersiteServer(ActorSystem<SpawnProtocol.Command> system, ServerBinding binding, int metricsPort, ModelRegistry registry) {
         this.system = system;
         this.binding = binding;
         this.metricsPort = metricsPort;
-        this.catalog = catalog;
+        this.registry = registry;
     }
 
     /**
@@ -95,30 +99,48 @@ public final class PersiteServer implements AutoCloseable {
                 }
             }
         };
-        ModelCatalog catalog;
+        StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
+        ModelRegistry registry;
         try {
-            catalog = ModelCatalog.load(Path.of(section.getString("models.directory")), section.getString("models.default"), engineSettings,
-                    batching, spawner, metrics);
+            ModelRegistry.Gate gate = new ModelRegistry.Gate(ExampleStructures.load(reader), section.getDouble("models.gate.max-validation-mae-increase"));
+            registry = ModelRegistry.open(Path.of(section.getString("models.directory")), section.getString("models.default"), engineSettings,
+                    batching, spawner, metrics, gate);
         } catch (ModelLoadException | RuntimeException e) {
             system.terminate();
             metrics.close();
             throw e;
         }
-        StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         StructureValidator validator = new StructureValidator(limits, CellListOverlapFinder.INSTANCE);
         ActorRef<ParserActor.Command> parsers = spawner.spawn(pool(settings.parserPoolSize(), ParserActor.create(reader, validator),
                 ServerSettings.PARSE_DISPATCHER), "parsers", Props.empty());
         ActorRef<GraphBuilderActor.Command> graphBuilders = spawner.spawn(pool(settings.graphPoolSize(), GraphBuilderActor.create(),
                 ServerSettings.GRAPH_DISPATCHER), "graph-builders", Props.empty());
 
-        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, catalog, metrics, settings.stepTimeout(), settings.maxMessageBytes(),
+        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, registry, metrics, settings.stepTimeout(), settings.maxMessageBytes(),
                 system.scheduler());
-        PerSiteService service = new PerSiteService(pipeline, catalog, metrics, settings);
+        PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
+        Config training = section.getConfig("training");
+        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(
+                (request, listener, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener, cancelled),
+                outcome -> {
+                    try {
+                        registry.activate(outcome.model().spec().name(), outcome.model().spec().version());
+                        return null;
+                    } catch (ModelLoadException e) {
+                        return e.getMessage();
+                    }
+                }, training.getString("when-busy").equals("queue") ? training.getInt("max-queued-jobs") : 0,
+                training.getDuration("restart-backoff.min"), training.getDuration("restart-backoff.max")), "trainer", Props.empty());
+        AdminService admin = new AdminService(registry, service, trainer, system,
+                system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.getString("data-directory")),
+                training.getBoolean("activate"));
         HealthService health = new HealthService();
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
-                PerSitePowerApiHandlerFactory.partial(service, PerSite.name, system),
+                PerSitePowerApiHandlerFactory.partial(settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service,
+                        PerSite.name, system),
+                AdminPowerApiHandlerFactory.partial(admin, Admin.name, system),
                 HealthHandlerFactory.partial(health, Health.name, system),
-                ServerReflection.create(List.of(PerSite.description, Health.description), system));
+                ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description), system));
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = req -> {
             // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
             boolean predict = req.getUri().path().startsWith("/" + PerSite.name + "/Predict");
@@ -130,13 +152,17 @@ public final class PersiteServer implements AutoCloseable {
         ServerBinding binding;
         int metricsPort = -1;
         try {
-            binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(limited).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            var serverAt = Http.get(system).newServerAt(settings.host(), settings.port());
+            if (settings.tls().enabled()) {
+                serverAt = serverAt.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(settings.tls().sslContext()));
+            }
+            binding = serverAt.bind(limited).toCompletableFuture().get(30, TimeUnit.SECONDS);
             if (settings.metricsPort() >= 0) {
                 metricsPort = metrics.serve(settings.metricsHost(), settings.metricsPort());
             }
-        } catch (InterruptedException | ExecutionException | TimeoutException | IOException e) {
+        } catch (InterruptedException | ExecutionException | TimeoutException | IOException | java.security.GeneralSecurityException e) {
             system.terminate();
-            catalog.close();
+            registry.close();
             metrics.close();
             throw new IOException("cannot bind " + settings.host() + ":" + settings.port() + " (or the metrics port " + settings.metricsPort()
                     + "): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
@@ -151,15 +177,24 @@ public final class PersiteServer implements AutoCloseable {
         // unbind (stop accepting), wait for the calls in flight, then close the connections
         binding.addToCoordinatedShutdown(settings.shutdownDrain(), system);
         cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "persite-close-models", () -> {
-            catalog.close();
+            registry.close();
             metrics.close();
             LOG.info("stopped");
             return CompletableFuture.completedFuture(Done.getInstance());
         });
+        java.time.Duration poll = section.getDuration("models.poll-interval");
+        if (!poll.isZero()) {
+            java.util.Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
+            system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused), system.dispatchers().lookup(DispatcherSelector.blocking()));
+            LOG.info("watching {} for new model versions every {}", registry.root(), poll);
+        }
         InetSocketAddress addr = binding.localAddress();
-        LOG.info("persite serving gRPC on {}:{}{}", addr.getHostString(), addr.getPort(),
+        LOG.info("persite serving gRPC{} on {}:{}{}", settings.tls().enabled() ? " over TLS" : "", addr.getHostString(), addr.getPort(),
                 metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "");
-        return new PersiteServer(system, binding, metricsPort, catalog);
+        if (settings.adminToken().isEmpty()) {
+            LOG.info("the Admin API is disabled (no persite.server.admin-token / PERSITE_ADMIN_TOKEN)");
+        }
+        return new PersiteServer(system, binding, metricsPort, registry);
     }
 
     /** A pool of {@code size} copies of {@code behavior} on dispatcher {@code dispatcher}, each restarted if it fails. */
@@ -189,8 +224,13 @@ public final class PersiteServer implements AutoCloseable {
         return system;
     }
 
-    public ModelCatalog catalog() {
-        return catalog;
+    public ModelRegistry registry() {
+        return registry;
+    }
+
+    private static Path dataRoot(String dir) throws IOException {
+        Path p = Path.of(dir);
+        return Files.isDirectory(p) ? p.toRealPath() : p.toAbsolutePath().normalize();
     }
 
     /** Graceful stop, as on SIGTERM; returns when the actor system has terminated. */

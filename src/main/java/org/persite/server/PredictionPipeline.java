@@ -38,17 +38,17 @@ public final class PredictionPipeline {
 
     private final ActorRef<ParserActor.Command> parsers;
     private final ActorRef<GraphBuilderActor.Command> graphBuilders;
-    private final ModelCatalog catalog;
+    private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final Duration stepTimeout;
     private final long maxMessageBytes;
     private final Scheduler scheduler;
 
-    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelCatalog catalog,
+    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelRegistry registry,
             ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler) {
         this.parsers = parsers;
         this.graphBuilders = graphBuilders;
-        this.catalog = catalog;
+        this.registry = registry;
         this.metrics = metrics;
         this.stepTimeout = stepTimeout;
         this.maxMessageBytes = maxMessageBytes;
@@ -70,12 +70,6 @@ public final class PredictionPipeline {
         }
         Instant deadline = req.getTimeoutMs() > 0 ? min(callDeadline, Instant.now().plusMillis(req.getTimeoutMs())) : callDeadline;
         BooleanSupplier gone = () -> cancelled.getAsBoolean() || Instant.now().isAfter(deadline);
-        ServedModel model;
-        try {
-            model = catalog.resolve(req.getModel(), req.getModelVersion());
-        } catch (ModelCatalog.UnknownModelException e) {
-            return done(failure(req, Code.NOT_FOUND, e.getMessage(), ""));
-        }
         StructureInput input = input(req);
         if (input == null) {
             return done(failure(req, Code.INVALID_ARGUMENT, "the request holds no structure: set 'text' or 'explicit'", "MISSING"));
@@ -83,6 +77,17 @@ public final class PredictionPipeline {
         if (gone.getAsBoolean()) {
             return done(goneResponse(req, cancelled));
         }
+        ServedModel model;
+        try {
+            model = registry.acquire(req.getModel(), req.getModelVersion()); // held to the end: a hot swap cannot close it meanwhile
+        } catch (ModelRegistry.UnknownModelException e) {
+            return done(failure(req, Code.NOT_FOUND, e.getMessage(), ""));
+        }
+        return run(req, model, input, deadline, cancelled, gone, t0).whenComplete((r, e) -> registry.release(model));
+    }
+
+    private CompletionStage<PredictResponse> run(PredictRequest req, ServedModel model, StructureInput input, Instant deadline,
+            BooleanSupplier cancelled, BooleanSupplier gone, long t0) {
         CompletionStage<ParserActor.Parsed> parsed = AskPattern.ask(parsers, replyTo -> new ParserActor.Parse(input, gone, replyTo),
                 stepTimeout, scheduler);
         return parsed.thenCompose(p -> {

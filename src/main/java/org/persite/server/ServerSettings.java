@@ -15,10 +15,13 @@ import java.time.Duration;
  * @param graphPoolSize graph-builder actors (the config's 0 means one per core)
  * @param stepTimeout the longest one pipeline step may take when the request has no deadline
  * @param shutdownDrain how long SIGTERM waits for calls in flight
+ * @param adminToken the Admin API's bearer token; empty disables the Admin API
+ * @param requireTokenForPredict whether the prediction API needs the token too
+ * @param tls TLS for the gRPC port
  */
 public record ServerSettings(String host, int port, String metricsHost, int metricsPort, long maxMessageBytes,
         int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary, int parserPoolSize, int graphPoolSize,
-        Duration stepTimeout, Duration shutdownDrain) {
+        Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls) {
 
     /** The config path of the dispatcher parser actors run on. */
     public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
@@ -35,6 +38,9 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
         if (maxInFlightPerStream < 1 || maxConcurrentStreams < 1 || maxInFlightUnary < 1) {
             throw new IllegalArgumentException("max-in-flight-per-stream, max-concurrent-streams and max-in-flight-unary must be >= 1");
         }
+        if (requireTokenForPredict && adminToken.isEmpty()) {
+            throw new IllegalArgumentException("persite.server.require-token-for-predict needs persite.server.admin-token");
+        }
         if (parserPoolSize < 1 || graphPoolSize < 1) {
             throw new IllegalArgumentException("parser-pool-size and graph-pool-size must be >= 1 (0 in the config means one per core)");
         }
@@ -47,7 +53,8 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
                 c.getBoolean("metrics.enabled") ? c.getInt("metrics.port") : -1, c.getBytes("max-message-bytes"),
                 c.getInt("max-in-flight-per-stream"), c.getInt("max-concurrent-streams"), c.getInt("max-in-flight-unary"),
                 orCores(c.getInt("parser-pool-size"), cores), orCores(c.getInt("graph-pool-size"), cores), c.getDuration("step-timeout"),
-                c.getDuration("shutdown-drain"));
+                c.getDuration("shutdown-drain"), c.getString("admin-token"), c.getBoolean("require-token-for-predict"),
+                new TlsSettings(c.getBoolean("tls.enabled"), c.getString("tls.certificate"), c.getString("tls.private-key")));
     }
 
     private static int orCores(int v, int cores) {

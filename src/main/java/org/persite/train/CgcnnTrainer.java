@@ -55,6 +55,17 @@ public final class CgcnnTrainer {
     }
 
     public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress) {
+        return train(data, split, config, progress, () -> false);
+    }
+
+    /**
+     * Trains, keeping the weights of the epoch with the best validation MAE.
+     *
+     * @param cancelled checked before every batch; when true, training stops with a {@link java.util.concurrent.CancellationException}
+     * @throws IllegalStateException when a batch's loss is not finite (the run diverged), at that batch
+     */
+    public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress,
+            java.util.function.BooleanSupplier cancelled) {
         long t0 = System.nanoTime();
         List<SiteDataset.Example> train = pick(data, split.train());
         List<SiteDataset.Example> validation = pick(data, split.validation());
@@ -86,6 +97,9 @@ public final class CgcnnTrainer {
                     double lossSum = 0;
                     int batches = 0;
                     for (int from = 0; from < shuffled.size(); from += config.batchCrystals()) {
+                        if (cancelled.getAsBoolean()) {
+                            throw new java.util.concurrent.CancellationException("training cancelled in epoch " + epoch);
+                        }
                         List<SiteDataset.Example> chunk = shuffled.subList(from, Math.min(shuffled.size(), from + config.batchCrystals()));
                         try (NDManager batchManager = trainer.getManager().newSubManager()) {
                             TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1]);
@@ -94,8 +108,13 @@ public final class CgcnnTrainer {
                                 NDArray diff = pred.sub(b.targets);
                                 NDArray per = config.loss() == TrainingConfig.LossKind.L1 ? diff.abs() : diff.square();
                                 NDArray loss = per.mul(b.labelMask).sum().div(b.labelMask.sum().maximum(1f));
+                                float value = loss.getFloat();
+                                if (!Float.isFinite(value)) {
+                                    throw new IllegalStateException("the training loss is not finite (" + value + ") at epoch " + epoch + ", batch "
+                                            + (batches + 1) + ": the run diverged; lower the learning rate");
+                                }
                                 gc.backward(loss);
-                                lossSum += loss.getFloat();
+                                lossSum += value;
                             }
                             trainer.step();
                             batches++;

@@ -1,0 +1,94 @@
+package org.persite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestVectors;
+import org.persite.api.v1.AdminClient;
+import org.persite.api.v1.PredictRequest;
+import org.persite.api.v1.PredictResponse;
+import org.persite.api.v1.TrainProgress;
+import org.persite.api.v1.TrainRequest;
+
+/** Real DJL training through the Admin API of a real server, on the shipped 500-structure sample. */
+class AdminTrainTest {
+    @TempDir
+    Path tmp;
+
+    private static TrainRequest.Builder small() {
+        return TrainRequest.newBuilder().setModel("magmom").setDataset("mp_magmom_tmo/sample_500/sample_500.jsonl").setProperty("magmom")
+                .setTransform("abs").setUnit("μB").setEpochs(2).setBatchCrystals(32).setAtomFeatures(16).setConvLayers(1).setHiddenFeatures(32)
+                .setSeed(3);
+    }
+
+    @Test
+    void trainingInTheServerMakesANewLiveVersionWhilePredictionsGoOn() throws Exception {
+        Path models = tmp.resolve("models");
+        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
+        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t",
+                "persite.training.restart-backoff.min", "200ms"))) {
+            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
+                    ts.clientSystem);
+            String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
+            PredictResponse before = ts.client.predict(TestServer.text("b", "nacl.cif", nacl)).toCompletableFuture().join();
+            assertEquals(2, before.getModelVersion());
+
+            // predictions keep flowing while the job trains
+            CompletableFuture<List<PredictResponse>> during = ts.client.predictStream(Source.range(1, 200)
+                    .map(i -> TestServer.text("d" + i, "nacl.cif", nacl)).throttle(20, java.time.Duration.ofMillis(100)))
+                    .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
+
+            // a job that diverges: the failure arrives on its stream
+            List<TrainProgress> diverged = admin.train().addHeader("authorization", "Bearer t")
+                    .invoke(small().setLearningRate(1e12f).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
+                    .get(300, TimeUnit.SECONDS);
+            TrainProgress last = diverged.get(diverged.size() - 1);
+            assertTrue(last.hasFailed(), diverged.toString());
+            assertTrue(last.getFailed().getMessage().contains("not finite"), last.getFailed().getMessage());
+
+            // the trainer came back: a sane job trains, writes version 3 and makes it live
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(small().build())
+                    .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
+            assertTrue(events.get(0).hasStarted(), events.toString());
+            assertEquals(500, events.get(0).getStarted().getStructures() + events.get(0).getStarted().getSkipped());
+            assertEquals(2, events.stream().filter(TrainProgress::hasEpoch).count());
+            TrainProgress end = events.get(events.size() - 1);
+            assertTrue(end.hasFinished(), end.toString());
+            assertEquals(3, end.getFinished().getVersion());
+            assertTrue(end.getFinished().getActivated(), end.getFinished().getActivationMessage());
+            assertTrue(end.getFinished().getTestMae() > 0 && end.getFinished().getTestMae() < 5);
+            assertTrue(Files.exists(models.resolve("magmom/3/model.onnx")));
+
+            for (PredictResponse r : during.get(60, TimeUnit.SECONDS)) {
+                assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());
+            }
+            PredictResponse after = ts.client.predict(TestServer.text("a", "nacl.cif", nacl)).toCompletableFuture().join();
+            assertEquals(3, after.getModelVersion());
+            assertNotEquals(before.getStructures(0).getSites(0).getValues(0), after.getStructures(0).getSites(0).getValues(0),
+                    "the new version predicts differently");
+            // a dataset outside the data directory is refused
+            Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer t")
+                    .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(escape.getCause()).getCode());
+            assertFalse(Files.exists(models.resolve("magmom/4")));
+            admin.close();
+        }
+    }
+
+    static PredictRequest unused() {
+        return PredictRequest.getDefaultInstance();
+    }
+}
