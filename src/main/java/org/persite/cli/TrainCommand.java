@@ -78,12 +78,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden-layers", defaultValue = "1", description = "Hidden layers of the head (default: ${DEFAULT-VALUE}).")
     int hiddenLayers;
 
+    @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
+        "inside the server's data directory, and the new version goes live there when it passes the gate."})
+    String server;
+
+    @Option(names = "--token", description = "With --server: the admin token (default: env PERSITE_ADMIN_TOKEN).")
+    String token;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
+        if (server != null) {
+            return remote(o);
+        }
         PersiteConfig config = PersiteConfig.load();
         ElementTable table = ElementTable.cgcnn();
         FeaturizerSettings featurizer = config.featurizerSettings(table);
@@ -118,6 +128,47 @@ final class TrainCommand implements Callable<Integer> {
         o.printf("wrote %s%n", r.model().directory());
         o.flush();
         return 0;
+    }
+
+    /** Trains on the server and shows its progress: a redrawn line on a terminal, one line per epoch otherwise. */
+    private int remote(PrintWriter o) {
+        String modelName = name != null ? name : out.getFileName().toString();
+        org.persite.api.v1.TrainRequest req = org.persite.api.v1.TrainRequest.newBuilder().setModel(modelName).setDataset(data.toString())
+                .setProperty(property).setTransform(transform).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
+                .setBatchCrystals(batch).setLearningRate(lr).setSeed(seed).setAtomFeatures(features).setConvLayers(conv)
+                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).build();
+        boolean terminal = System.console() != null;
+        int[] code = {1};
+        try (AdminConnection c = new AdminConnection(server, token)) {
+            c.admin.train().addHeader("authorization", c.authorization).invoke(req).runForeach(p -> {
+                if (p.hasQueued()) {
+                    o.printf("job %s queued (position %d)%n", p.getJobId(), p.getQueued().getPosition());
+                } else if (p.hasStarted()) {
+                    o.printf(Locale.ROOT, "job %s: %d structures (%d left out), graphs in %.1f s%n", p.getJobId(), p.getStarted().getStructures(),
+                            p.getStarted().getSkipped(), p.getStarted().getDatasetSeconds());
+                } else if (p.hasEpoch()) {
+                    var e = p.getEpoch();
+                    int width = 30;
+                    int done = (int) Math.round(width * (double) e.getEpoch() / e.getEpochs());
+                    String bar = "[" + "=".repeat(done) + " ".repeat(width - done) + "]";
+                    o.printf(Locale.ROOT, terminal ? "\r%s epoch %d/%d  loss %.4f  val MAE %.4f %s  ETA %s   " : "%s epoch %d/%d  loss %.4f  val MAE %.4f %s  ETA %s%n",
+                            bar, e.getEpoch(), e.getEpochs(), e.getTrainLoss(), e.getValidationMae(), unit, duration(e.getEtaSeconds()));
+                } else if (p.hasFinished()) {
+                    var f = p.getFinished();
+                    o.printf(Locale.ROOT, "%sversion %d: test MAE %.4f %s (TM %.4f; per-element %.4f), %s%n", terminal ? "\n" : "", f.getVersion(),
+                            f.getTestMae(), unit, f.getTestMaeTm(), f.getPerElementTestMae(), f.getActivated() ? "live" : "not live: " + f.getActivationMessage());
+                    code[0] = 0;
+                } else if (p.hasFailed()) {
+                    o.printf("%sfailed: %s%n", terminal ? "\n" : "", p.getFailed().getMessage());
+                }
+                o.flush();
+            }, c.system).toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("error: " + AdminConnection.describe(e));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+        return code[0];
     }
 
     static String duration(double seconds) {

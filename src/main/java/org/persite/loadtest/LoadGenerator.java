@@ -37,12 +37,19 @@ final class LoadGenerator {
     private static final long MAX_OUTSTANDING = 50_000;
 
     private final PerSiteClient client;
+    private final List<PerSiteClient> unaryClients;
+    private final AtomicLong nextClient = new AtomicLong();
     private final ActorSystem<?> system;
     private final Workload workload;
     private final MemorySampler memory;
 
-    LoadGenerator(PerSiteClient client, ActorSystem<?> system, Workload workload, MemorySampler memory) {
-        this.client = client;
+    /**
+     * @param unaryClients connections unary calls are spread over (HTTP/2 caps the calls in flight per connection,
+     *     so one connection alone would queue an overload in the client instead of offering it to the server)
+     */
+    LoadGenerator(List<PerSiteClient> unaryClients, ActorSystem<?> system, Workload workload, MemorySampler memory) {
+        this.client = unaryClients.get(0);
+        this.unaryClients = unaryClients;
         this.system = system;
         this.workload = workload;
         this.memory = memory;
@@ -117,6 +124,15 @@ final class LoadGenerator {
             h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0};
     }
 
+    private PerSiteClient unary() {
+        return unaryClients.get((int) (nextClient.getAndIncrement() % unaryClients.size()));
+    }
+
+    /** A generator with the same connections and memory sampler, sending only {@code other}'s structures. */
+    LoadGenerator with(Workload other) {
+        return new LoadGenerator(unaryClients, system, other, memory);
+    }
+
     /** Unary calls from {@code concurrency} callers, each sending its next call when the last is answered. */
     PhaseResult unaryClosed(String name, int concurrency, Duration duration) throws InterruptedException {
         Tally tally = new Tally();
@@ -137,7 +153,7 @@ final class LoadGenerator {
         }
         long t = System.nanoTime();
         tally.sent.increment();
-        client.predict(workload.request(next.getAndIncrement(), ResponseOrder.INPUT_ORDER)).whenComplete((r, e) -> {
+        unary().predict(workload.request(next.getAndIncrement(), ResponseOrder.INPUT_ORDER)).whenComplete((r, e) -> {
             long latency = System.nanoTime() - t;
             if (e != null) {
                 tally.failure(e, latency);
@@ -172,7 +188,7 @@ final class LoadGenerator {
             }
             outstanding.incrementAndGet();
             tally.sent.increment();
-            client.predict(workload.request(i, ResponseOrder.INPUT_ORDER)).whenComplete((r, e) -> {
+            unary().predict(workload.request(i, ResponseOrder.INPUT_ORDER)).whenComplete((r, e) -> {
                 long latency = System.nanoTime() - intended;
                 outstanding.decrementAndGet();
                 if (e != null) {
@@ -193,6 +209,11 @@ final class LoadGenerator {
 
     /** One PredictStream whose items are sent at {@code rate} per second (completion order). */
     PhaseResult streamOpen(String name, double rate, Duration duration) throws Exception {
+        return streamOpen(name, rate, duration, r -> { });
+    }
+
+    /** The same, showing every response to {@code also} too. */
+    PhaseResult streamOpen(String name, double rate, Duration duration, java.util.function.Consumer<PredictResponse> also) throws Exception {
         Tally tally = new Tally();
         long period = (long) (1e9 / rate);
         long total = (long) (rate * duration.toNanos() / 1e9);
@@ -215,7 +236,10 @@ final class LoadGenerator {
                 return workload.request(i++, ResponseOrder.COMPLETION_ORDER);
             }
         };
-        run(Source.fromIterator(() -> paced), r -> tally.response(r, System.nanoTime() - (t0 + Long.parseLong(r.getRequestId()) * period)));
+        run(Source.fromIterator(() -> paced), r -> {
+            tally.response(r, System.nanoTime() - (t0 + Long.parseLong(r.getRequestId()) * period));
+            also.accept(r);
+        });
         return tally.result(name, "stream-open", rate);
     }
 

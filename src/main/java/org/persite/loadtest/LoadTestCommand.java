@@ -63,6 +63,16 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "load-tests/results/latest", description = "Folder for the results (default ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--connections", defaultValue = "8", description = "Connections unary calls are spread over (default ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--admin-token", defaultValue = "${env:PERSITE_ADMIN_TOKEN}",
+            description = "Admin token: enables the hotswap scenario (versions 1 and 2 of the default model alternate under load).")
+    String adminToken;
+
+    @Option(names = "--swap-model", defaultValue = "magmom", description = "Model whose versions 1 and 2 the hotswap scenario alternates.")
+    String swapModel;
+
     @Override
     public Integer call() throws Exception {
         int colon = server.lastIndexOf(':');
@@ -74,7 +84,11 @@ public final class LoadTestCommand implements Callable<Integer> {
         }
         Workload workload = Workload.fromJsonl(data, Integer.MAX_VALUE);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "persite-loadtest");
-        PerSiteClient client = PerSiteClient.create(GrpcClientSettings.connectToServiceAt(host, port, system).withTls(false), system);
+        List<PerSiteClient> clients = new ArrayList<>();
+        for (int c = 0; c < Math.max(1, connections); c++) {
+            clients.add(PerSiteClient.create(GrpcClientSettings.connectToServiceAt(host, port, system).withTls(false), system));
+        }
+        PerSiteClient client = clients.get(0);
         Report report = new Report();
         report.put("date", Instant.now().toString());
         report.put("server", server);
@@ -83,14 +97,14 @@ public final class LoadTestCommand implements Callable<Integer> {
         report.put("cpu", cpuModel());
         List<MemorySampler.Sample> screeningRss = null;
         try (MemorySampler memory = new MemorySampler(metrics)) {
-            LoadGenerator gen = new LoadGenerator(client, system, workload, memory);
+            LoadGenerator gen = new LoadGenerator(clients, system, workload, memory);
             Duration phase = Duration.ofSeconds(phaseSeconds);
             boolean all = scenario.equals("all");
             if (warmupSeconds > 0) {
                 say(gen.streamOpen("warm-up", rate, Duration.ofSeconds(warmupSeconds)));
             }
             if (all || scenario.equals("latency")) {
-                LoadGenerator single = new LoadGenerator(client, system, workload.only(32), memory);
+                LoadGenerator single = gen.with(workload.only(32));
                 PhaseResult p = single.unaryClosed("latency-32-atoms", 1, phase);
                 report.add(say(p));
                 report.put("single_32_atom_p99_ms", p.latencyMs()[2]);
@@ -127,6 +141,16 @@ public final class LoadTestCommand implements Callable<Integer> {
                 screeningRss = memory.since(from);
                 report.put("screening_all_answered", p.sent() == count && !p.errors().containsKey("MISSING"));
             }
+            if ((all && adminToken != null && !adminToken.isEmpty()) || scenario.equals("hotswap")) {
+                double r = knee != null ? 0.5 * knee : rate;
+                HotSwapLoad.Result hs = HotSwapLoad.run(gen, host, port, system, adminToken, swapModel, r, phase);
+                report.add(say(hs.phase()));
+                report.put("hotswap_swaps", hs.swaps());
+                report.put("hotswap_failed_swaps", hs.failedSwaps());
+                report.put("hotswap_versions_seen", hs.versionsSeen());
+                System.out.printf("hot swap: %d swaps (%d failed) under %.0f structures/s; answers by version %s%n", hs.swaps(), hs.failedSwaps(), r,
+                        hs.versionsSeen());
+            }
             if (scenario.equals("unary")) {
                 report.add(say(gen.unaryClosed("unary-c" + concurrency, concurrency, phase)));
             }
@@ -137,7 +161,7 @@ public final class LoadTestCommand implements Callable<Integer> {
                 gen.mix("mix", concurrency, rate, phase).forEach(p -> report.add(say(p)));
             }
         } finally {
-            client.close();
+            clients.forEach(PerSiteClient::close);
             system.terminate();
         }
         report.write(out, screeningRss);

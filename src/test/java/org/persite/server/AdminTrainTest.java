@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.persite.TestVectors;
 import org.persite.api.v1.AdminClient;
-import org.persite.api.v1.PredictRequest;
 import org.persite.api.v1.PredictResponse;
 import org.persite.api.v1.TrainProgress;
 import org.persite.api.v1.TrainRequest;
@@ -84,11 +83,17 @@ class AdminTrainTest {
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(escape.getCause()).getCode());
             assertFalse(Files.exists(models.resolve("magmom/4")));
+
+            // the CLI trains remotely too, and reports the new version
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "train", "--server",
+                    "127.0.0.1:" + ts.port(), "--token", "t", "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
+                    "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32");
+            assertEquals(0, code, out + "\n" + err);
+            assertTrue(out.toString().contains("epoch 1/1") && out.toString().contains("version 4: test MAE"), out.toString());
             admin.close();
         }
     }
 
-    static PredictRequest unused() {
-        return PredictRequest.getDefaultInstance();
-    }
 }

@@ -26,23 +26,31 @@ final class TestServer implements AutoCloseable {
     final ActorSystem<Void> clientSystem;
     final PerSiteClient client;
 
-    private TestServer(PersiteServer server) {
+    private TestServer(PersiteServer server, boolean withClient) {
         this.server = server;
         this.clientSystem = ActorSystem.create(Behaviors.empty(), "test-client");
-        this.client = PerSiteClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false),
-                clientSystem);
+        this.client = withClient ? PerSiteClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false),
+                clientSystem) : null;
     }
 
     /** Starts a server; {@code overrides} are config paths (for example persite.server.max-in-flight-per-stream). */
     static TestServer start(Map<String, Object> overrides) throws Exception {
+        return new TestServer(PersiteServer.start(config(overrides)), true);
+    }
+
+    /** A server for clients of the test's own (a TLS port, for example). */
+    static TestServer startWithoutClient(Map<String, Object> overrides) throws Exception {
+        return new TestServer(PersiteServer.start(config(overrides)), false);
+    }
+
+    private static Config config(Map<String, Object> overrides) {
         Map<String, Object> all = new HashMap<>();
         all.put("persite.server.port", 0);
         all.put("persite.server.metrics.port", 0);
         all.put("persite.inference.warm-up", "off");
         all.put("persite.models.directory", "models");
         all.putAll(overrides);
-        Config config = ConfigFactory.parseMap(all).withFallback(ConfigFactory.load());
-        return new TestServer(PersiteServer.start(config));
+        return ConfigFactory.parseMap(all).withFallback(ConfigFactory.load());
     }
 
     int port() {
@@ -78,7 +86,9 @@ final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
         clientSystem.terminate();
         server.stop();
     }

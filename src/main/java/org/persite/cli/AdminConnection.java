@@ -1,0 +1,39 @@
+package org.persite.cli;
+
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.persite.api.v1.AdminClient;
+
+/** A connection to a server's Admin API, for the CLI; the token comes from --token or PERSITE_ADMIN_TOKEN. */
+final class AdminConnection implements AutoCloseable {
+    final ActorSystem<Void> system;
+    final AdminClient admin;
+    final String authorization;
+
+    AdminConnection(String server, String token) {
+        int colon = server.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--server must be HOST:PORT, got " + server);
+        }
+        String t = token != null ? token : System.getenv("PERSITE_ADMIN_TOKEN");
+        this.authorization = "Bearer " + (t == null ? "" : t);
+        this.system = ActorSystem.create(Behaviors.empty(), "persite-admin", ConfigFactory.load());
+        this.admin = AdminClient.create(GrpcClientSettings.connectToServiceAt(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
+                system).withTls(false), system);
+    }
+
+    /** The one line a failed call prints: its gRPC code and message. */
+    static String describe(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException ? t.getCause() : t;
+        io.grpc.Status s = io.grpc.Status.fromThrowable(c);
+        return s.getCode() + (s.getDescription() != null ? ": " + s.getDescription() : "");
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        system.terminate();
+    }
+}
