@@ -48,9 +48,10 @@ final class HotSwapLoad {
             }
             admin.activate().addHeader("authorization", "Bearer " + token)
                     .invoke(ActivateRequest.newBuilder().setModel(model).setVersion(2).build()).toCompletableFuture().join();
+            PhaseResult result = load.get(); // every answer is in before the versions are counted
             Map<Integer, Long> versions = new TreeMap<>();
             seen.forEach((v, n) -> versions.put(v, n.sum()));
-            return new Result(load.get(), swaps, failed, versions);
+            return new Result(result, swaps, failed, versions);
         } finally {
             admin.close();
         }

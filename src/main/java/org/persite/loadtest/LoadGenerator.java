@@ -60,6 +60,8 @@ final class LoadGenerator {
         final ConcurrentHistogram okMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
         final ConcurrentHistogram serverMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
         final ConcurrentHistogram errorMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
+        /** Errors timed from when the call actually left the client (open loops), so a lagging client is not blamed on the server. */
+        final ConcurrentHistogram errorFromSendMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 3);
         final LongAdder sent = new LongAdder();
         final LongAdder ok = new LongAdder();
         final LongAdder atoms = new LongAdder();
@@ -112,7 +114,7 @@ final class LoadGenerator {
             // what the server did not account for: transport, (un)marshalling, client queues
             stages[5] = stages[5] - stages[4];
             return new PhaseResult(name, mode, offered, seconds, sent.sum(), ok.sum(), atoms.sum(), ok.sum() / seconds, atoms.sum() / seconds,
-                    percentiles(okMicros), percentiles(errorMicros), errs, mem, stages, percentiles(serverMicros));
+                    percentiles(okMicros), percentiles(errorMicros), errs, mem, stages, percentiles(serverMicros), percentiles(errorFromSendMicros));
         }
     }
 
@@ -188,11 +190,14 @@ final class LoadGenerator {
             }
             outstanding.incrementAndGet();
             tally.sent.increment();
+            long sentAt = System.nanoTime();
             unary().predict(workload.request(i, ResponseOrder.INPUT_ORDER)).whenComplete((r, e) -> {
-                long latency = System.nanoTime() - intended;
+                long now = System.nanoTime();
+                long latency = now - intended;
                 outstanding.decrementAndGet();
                 if (e != null) {
                     tally.failure(e, latency);
+                    tally.errorFromSendMicros.recordValue(Math.max(1, (now - sentAt) / 1000));
                 } else {
                     tally.response(r, latency);
                 }

@@ -20,8 +20,9 @@ import java.util.Map;
  * @param meanStageMs mean per OK answer, from the server's own timings: parse, graph, queue, inference, server
  *     total, and the rest of the client's latency (transport, marshalling, client and server dispatch)
  * @param serverLatencyMs percentiles of the server's own total time per OK answer (arrival to response)
+ * @param errorFromSendMs open-loop unary errors timed from when each call actually left the client (zeros elsewhere)
  */
 record PhaseResult(String name, String mode, double offered, double seconds, long sent, long ok, long atoms,
         double structuresPerSecond, double atomsPerSecond, double[] latencyMs, double[] errorLatencyMs, Map<String, Long> errors,
-        double[] rssMiB, double[] meanStageMs, double[] serverLatencyMs) {
+        double[] rssMiB, double[] meanStageMs, double[] serverLatencyMs, double[] errorFromSendMs) {
 }
