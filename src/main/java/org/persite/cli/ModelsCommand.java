@@ -28,6 +28,20 @@ final class ModelsCommand {
         String token;
     }
 
+    /** Runs one Admin call and prints the models it returns; a failed call is one 'error:' line and exit code 1. */
+    static int call(Target target, CommandSpec spec, java.util.function.Function<AdminConnection, java.util.List<ModelInfo>> rpc) {
+        try (AdminConnection c = new AdminConnection(target.server, target.token)) {
+            PrintWriter out = spec.commandLine().getOut();
+            rpc.apply(c).forEach(m -> print(out, m));
+            out.flush();
+            return 0;
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("error: " + AdminConnection.describe(e));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+    }
+
     static void print(PrintWriter out, ModelInfo m) {
         out.printf(Locale.ROOT, "%s  active v%d  on disk %s%s  %s%n", m.getName(), m.getVersion(), m.getAvailableVersionsList(),
                 m.getIsDefault() ? "  (default)" : "", m.getPropertiesList().stream().map(p -> p.getName() + " [" + p.getUnit() + "]").toList());
@@ -43,17 +57,8 @@ final class ModelsCommand {
 
         @Override
         public Integer call() {
-            try (AdminConnection c = new AdminConnection(target.server, target.token)) {
-                PrintWriter out = spec.commandLine().getOut();
-                c.admin.listVersions().addHeader("authorization", c.authorization).invoke(ListModelsRequest.getDefaultInstance())
-                        .toCompletableFuture().join().getModelsList().forEach(m -> print(out, m));
-                out.flush();
-                return 0;
-            } catch (RuntimeException e) {
-                spec.commandLine().getErr().println("error: " + AdminConnection.describe(e));
-                spec.commandLine().getErr().flush();
-                return 1;
-            }
+            return ModelsCommand.call(target, spec, c -> c.admin.listVersions().addHeader("authorization", c.authorization)
+                    .invoke(ListModelsRequest.getDefaultInstance()).toCompletableFuture().join().getModelsList());
         }
     }
 
@@ -73,17 +78,8 @@ final class ModelsCommand {
 
         @Override
         public Integer call() {
-            try (AdminConnection c = new AdminConnection(target.server, target.token)) {
-                ModelInfo m = c.admin.activate().addHeader("authorization", c.authorization)
-                        .invoke(ActivateRequest.newBuilder().setModel(model).setVersion(version).build()).toCompletableFuture().join();
-                print(spec.commandLine().getOut(), m);
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (RuntimeException e) {
-                spec.commandLine().getErr().println("error: " + AdminConnection.describe(e));
-                spec.commandLine().getErr().flush();
-                return 1;
-            }
+            return ModelsCommand.call(target, spec, c -> java.util.List.of(c.admin.activate().addHeader("authorization", c.authorization)
+                    .invoke(ActivateRequest.newBuilder().setModel(model).setVersion(version).build()).toCompletableFuture().join()));
         }
     }
 
@@ -100,17 +96,8 @@ final class ModelsCommand {
 
         @Override
         public Integer call() {
-            try (AdminConnection c = new AdminConnection(target.server, target.token)) {
-                ModelInfo m = c.admin.rollback().addHeader("authorization", c.authorization)
-                        .invoke(RollbackRequest.newBuilder().setModel(model).build()).toCompletableFuture().join();
-                print(spec.commandLine().getOut(), m);
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (RuntimeException e) {
-                spec.commandLine().getErr().println("error: " + AdminConnection.describe(e));
-                spec.commandLine().getErr().flush();
-                return 1;
-            }
+            return ModelsCommand.call(target, spec, c -> java.util.List.of(c.admin.rollback().addHeader("authorization", c.authorization)
+                    .invoke(RollbackRequest.newBuilder().setModel(model).build()).toCompletableFuture().join()));
         }
     }
 }

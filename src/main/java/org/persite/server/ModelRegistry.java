@@ -231,7 +231,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Looks for versions newer than the active ones (and new model folders) and activates them: Triton's poll
-     * mode. A version that fails the gate is logged once and not retried until its folder changes.
+     * mode. A version that fails the gate is logged once and not retried (a newer version is tried when it appears).
      */
     public void poll(Map<String, Integer> refused) {
         for (String name : modelNames()) {

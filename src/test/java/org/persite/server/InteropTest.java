@@ -67,35 +67,45 @@ class InteropTest {
         assertEquals("j1", unary.getRequestId());
         assertEquals(8, unary.getStructures(0).getSitesCount());
 
-        List<PredictResponse> got = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<PredictRequest> requests = PerSiteGrpc.newStub(channel).predictStream(new StreamObserver<>() {
-            @Override
-            public void onNext(PredictResponse r) {
-                got.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
+        Collector<PredictResponse> got = new Collector<>();
+        StreamObserver<PredictRequest> requests = PerSiteGrpc.newStub(channel).predictStream(got);
         List<String> lines = TestServer.sampleLines();
         for (int i = 0; i < 50; i++) {
             requests.onNext(PredictRequest.newBuilder().setRequestId("j" + i)
                     .setText(StructureText.newBuilder().setFormat(Format.JSONL).setContent(lines.get(i))).build());
         }
         requests.onCompleted();
-        done.get(60, TimeUnit.SECONDS);
-        assertEquals(50, got.size());
+        List<PredictResponse> out = got.all(60);
+        assertEquals(50, out.size());
         for (int i = 0; i < 50; i++) {
-            assertEquals("j" + i, got.get(i).getRequestId());
-            assertEquals(0, got.get(i).getStatus().getCode(), got.get(i).getStatus().getMessage());
+            assertEquals("j" + i, out.get(i).getRequestId());
+            assertEquals(0, out.get(i).getStatus().getCode(), out.get(i).getStatus().getMessage());
+        }
+    }
+
+    /** A grpc-java response observer that keeps every message until the call ends. */
+    static final class Collector<T> implements StreamObserver<T> {
+        final List<T> got = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        @Override
+        public void onNext(T value) {
+            got.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            done.complete(null);
+        }
+
+        List<T> all(int seconds) throws Exception {
+            done.get(seconds, TimeUnit.SECONDS);
+            return got;
         }
     }
 
@@ -114,28 +124,12 @@ class InteropTest {
 
     @Test
     void reflectionListsTheServicesAndServesTheirDescriptors() throws Exception {
-        List<ServerReflectionResponse> responses = new CopyOnWriteArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
-            @Override
-            public void onNext(ServerReflectionResponse r) {
-                responses.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
+        Collector<ServerReflectionResponse> collector = new Collector<>();
+        StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(collector);
         req.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         req.onNext(ServerReflectionRequest.newBuilder().setFileContainingSymbol("persite.v1.PerSite").build());
         req.onCompleted();
-        done.get(30, TimeUnit.SECONDS);
+        List<ServerReflectionResponse> responses = collector.all(30);
         List<String> services = new ArrayList<>();
         responses.get(0).getListServicesResponse().getServiceList().forEach(s -> services.add(s.getName()));
         assertTrue(services.containsAll(List.of("persite.v1.PerSite", "grpc.health.v1.Health")), services.toString());
