@@ -83,6 +83,9 @@ final class PredictCommand implements Callable<Integer> {
         try {
             SiteRowWriter rows = new SiteRowWriter(rowsOut, style);
             Progress progress = new Progress(err, System.console() != null);
+            if (System.console() != null) {
+                progress.expect(expectedStructures(files));
+            }
             int code = server != null ? new RemotePredictor(server, model, inputFormat, timeoutMs).run(files, rows, err, progress)
                     : inProcess(files, rows, err, progress);
             rows.flush();
@@ -94,6 +97,29 @@ final class PredictCommand implements Callable<Integer> {
                 rowsOut.close();
             }
         }
+    }
+
+    /**
+     * About how many structures the files hold, for the progress bar: the lines of JSON Lines files (gzip too),
+     * one for any other file (a CIF with several data blocks counts one). -1 when a file cannot be read.
+     */
+    static long expectedStructures(List<Path> files) {
+        long total = 0;
+        for (Path f : files) {
+            String name = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (!name.endsWith(".jsonl") && !name.endsWith(".jsonl.gz") && !name.endsWith(".ndjson")) {
+                total++;
+                continue;
+            }
+            try (java.io.InputStream raw = Files.newInputStream(f);
+                    java.io.InputStream in = name.endsWith(".gz") ? new java.util.zip.GZIPInputStream(raw) : raw;
+                    java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                total += r.lines().filter(l -> !l.isBlank()).count();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return -1;
+            }
+        }
+        return total;
     }
 
     /** Files as given; a folder stands for its regular files, in name order. */

@@ -17,10 +17,16 @@ final class Progress {
     private int errors;
     private long lastDraw;
     private boolean drawn;
+    private long expected = -1;
 
     Progress(PrintWriter err, boolean live) {
         this.err = err;
         this.live = live;
+    }
+
+    /** The structures expected in all (JSON lines, one per other file), for a bar and an ETA; -1 when unknown. */
+    synchronized void expect(long total) {
+        expected = total;
     }
 
     synchronized void predicted(int sites) {
@@ -67,8 +73,18 @@ final class Progress {
 
     private String line(long now) {
         double s = Math.max(1e-9, (now - start) / 1e9);
-        return String.format(Locale.ROOT, "%,d structures  %,d atoms  %,.0f structures/s  %,.0f atoms/s  %d refused", structures, atoms,
+        String counts = String.format(Locale.ROOT, "%,d structures  %,d atoms  %,.0f structures/s  %,.0f atoms/s  %d refused", structures, atoms,
                 structures / s, atoms / s, errors);
+        if (expected <= 0) {
+            return counts;
+        }
+        long done = structures + errors;
+        double fraction = Math.min(1.0, (double) done / expected);
+        int width = 24;
+        int filled = (int) Math.round(fraction * width);
+        double eta = done == 0 ? 0 : s * (expected - done) / done;
+        return String.format(Locale.ROOT, "[%s%s] %3.0f%%  %s  ETA %s", "=".repeat(filled), " ".repeat(width - filled), 100 * fraction, counts,
+                TrainCommand.duration(Math.max(0, eta)));
     }
 
     /** The final line: totals and rates. */

@@ -66,4 +66,22 @@ class PredictCommandTest {
         assertEquals(9, lines.size());
         assertTrue(lines.get(1).endsWith(",magmom/" + lines.get(1).substring(lines.get(1).lastIndexOf('/') + 1)));
     }
+
+    @Test
+    void theProgressBarKnowsHowManyStructuresAreComing() {
+        assertEquals(500 + 1, PredictCommand.expectedStructures(List.of(Path.of("data/mp_magmom_tmo/sample_500/sample_500.jsonl"),
+                Path.of("data/examples/NaCl-cod-1000041.cif"))));
+        assertEquals(25_741, PredictCommand.expectedStructures(List.of(Path.of("data/mp_magmom_tmo/structures.jsonl.gz"))));
+        java.io.StringWriter w = new java.io.StringWriter();
+        Progress p = new Progress(new java.io.PrintWriter(w), true);
+        p.expect(10);
+        for (int i = 0; i < 5; i++) {
+            p.predicted(3);
+        }
+        p.failed("bad.cif:1: no cell");
+        String shown = w.toString();
+        assertTrue(shown.contains("error: bad.cif:1: no cell"), shown);
+        assertTrue(shown.contains("[==============          ]  60%  5 structures  15 atoms"), shown);
+        assertTrue(shown.contains("1 refused  ETA"), shown);
+    }
 }
