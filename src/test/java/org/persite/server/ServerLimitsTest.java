@@ -201,4 +201,26 @@ class ServerLimitsTest {
             assertEquals(0, out.get(2).getStatus().getCode());
         }
     }
+
+    @Test
+    void anOversizedMessageToAnotherRpcEndsThatCallOnly() throws Exception {
+        try (TestServer ts = TestServer.start(Map.of("persite.server.max-message-bytes", "4KiB"))) {
+            Throwable t = assertThrows(CompletionException.class, () -> ts.client.getModel(
+                    org.persite.api.v1.GetModelRequest.newBuilder().setName("x".repeat(10_000)).build()).toCompletableFuture().join());
+            assertTrue(codeOf(t) != Status.Code.OK);
+            assertEquals("magmom", ts.client.getModel(org.persite.api.v1.GetModelRequest.getDefaultInstance()).toCompletableFuture().join().getName(),
+                    "the server goes on");
+        }
+    }
+
+    @Test
+    void predictionCanBePutBehindTheToken() throws Exception {
+        try (TestServer ts = TestServer.start(Map.of("persite.server.admin-token", "s3cret", "persite.server.require-token-for-predict", "on"))) {
+            String line = TestServer.sampleLines().get(0);
+            Throwable t = assertThrows(CompletionException.class, () -> ts.client.predict(sample("n", line)).toCompletableFuture().join());
+            assertEquals(Status.Code.UNAUTHENTICATED, codeOf(t));
+            PredictResponse ok = ts.client.predict().addHeader("authorization", "Bearer s3cret").invoke(sample("y", line)).toCompletableFuture().join();
+            assertEquals(0, ok.getStatus().getCode());
+        }
+    }
 }
