@@ -83,14 +83,29 @@ public final class PerSiteService implements PerSitePowerApi {
      */
     @Override
     public Source<PredictResponse, NotUsed> predictStream(Source<PredictRequest, NotUsed> in, Metadata metadata) {
-        if (openStreams.incrementAndGet() > settings.maxConcurrentStreams()) {
-            openStreams.decrementAndGet();
-            count("PredictStream", Code.RESOURCE_EXHAUSTED);
-            return Source.failed(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
-                    settings.maxConcurrentStreams() + " PredictStream calls are open (persite.server.max-concurrent-streams); retry later")));
-        }
-        metrics.activeStreams.inc();
         Instant deadline = Deadlines.of(metadata);
+        // counted from the moment the response stream runs until it ends, whatever ends it: a call torn down before
+        // its stream ever ran holds no slot
+        return Source.lazySource(() -> {
+            if (openStreams.incrementAndGet() > settings.maxConcurrentStreams()) {
+                openStreams.decrementAndGet();
+                count("PredictStream", Code.RESOURCE_EXHAUSTED);
+                return Source.<PredictResponse>failed(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
+                        settings.maxConcurrentStreams() + " PredictStream calls are open (persite.server.max-concurrent-streams); retry later")));
+            }
+            metrics.activeStreams.inc();
+            return stream(in, deadline).watchTermination((notUsed, done) -> {
+                done.whenComplete((d, e) -> {
+                    openStreams.decrementAndGet();
+                    metrics.activeStreams.dec();
+                });
+                return notUsed;
+            });
+        }).mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
+    /** One stream's responses: a window of requests in the pipeline at a time, in input or completion order. */
+    private Source<PredictResponse, NotUsed> stream(Source<PredictRequest, NotUsed> in, Instant deadline) {
         AtomicBoolean cancelled = new AtomicBoolean();
         int window = settings.maxInFlightPerStream();
         Function<PredictRequest, CompletionStage<PredictResponse>> step = r -> {
@@ -109,12 +124,8 @@ public final class PerSiteService implements PerSitePowerApi {
             Source<PredictRequest, NotUsed> all = Source.from(head).concat(headAndTail.second());
             return head.get(0).getOrder() == ResponseOrder.COMPLETION_ORDER ? all.mapAsyncUnordered(window, step) : all.mapAsync(window, step);
         }).watchTermination((notUsed, done) -> {
-            done.whenComplete((d, e) -> {
-                // ended, failed or cancelled by the client: whatever of it is still queued is dropped, not computed
-                cancelled.set(true);
-                openStreams.decrementAndGet();
-                metrics.activeStreams.dec();
-            });
+            // ended, failed or cancelled by the client: whatever of it is still queued is dropped, not computed
+            done.whenComplete((d, e) -> cancelled.set(true));
             return notUsed;
         });
     }

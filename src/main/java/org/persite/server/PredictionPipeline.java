@@ -83,7 +83,12 @@ public final class PredictionPipeline {
         } catch (ModelRegistry.UnknownModelException e) {
             return done(failure(req, Code.NOT_FOUND, e.getMessage(), ""));
         }
-        return run(req, model, input, deadline, cancelled, gone, t0).whenComplete((r, e) -> registry.release(model));
+        try {
+            return run(req, model, input, deadline, cancelled, gone, t0).whenComplete((r, e) -> registry.release(model));
+        } catch (RuntimeException e) { // e.g. the actor system is shutting down: never keep a hold on the version
+            registry.release(model);
+            throw e;
+        }
     }
 
     private CompletionStage<PredictResponse> run(PredictRequest req, ServedModel model, StructureInput input, Instant deadline,
