@@ -13,15 +13,11 @@ final class AdminConnection implements AutoCloseable {
     final String authorization;
 
     AdminConnection(String server, String token) {
-        int colon = server.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--server must be HOST:PORT, got " + server);
-        }
+        HostPort address = HostPort.parse(server);
         String t = token != null ? token : System.getenv("PERSITE_ADMIN_TOKEN");
         this.authorization = "Bearer " + (t == null ? "" : t);
         this.system = ActorSystem.create(Behaviors.empty(), "persite-admin", ConfigFactory.load());
-        this.admin = AdminClient.create(GrpcClientSettings.connectToServiceAt(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)),
-                system).withTls(false), system);
+        this.admin = AdminClient.create(GrpcClientSettings.connectToServiceAt(address.host(), address.port(), system).withTls(false), system);
     }
 
     /** The one line a failed call prints: its gRPC code and message. */

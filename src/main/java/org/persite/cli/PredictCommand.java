@@ -86,8 +86,20 @@ final class PredictCommand implements Callable<Integer> {
             if (System.console() != null) {
                 progress.expect(expectedStructures(files));
             }
-            int code = server != null ? new RemotePredictor(server, model, inputFormat, timeoutMs).run(files, rows, err, progress)
-                    : inProcess(files, rows, err, progress);
+            int code;
+            if (server != null) {
+                RemotePredictor remote;
+                try {
+                    remote = new RemotePredictor(server, model, inputFormat, timeoutMs);
+                } catch (IllegalArgumentException e) {
+                    err.println("error: --server: " + e.getMessage());
+                    err.flush();
+                    return 2;
+                }
+                code = remote.run(files, rows, err, progress);
+            } else {
+                code = inProcess(files, rows, err, progress);
+            }
             rows.flush();
             progress.summary();
             err.flush();

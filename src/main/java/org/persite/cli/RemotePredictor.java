@@ -42,12 +42,9 @@ final class RemotePredictor {
     private final int timeoutMs;
 
     RemotePredictor(String server, String model, Format format, int timeoutMs) {
-        int colon = server.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new PersiteCli()), "--server must be HOST:PORT, got " + server);
-        }
-        this.host = server.substring(0, colon);
-        this.port = Integer.parseInt(server.substring(colon + 1));
+        HostPort address = HostPort.parse(server);
+        this.host = address.host();
+        this.port = address.port();
         this.model = model == null ? "" : model;
         this.format = format;
         this.timeoutMs = timeoutMs;

@@ -75,9 +75,9 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int colon = server.lastIndexOf(':');
-        String host = server.substring(0, colon);
-        int port = Integer.parseInt(server.substring(colon + 1));
+        org.persite.cli.HostPort address = org.persite.cli.HostPort.parse(server);
+        String host = address.host();
+        int port = address.port();
         if (!InetAddress.getByName(host).isLoopbackAddress() || !InetAddress.getByName(metrics.getHost()).isLoopbackAddress()) {
             System.err.println("error: the load generator only targets the loopback address; got " + server + " and " + metrics);
             return 2;

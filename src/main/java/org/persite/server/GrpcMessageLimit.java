@@ -14,7 +14,7 @@ import org.persite.api.v1.PredictRequest;
  *
  * <p>gRPC frames every message as a 1-byte compression flag, a 4-byte big-endian length, then the message.
  * These flows read the headers as the request body streams past (a long PredictStream is one HTTP body, so
- * pekko-http's own body limit cannot be used per message). Neither buffers more than a 5-byte header.
+ * pekko-http's own body limit cannot be used per message). They buffer no more than a 5-byte header.
  */
 public final class GrpcMessageLimit {
     private GrpcMessageLimit() {
@@ -26,7 +26,6 @@ public final class GrpcMessageLimit {
         int headerRead; // bytes of the current header seen so far
         long payloadLeft; // bytes of the current message still to pass (or skip)
         boolean skipping; // the current message is too large: its bytes are dropped
-        long index; // messages seen so far
     }
 
     /**
@@ -35,6 +34,16 @@ public final class GrpcMessageLimit {
      * service answers it with RESOURCE_EXHAUSTED and a stream goes on with the next message.
      */
     public static Flow<ByteString, ByteString, NotUsed> replacingOversized(long maxMessageBytes) {
+        return frames(maxMessageBytes, true);
+    }
+
+    /** For the other services: a message that is too large ends the call with RESOURCE_EXHAUSTED. */
+    public static Flow<ByteString, ByteString, NotUsed> failingOversized(long maxMessageBytes) {
+        return frames(maxMessageBytes, false);
+    }
+
+    /** Follows the frames of the body; an oversized message is replaced by a marker ({@code replace}) or fails the call. */
+    private static Flow<ByteString, ByteString, NotUsed> frames(long maxMessageBytes, boolean replace) {
         return Flow.of(ByteString.class).statefulMap(State::new, (st, chunk) -> {
             ByteStringBuilder out = new ByteStringBuilder();
             int i = 0;
@@ -54,44 +63,20 @@ public final class GrpcMessageLimit {
                     continue;
                 }
                 st.headerRead = 0;
-                st.index++;
                 long length = length(st.header);
                 st.payloadLeft = length;
                 st.skipping = length > maxMessageBytes;
-                if (st.skipping) {
+                if (!st.skipping) {
+                    out.putBytes(st.header);
+                } else if (replace) {
                     byte[] marker = PredictRequest.newBuilder().setOversizedMessageBytes(length).build().toByteArray();
                     out.putByte((byte) 0).putBytes(new byte[] {0, 0, 0, (byte) marker.length}).putBytes(marker);
                 } else {
-                    out.putBytes(st.header);
+                    throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge(length, maxMessageBytes)));
                 }
             }
             return Pair.create(st, out.result());
         }, st -> java.util.Optional.<ByteString>empty()).filter(b -> !b.isEmpty()); // a skipped chunk leaves nothing to pass on
-    }
-
-    /** For the other services: a message that is too large ends the call with RESOURCE_EXHAUSTED. */
-    public static Flow<ByteString, ByteString, NotUsed> failingOversized(long maxMessageBytes) {
-        return Flow.of(ByteString.class).statefulMap(State::new, (st, chunk) -> {
-            int i = 0;
-            int n = chunk.length();
-            while (i < n) {
-                if (st.payloadLeft > 0) {
-                    int skip = (int) Math.min(st.payloadLeft, n - i);
-                    st.payloadLeft -= skip;
-                    i += skip;
-                    continue;
-                }
-                st.header[st.headerRead++] = chunk.apply(i++);
-                if (st.headerRead == 5) {
-                    st.headerRead = 0;
-                    st.payloadLeft = length(st.header);
-                    if (st.payloadLeft > maxMessageBytes) {
-                        throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge(st.payloadLeft, maxMessageBytes)));
-                    }
-                }
-            }
-            return Pair.create(st, chunk);
-        }, st -> java.util.Optional.empty());
     }
 
     static String tooLarge(long length, long max) {

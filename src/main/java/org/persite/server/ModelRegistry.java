@@ -25,7 +25,6 @@ import org.persite.inference.OnnxInferenceEngine;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelLoadException;
-import org.persite.model.PropertySpec;
 import org.persite.structure.Structure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -315,17 +314,20 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The new version must speak to clients as the old one did: same properties and units, same element table. */
     private static void checkCompatible(Path dir, LoadedModel current, LoadedModel next) throws ModelLoadException {
-        List<String> a = current.spec().properties().stream().map(p -> p.name() + " [" + p.unit() + "]").toList();
-        List<String> b = next.spec().properties().stream().map(PropertySpec::name).toList();
-        List<String> bu = next.spec().properties().stream().map(p -> p.name() + " [" + p.unit() + "]").toList();
-        if (!a.equals(bu)) {
-            throw new ModelLoadException(dir, "incompatible: it predicts " + bu + " but the active version predicts " + a + " (names " + b + ")");
+        List<String> a = outputs(current);
+        List<String> b = outputs(next);
+        if (!a.equals(b)) {
+            throw new ModelLoadException(dir, "incompatible: it predicts " + b + " but the active version predicts " + a);
         }
         String ta = current.spec().featurizer().elementTableId();
         String tb = next.spec().featurizer().elementTableId();
         if (!ta.equals(tb)) {
             throw new ModelLoadException(dir, "incompatible featurizer: element table " + tb + ", the active version uses " + ta);
         }
+    }
+
+    private static List<String> outputs(LoadedModel m) {
+        return m.spec().properties().stream().map(p -> p.name() + " [" + p.unit() + "]").toList();
     }
 
     /** A prediction of the shipped example structures must be finite. */

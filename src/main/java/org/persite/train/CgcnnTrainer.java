@@ -128,9 +128,6 @@ public final class CgcnnTrainer {
                         bestEpoch = epoch;
                         bestParams = snapshot(block);
                     }
-                    if (!Double.isFinite(lossSum)) {
-                        throw new IllegalStateException("the training loss is not finite at epoch " + epoch + " (diverged; lower the learning rate)");
-                    }
                     if (progress != null) {
                         progress.accept(new EpochReport(epoch, config.epochs(), losses.get(losses.size() - 1), mae, (System.nanoTime() - e0) / 1e9));
                     }
