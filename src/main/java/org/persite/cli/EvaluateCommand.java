@@ -4,10 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
@@ -24,6 +21,7 @@ import org.persite.train.PerElementBaseline;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
 import org.persite.train.TargetSpec;
+import org.persite.train.TrainingProvenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,8 +33,6 @@ import picocli.CommandLine.Spec;
             "come from its card): prints a Table-1 style Markdown table (CGCNN, MLP, per-element average; all sites and",
             "transition-metal sites) and writes report.md, parity.png and distributions-3d.png into --out."})
 final class EvaluateCommand implements Callable<Integer> {
-    private static final Pattern SEED = Pattern.compile("seed (\\d+)");
-
     @Option(names = "--model", required = true, description = "A model version or a model folder (its newest version).")
     Path model;
 
@@ -64,21 +60,21 @@ final class EvaluateCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        Map<String, String> prov = m.spec().provenance();
         PropertySpec prop = m.spec().properties().get(0);
-        Matcher seed = SEED.matcher(prov.getOrDefault("split", ""));
-        if (!prov.containsKey("property") || !seed.find()) {
-            err.println("error: " + m.directory() + ": the card does not say how the model was trained (provenance property and split seed)");
+        TrainingProvenance trained;
+        try {
+            trained = TrainingProvenance.of(m.spec());
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + m.directory() + ": " + e.getMessage());
             err.flush();
             return 1;
         }
-        TargetSpec target = new TargetSpec(prov.get("property"), TargetSpec.Transform.parse(prov.getOrDefault("transform", "none")),
-                prov.getOrDefault("filter", "").isEmpty() ? null : prov.get("filter"), prop.unit());
+        TargetSpec target = trained.target();
         PersiteConfig config = PersiteConfig.load();
         ElementTable table = ElementTable.cgcnn();
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         SiteDataset ds = SiteDataset.load(data, target, m.spec().featurizer(), reader);
-        SiteDataset.Split split = ds.split(Long.parseLong(seed.group(1)));
+        SiteDataset.Split split = ds.split(trained.splitSeed());
         List<SiteDataset.Example> train = split.train().stream().map(ds::get).toList();
         List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
@@ -90,7 +86,7 @@ final class EvaluateCommand implements Callable<Integer> {
         SiteMetrics mlp = null;
         if (mlpEpochs > 0) {
             try (MlpBaseline b = new MlpBaseline(m.spec().featurizer(), table, m.spec().hyperparameters().hiddenWidth(), 2)) {
-                b.fit(train, val, mlpEpochs, 64, 0.003f, Long.parseLong(seed.group(1)));
+                b.fit(train, val, mlpEpochs, 64, 0.003f, trained.splitSeed());
                 mlp = SiteMetrics.of(test, b.predict(test));
             }
         }

@@ -164,11 +164,11 @@ final class PredictCommand implements Callable<Integer> {
         EngineSettings engineSettings = EngineSettings.fromConfig(config.section().getConfig("inference"));
         StructureReader reader = new StructureReader(config.structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
         CrystalGraphBuilder builder = new CrystalGraphBuilder(loaded.spec().featurizer());
-        rows.properties(loaded.spec().properties().stream().map(PropertySpec::name).toList(),
-                loaded.spec().properties().stream().map(PropertySpec::unit).toList());
         String version = loaded.spec().name() + "/" + loaded.spec().version();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),
                 engineSettings.intraOpThreads())) {
+            rows.properties(loaded.spec().properties().stream().map(PropertySpec::name).toList(),
+                    loaded.spec().properties().stream().map(PropertySpec::unit).toList(), engine.hasUncertainty());
             List<Structure> pending = new ArrayList<>();
             List<CrystalGraph> graphs = new ArrayList<>();
             int pendingAtoms = 0;
@@ -202,7 +202,7 @@ final class PredictCommand implements Callable<Integer> {
     private static void flush(OnnxInferenceEngine engine, BatcherSettings batching, List<Structure> structures, List<CrystalGraph> graphs,
             SiteRowWriter rows, String version, Progress progress) throws InferenceException {
         List<float[]> values = engine.predictAll(graphs, batching.buckets(), batching.maxBatchAtoms());
-        int p = engine.properties();
+        int p = engine.outputsPerSite(); // P values (then P standard deviations for an ensemble)
         for (int k = 0; k < structures.size(); k++) {
             Structure s = structures.get(k);
             float[] v = values.get(k);

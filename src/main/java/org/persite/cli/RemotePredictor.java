@@ -75,9 +75,9 @@ final class RemotePredictor {
             progress.failed(resp.getStatus().getMessage());
             return;
         }
-        if (resp.getPropertiesCount() > 0) {
-            rows.properties(resp.getPropertiesList(), resp.getUnitsList());
-        }
+        // the first answer with a predicted site declares the columns (an ensemble's sites carry standard deviations)
+        resp.getStructuresList().stream().filter(s -> s.getSitesCount() > 0).findFirst().ifPresent(s ->
+                rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0));
         String version = resp.getModel() + "/" + resp.getModelVersion();
         for (StructureResult s : resp.getStructuresList()) {
             if (s.getStatus().getCode() != 0) {
@@ -85,9 +85,10 @@ final class RemotePredictor {
                 continue;
             }
             for (SitePrediction site : s.getSitesList()) {
-                float[] v = new float[site.getValuesCount()];
+                int p = site.getValuesCount();
+                float[] v = new float[p + site.getUncertaintyCount()];
                 for (int q = 0; q < v.length; q++) {
-                    v[q] = site.getValues(q);
+                    v[q] = q < p ? site.getValues(q) : site.getUncertainty(q - p);
                 }
                 rows.row(s.getName(), site.getIndex(), site.getElement(), v, version);
             }

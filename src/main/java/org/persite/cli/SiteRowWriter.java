@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * Writes predictions one row per site: structure, site, element, one value per property, model version.
  * CSV has a header {@code structure,site,element,<property> (<unit>)...,model}; JSON writes JSON Lines, one
- * object per site with the same fields (values keyed by property name).
+ * object per site with the same fields (values keyed by property name). An ensemble model adds its per-site
+ * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}).
  */
 final class SiteRowWriter {
     /** Output formats. */
@@ -22,14 +23,18 @@ final class SiteRowWriter {
     private final PrintWriter out;
     private final Style style;
     private List<String> properties;
+    private boolean uncertainty;
 
     SiteRowWriter(PrintWriter out, Style style) {
         this.out = out;
         this.style = style;
     }
 
-    /** Declares the properties (and units) of the rows that follow; CSV prints its header on the first call. */
-    void properties(List<String> names, List<String> units) {
+    /**
+     * Declares the properties (and units) of the rows that follow, and whether they carry standard deviations;
+     * CSV prints its header on the first call.
+     */
+    void properties(List<String> names, List<String> units, boolean withUncertainty) {
         if (properties != null) {
             if (!properties.equals(names)) {
                 throw new IllegalStateException("the model's properties changed mid-run: " + properties + " then " + names);
@@ -37,17 +42,28 @@ final class SiteRowWriter {
             return;
         }
         properties = List.copyOf(names);
+        uncertainty = withUncertainty;
         if (style == Style.csv) {
             StringBuilder header = new StringBuilder("structure,site,element");
             for (int q = 0; q < names.size(); q++) {
                 header.append(',').append(csv(names.get(q) + " (" + units.get(q) + ")"));
             }
+            for (int q = 0; withUncertainty && q < names.size(); q++) {
+                header.append(',').append(csv(names.get(q) + "_std (" + units.get(q) + ")"));
+            }
             out.println(header.append(",model"));
         }
     }
 
-    /** One site's row; {@code values} holds one value per property. */
+    /**
+     * One site's row; {@code values} holds one value per property and then, when the rows carry uncertainty,
+     * one standard deviation per property.
+     */
     void row(String structure, int site, String element, float[] values, String model) {
+        int expected = uncertainty ? 2 * properties.size() : properties.size();
+        if (values.length != expected) {
+            throw new IllegalStateException("a row of " + values.length + " numbers where " + expected + " were declared");
+        }
         if (style == Style.csv) {
             StringBuilder row = new StringBuilder(csv(structure)).append(',').append(site).append(',').append(element);
             for (float v : values) {
@@ -56,8 +72,9 @@ final class SiteRowWriter {
             out.println(row.append(',').append(model));
         } else {
             ObjectNode o = JSON.createObjectNode().put("structure", structure).put("site", site).put("element", element);
+            int p = properties.size();
             for (int q = 0; q < values.length; q++) {
-                o.put(properties.get(q), values[q]);
+                o.put(q < p ? properties.get(q) : properties.get(q - p) + "_std", values[q]);
             }
             out.println(o.put("model", model).toString());
         }

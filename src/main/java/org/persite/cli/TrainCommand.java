@@ -3,6 +3,8 @@ package org.persite.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.persite.config.PersiteConfig;
@@ -10,8 +12,10 @@ import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.graph.FeaturizerSettings;
 import org.persite.model.CgcnnHyperparameters;
+import org.persite.model.LoadedModel;
 import org.persite.structure.StructureReader;
 import org.persite.train.CgcnnTrainer;
+import org.persite.train.EnsembleJob;
 import org.persite.train.Evaluation;
 import org.persite.train.TargetSpec;
 import org.persite.train.TrainingConfig;
@@ -63,8 +67,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss", defaultValue = "L1", description = "L1 or MSE (default: ${DEFAULT-VALUE}).")
     TrainingConfig.LossKind loss;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Split, initial weights and batch order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "Initial weights, batch order and (unless --split-seed) the split (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--split-seed", description = "The 60/20/20 split alone (default: --seed); ensemble members share it.")
+    Long splitSeed;
+
+    @Option(names = "--seeds", defaultValue = "1", description = {"Train this many members on one split (seeds --seed, --seed + 1, ...) and",
+        "write them as one ensemble version with a per-site standard deviation (default: ${DEFAULT-VALUE})."})
+    int seeds;
+
+    @Option(names = "--members-out", description = "With --seeds: the model folder the members go in (default: OUT/members).")
+    Path membersOut;
 
     @Option(names = "--features", defaultValue = "64", description = "F (default: ${DEFAULT-VALUE}).")
     int features;
@@ -91,7 +105,14 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
+        if (seeds < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--seeds must be at least 1");
+        }
         if (server != null) {
+            if (seeds > 1 || splitSeed != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--seeds and --split-seed train locally; the server's Train call trains one model");
+            }
             return remote(o);
         }
         PersiteConfig config = PersiteConfig.load();
@@ -100,16 +121,57 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit);
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
-                optimizer, loss, seed);
+                optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
         String command = "persite train --data " + data + " --property " + property + " --transform " + transform
                 + (filter == null ? "" : " --filter " + filter) + " --unit " + unit + " --out " + out + " --epochs " + epochs + " --batch " + batch
-                + " --lr " + lr + " --optimizer " + optimizer + " --loss " + loss + " --seed " + seed + " --features " + features + " --conv " + conv
-                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers;
-        TrainingJob.Request request = new TrainingJob.Request(data, target, name != null ? name : out.getFileName().toString(), out, tc, command);
-        TrainingJob.Outcome r = TrainingJob.run(request, featurizer, table, reader, new TrainingJob.Listener() {
+                + " --lr " + lr + " --optimizer " + optimizer + " --loss " + loss + " --seed " + seed
+                + (splitSeed != null ? " --split-seed " + splitSeed : "") + " --features " + features + " --conv " + conv
+                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers + (seeds > 1 ? " --seeds " + seeds : "");
+        String modelName = name != null ? name : out.getFileName().toString();
+        if (seeds > 1) {
+            return ensemble(o, tc, target, featurizer, table, reader, modelName, command);
+        }
+        TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command), featurizer, table, reader,
+                listener(o, ""), () -> false);
+        Evaluation ev = r.evaluation();
+        o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
+                ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
+        o.printf("wrote %s%n", r.model().directory());
+        o.flush();
+        return 0;
+    }
+
+    /**
+     * --seeds K: K members on one split (seeds seed, seed+1, ...), each written to --members-out, then one
+     * ensemble version in --out with the members' mean, their standard deviation and its evaluation.
+     */
+    private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, ElementTable table,
+            StructureReader reader, String modelName, String command) throws IOException {
+        Path membersFolder = membersOut != null ? membersOut : out.resolve("members");
+        List<LoadedModel> members = new ArrayList<>();
+        for (int k = 0; k < seeds; k++) {
+            TrainingConfig member = new TrainingConfig(tc.hyperparameters(), tc.epochs(), tc.batchCrystals(), tc.learningRate(), tc.optimizer(),
+                    tc.loss(), tc.seed() + k, tc.splitSeed());
+            String memberCommand = command.replace(" --seed " + tc.seed(), " --seed " + member.seed()) + " (member " + (k + 1) + " of " + seeds + ")";
+            TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, membersFolder, member, memberCommand), featurizer,
+                    table, reader, listener(o, "member " + (k + 1) + "/" + seeds + " (seed " + member.seed() + ")  "), () -> false);
+            o.printf(Locale.ROOT, "member %d/%d: test MAE %.4f %s (TM %.4f), wrote %s%n", k + 1, seeds, r.evaluation().test().mae(), unit,
+                    r.evaluation().test().maeTransitionMetals(), r.model().directory());
+            o.flush();
+            members.add(r.model());
+        }
+        EnsembleJob.Outcome e = EnsembleJob.build(members, data, out, modelName, command, reader, table);
+        o.print(e.report());
+        o.printf("wrote %s%n", e.model().directory());
+        o.flush();
+        return 0;
+    }
+
+    private TrainingJob.Listener listener(PrintWriter o, String prefix) {
+        return new TrainingJob.Listener() {
             @Override
             public void datasetRead(int structures, int skipped, int refused, double seconds) {
-                o.printf(Locale.ROOT, "%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", data,
+                o.printf(Locale.ROOT, "%s%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", prefix, data,
                         structures, skipped, property, refused, seconds);
                 o.flush();
             }
@@ -117,17 +179,11 @@ final class TrainCommand implements Callable<Integer> {
             @Override
             public void epoch(CgcnnTrainer.EpochReport e) {
                 double eta = e.seconds() * (e.epochs() - e.epoch());
-                o.printf(Locale.ROOT, "epoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", e.epoch(), e.epochs(), e.trainLoss(),
-                        e.validationMae(), unit, e.seconds(), duration(eta));
+                o.printf(Locale.ROOT, "%sepoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", prefix, e.epoch(), e.epochs(),
+                        e.trainLoss(), e.validationMae(), unit, e.seconds(), duration(eta));
                 o.flush();
             }
-        }, () -> false);
-        Evaluation ev = r.evaluation();
-        o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
-                ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
-        o.printf("wrote %s%n", r.model().directory());
-        o.flush();
-        return 0;
+        };
     }
 
     /** Trains on the server and shows its progress: a redrawn line on a terminal, one line per epoch otherwise. */

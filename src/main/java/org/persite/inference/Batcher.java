@@ -87,12 +87,13 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      * The predictions of one structure.
      *
      * @param values [sites · properties], row-major (site, property)
+     * @param uncertainty [sites · properties], the ensemble's per-site standard deviations; null for a single model
      * @param queueNanos time from arrival to the start of its batch
      * @param computeNanos time its batch took in the engine
      * @param batchAtoms real atoms in its batch
      * @param paddedAtoms padded atoms in its batch
      */
-    public record Predicted(String id, int sites, int properties, float[] values, String modelName, int modelVersion,
+    public record Predicted(String id, int sites, int properties, float[] values, float[] uncertainty, String modelName, int modelVersion,
             long queueNanos, long computeNanos, int batchAtoms, int paddedAtoms) implements Reply {
     }
 
@@ -278,7 +279,19 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
                 continue;
             }
             int pcount = engine.properties();
-            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, d.batch().split(d.out(), pcount, k), engine.modelName(),
+            float[] values = d.batch().split(d.out(), engine.outputsPerSite(), k);     // [sites, P] or [sites, 2P]
+            float[] std = null;
+            if (engine.hasUncertainty()) {
+                int sites = p.graph().numSites();
+                float[] both = values;
+                values = new float[sites * pcount];
+                std = new float[sites * pcount];
+                for (int i = 0; i < sites; i++) {
+                    System.arraycopy(both, 2 * i * pcount, values, i * pcount, pcount);
+                    System.arraycopy(both, (2 * i + 1) * pcount, std, i * pcount, pcount);
+                }
+            }
+            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, values, std, engine.modelName(),
                     engine.modelVersion(), d.startNanos() - d.entries().get(k).enqueuedNanos(), d.computeNanos(), d.batch().realAtoms(),
                     d.batch().paddedAtoms()));
         }

@@ -27,9 +27,11 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final int properties;
     private final int maxNeighbors;
     private final Device activeDevice;
+    private final boolean uncertainty;
 
     private OnnxInferenceEngine(OrtSession session, LoadedModel model, Device activeDevice) {
         this.session = session;
+        this.uncertainty = session.getOutputNames().contains(ModelIo.SITE_STD);
         this.name = model.spec().name();
         this.version = model.spec().version();
         this.properties = model.spec().propertyCount();
@@ -67,8 +69,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                 }
             }
             OrtSession session = env.createSession(model.onnx(), options);
-            LOG.info("model {} v{} loaded on {} ({} properties, M = {})", model.spec().name(), model.spec().version(), active,
-                    model.spec().propertyCount(), model.spec().featurizer().maxNeighbors());
+            LOG.info("model {} v{} loaded on {} ({} properties, M = {}{})", model.spec().name(), model.spec().version(), active,
+                    model.spec().propertyCount(), model.spec().featurizer().maxNeighbors(),
+                    session.getOutputNames().contains(ModelIo.SITE_STD) ? ", ensemble with per-site standard deviation" : "");
             return new OnnxInferenceEngine(session, model, active);
         } catch (OrtException e) {
             throw new InferenceException("ONNX Runtime cannot load model " + model.directory() + ": " + e.getMessage(), e);
@@ -107,6 +110,11 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     }
 
     @Override
+    public boolean hasUncertainty() {
+        return uncertainty;
+    }
+
+    @Override
     public float[] run(PaddedBatch b) throws InferenceException {
         if (b.maxNeighbors() != maxNeighbors) {
             throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
@@ -120,10 +128,19 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                 OnnxTensor mask = OnnxTensor.createTensor(env, b.nbrMask(), nm);
                 OrtSession.Result result = session.run(Map.of(ModelIo.SPECIES, species, ModelIo.NBR_INDEX, index,
                         ModelIo.NBR_DISTANCE, distance, ModelIo.NBR_MASK, mask))) {
-            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer(); // [Npad, P]
-            float[] values = new float[out.remaining()];
-            out.get(values);
-            return values;
+            FloatBuffer out = ((OnnxTensor) result.get(ModelIo.SITE_VALUES).orElseThrow()).getFloatBuffer(); // [Npad, P]
+            if (!uncertainty) {
+                float[] values = new float[out.remaining()];
+                out.get(values);
+                return values;
+            }
+            FloatBuffer std = ((OnnxTensor) result.get(ModelIo.SITE_STD).orElseThrow()).getFloatBuffer(); // [Npad, P]
+            float[] both = new float[2 * out.remaining()];                                                   // [Npad, 2P]
+            for (int a = 0; a < n; a++) {
+                out.get(both, 2 * a * properties, properties);
+                std.get(both, (2 * a + 1) * properties, properties);
+            }
+            return both;
         } catch (OrtException e) {
             throw new InferenceException("inference failed for a batch of " + n + " atoms: " + e.getMessage(), e);
         }
@@ -144,7 +161,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     }
 
     /**
-     * Predictions [n·P] for each graph, in order, computed in padded batches of at most
+     * Predictions [n·C] for each graph, in order (C = {@link #outputsPerSite()}), computed in padded batches of at most
      * {@code maxBatchAtoms} real atoms (a larger graph runs alone).
      */
     public List<float[]> predictAll(List<CrystalGraph> graphs, Buckets buckets, int maxBatchAtoms) throws InferenceException {
@@ -159,17 +176,17 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             PaddedBatch b = PaddedBatch.pack(graphs.subList(from, to), buckets);
             float[] values = run(b);
             for (int k = 0; k < b.graphs(); k++) {
-                out.add(b.split(values, properties, k));
+                out.add(b.split(values, outputsPerSite(), k));
             }
             from = to;
         }
         return out;
     }
 
-    /** Predictions [n·P] for one graph, alone in its own batch. */
+    /** Predictions [n·C] for one graph, alone in its own batch (C = {@link #outputsPerSite()}). */
     public float[] predictOne(CrystalGraph g, Buckets buckets) throws InferenceException {
         PaddedBatch b = PaddedBatch.pack(List.of(g), buckets);
-        return b.split(run(b), properties, 0);
+        return b.split(run(b), outputsPerSite(), 0);
     }
 
     @Override

@@ -45,11 +45,18 @@ public final class ModelDirectory {
      * each through a temporary file and an atomic rename, so a reader never sees a card without its model.
      */
     public static LoadedModel write(Path dir, ModelSpec spec, CgcnnWeights weights, ElementTable table) throws IOException {
-        byte[] onnx = OnnxCgcnnWriter.write(spec, weights, table);
+        return write(dir, spec, OnnxCgcnnWriter.write(spec, weights, table), false);
+    }
+
+    /**
+     * Writes a model directory around ONNX bytes already made, for example by {@link OnnxEnsembleWriter};
+     * {@code uncertainty} says that the graph also has the {@link ModelIo#SITE_STD} output.
+     */
+    public static LoadedModel write(Path dir, ModelSpec spec, byte[] onnx, boolean uncertainty) throws IOException {
         Files.createDirectories(dir);
         writeAtomically(dir.resolve(ONNX_FILE), onnx);
         String sha = sha256(onnx);
-        writeAtomically(dir.resolve(CARD_FILE), JSON.writeValueAsBytes(card(spec, sha)));
+        writeAtomically(dir.resolve(CARD_FILE), JSON.writeValueAsBytes(card(spec, sha, uncertainty)));
         return new LoadedModel(dir, spec, onnx, sha);
     }
 
@@ -137,7 +144,7 @@ public final class ModelDirectory {
         return new LoadedModel(dir, spec, onnx, actual);
     }
 
-    static ObjectNode card(ModelSpec spec, String onnxSha) {
+    static ObjectNode card(ModelSpec spec, String onnxSha, boolean uncertainty) {
         ObjectNode c = JSON.createObjectNode();
         c.put("format", FORMAT);
         c.put("name", spec.name());
@@ -153,7 +160,10 @@ public final class ModelDirectory {
         io.put(ModelIo.NBR_INDEX, "int64 [N, M]");
         io.put(ModelIo.NBR_DISTANCE, "float32 [N, M], Å");
         io.put(ModelIo.NBR_MASK, "float32 [N, M]");
-        io.put(ModelIo.SITE_VALUES, "float32 [N, P]");
+        io.put(ModelIo.SITE_VALUES, uncertainty ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
+        if (uncertainty) {
+            io.put(ModelIo.SITE_STD, "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)");
+        }
         FeaturizerSettings fs = spec.featurizer();
         ObjectNode f = c.putObject("featurizer");
         f.put("cutoff", fs.cutoff());

@@ -18,6 +18,11 @@ public final class ModelIo {
     public static final String NBR_MASK = "nbr_mask";
     /** float32 [N, P]: the de-normalised prediction of every property for every atom. */
     public static final String SITE_VALUES = "site_values";
+    /**
+     * float32 [N, P]: ensembles only, the standard deviation of every property for every atom over the
+     * ensemble's members (their mean is {@link #SITE_VALUES}).
+     */
+    public static final String SITE_STD = "site_std";
 
     /** ONNX IR version written. */
     public static final long IR_VERSION = 8;

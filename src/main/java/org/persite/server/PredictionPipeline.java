@@ -162,6 +162,9 @@ public final class PredictionPipeline {
                         for (int q = 0; q < props; q++) {
                             site.addValues(v[i * props + q]);
                         }
+                        for (int q = 0; p.uncertainty() != null && q < props; q++) {
+                            site.addUncertainty(p.uncertainty()[i * props + q]);
+                        }
                         sr.addSites(site);
                     }
                     queueNanos = Math.max(queueNanos, p.queueNanos());

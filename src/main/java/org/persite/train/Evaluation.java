@@ -33,12 +33,35 @@ public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics p
         }
     }
 
-    /** Predictions per example ([N], single-property models), in batches of up to 1,024 atoms. */
+    /**
+     * Predictions per example ([n], single-property models), in batches of up to 1,024 atoms; for an ensemble,
+     * the members' mean.
+     */
     public static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
+        List<float[]> rows = predictWithStd(engine, examples);
+        return engine.hasUncertainty() ? column(rows, 0, 2) : rows;
+    }
+
+    /**
+     * Predictions per example of a single-property model, [n] or, for an ensemble, [n, 2]: per site the mean
+     * and the standard deviation over its members.
+     */
+    public static List<float[]> predictWithStd(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
         if (engine.properties() != 1) {
             throw new IllegalArgumentException("evaluation covers single-property models; this one predicts " + engine.properties());
         }
         return engine.predictAll(examples.stream().map(SiteDataset.Example::graph).toList(), Buckets.defaults(), 1024);
+    }
+
+    /** Column c of each example's [n, width] row-major predictions, as [n]. */
+    public static List<float[]> column(List<float[]> rows, int c, int width) {
+        return rows.stream().map(r -> {
+            float[] out = new float[r.length / width];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = r[i * width + c];
+            }
+            return out;
+        }).toList();
     }
 
     /** The figures for a model card's metrics. */

@@ -68,7 +68,7 @@ public final class TrainingJob {
         if (ds.size() < 5) {
             throw new IllegalArgumentException(r.data() + " gives " + ds.size() + " usable structures; a 60/20/20 split needs at least 5");
         }
-        SiteDataset.Split split = ds.split(r.config().seed());
+        SiteDataset.Split split = ds.split(r.config().splitSeed());
         TrainingConfig tc = r.config();
         TrainingResult result = new CgcnnTrainer(featurizer, table).train(ds, split, tc, listener::epoch, cancelled);
         int version = nextVersion(r.modelFolder());
@@ -77,7 +77,8 @@ public final class TrainingJob {
         provenance.put("property", r.target().field());
         provenance.put("transform", r.target().transform().name().toLowerCase(Locale.ROOT));
         provenance.put("filter", r.target().filter() == null ? "" : r.target().filter());
-        provenance.put("split", "random 60/20/20 by structure, seed " + tc.seed());
+        provenance.put("split", "random 60/20/20 by structure, seed " + tc.splitSeed());
+        provenance.put("seed", Long.toString(tc.seed()));
         provenance.put("structures", ds.size() + " (train " + split.train().size() + ", validation " + split.validation().size() + ", test "
                 + split.test().size() + ")");
         provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine, best epoch %d, %.0f s",

@@ -51,6 +51,36 @@ class PredictCommandTest {
     }
 
     @Test
+    void anEnsembleAddsAStandardDeviationColumnPerProperty() throws Exception {
+        org.persite.model.ModelSpec spec = TestModels.spec("ens", 1, org.persite.model.CgcnnHyperparameters.reference(), 1);
+        List<ReferenceForward> refs = new java.util.ArrayList<>();
+        List<byte[]> onnx = new java.util.ArrayList<>();
+        for (long seed = 31; seed <= 32; seed++) {
+            org.persite.model.CgcnnWeights w = TestModels.weights(spec, seed);
+            refs.add(new ReferenceForward(spec, w, ElementTable.cgcnn()));
+            onnx.add(org.persite.model.OnnxCgcnnWriter.write(spec, w, ElementTable.cgcnn()));
+        }
+        Path dir = tmp.resolve("ens/1");
+        org.persite.model.ModelDirectory.write(dir, spec, org.persite.model.OnnxEnsembleWriter.write(spec, onnx), true);
+        Path co2 = TestVectors.input("edge-molecule-in-box.cif");
+        PersiteCliTest.Run r = PersiteCliTest.run("predict", "--model", dir.toString(), co2.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("structure,site,element,magmom (μB),magmom_std (μB),model", lines.get(0));
+        Structure s = TestVectors.parseOne(co2);
+        var g = new CrystalGraphBuilder(spec.featurizer()).build(s);
+        double[] a = refs.get(0).predict(g);
+        double[] b = refs.get(1).predict(g);
+        for (int i = 0; i < 3; i++) {
+            String[] f = lines.get(1 + i).split(",");
+            double mean = (a[i] + b[i]) / 2;
+            double std = Math.abs(a[i] - b[i]) / Math.sqrt(2); // sample std of two values
+            assertEquals(mean, Double.parseDouble(f[3]), 1e-4 * Math.max(Math.abs(mean), 0.81), "site " + i);
+            assertEquals(std, Double.parseDouble(f[4]), 1e-4 * Math.max(std, 0.81), "site " + i + " std");
+        }
+    }
+
+    @Test
     void aBrokenModelDirectoryIsAClearError() {
         PersiteCliTest.Run r = PersiteCliTest.run("predict", "--model", tmp.toString(), TestVectors.input("cod-1000041.cif").toString());
         assertEquals(1, r.code());

@@ -52,4 +52,29 @@ class TrainCommandTest {
             assertTrue(img != null && img.getWidth() >= 400, png + " is an image");
         }
     }
+
+    @Test
+    void seedsTrainsMembersOnOneSplitAndWritesTheEnsemble() throws Exception {
+        Path out = tmp.resolve("magmom-ensemble");
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl").toString(),
+                "--property", "magmom", "--transform", "abs", "--filter", "paper_filter", "--unit", "μB", "--out", out.toString(), "--epochs", "1",
+                "--batch", "50", "--features", "16", "--conv", "1", "--hidden-width", "16", "--seed", "4", "--split-seed", "9", "--seeds", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("member 2/2 (seed 5)  epoch 1/1"), r.out());
+        assertTrue(r.out().contains("1.645σ"), r.out());
+        for (int k = 1; k <= 2; k++) {
+            LoadedModel member = ModelDirectory.load(out.resolve("members/" + k));
+            assertEquals(Integer.toString(3 + k), member.spec().provenance().get("seed"));
+            assertEquals("random 60/20/20 by structure, seed 9", member.spec().provenance().get("split"));
+        }
+        LoadedModel ensemble = ModelDirectory.load(out.resolve("1"));
+        assertTrue(ensemble.spec().provenance().get("command").endsWith("--seeds 2"), ensemble.spec().provenance().get("command"));
+        assertTrue(ensemble.spec().metrics().containsKey("test_within_1.645_std"));
+        assertTrue(ensemble.spec().metrics().get("member_test_mae_std") > 0);
+
+        PersiteCliTest.Run refused = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", out.toString(),
+                "--server", "127.0.0.1:1", "--seeds", "3");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--seeds and --split-seed train locally"), refused.err());
+    }
 }

@@ -1,0 +1,94 @@
+package org.persite.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestVectors;
+import org.persite.graph.ElementTable;
+import org.persite.graph.FeaturizerSettings;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.model.CgcnnHyperparameters;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.ModelIo;
+
+/**
+ * Two members really trained with DJL on the shipped sample (same split, other initial weights) joined into
+ * one ensemble version: by the convexity of |x|, the ensemble's test MAE can never exceed the mean of its
+ * members' (a wrong mean would break this), the members disagree (σ > 0), the card and report are written,
+ * and a member trained on another split is refused.
+ */
+class EnsembleJobTest {
+    @TempDir
+    static Path tmp;
+
+    static final Path DATA = TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl");
+    static final TargetSpec TARGET = new TargetSpec("magmom", TargetSpec.Transform.ABS, "paper_filter", "μB");
+    static LoadedModel a;
+    static LoadedModel b;
+    static LoadedModel otherSplit;
+
+    static LoadedModel train(String folder, long seed, long splitSeed) throws Exception {
+        TrainingConfig c = new TrainingConfig(new CgcnnHyperparameters(16, 1, 32, 1), 3, 32, 0.003f, TrainingConfig.OptimizerKind.ADAM,
+                TrainingConfig.LossKind.L1, seed, splitSeed);
+        TrainingJob.Request r = new TrainingJob.Request(DATA, TARGET, "magmom", tmp.resolve(folder), c, "(test) seed " + seed);
+        return TrainingJob.run(r, FeaturizerSettings.reference(), ElementTable.cgcnn(), TestVectors.READER, new TrainingJob.Listener() {
+        }, () -> false).model();
+    }
+
+    @BeforeAll
+    static void trainMembers() throws Exception {
+        a = train("a", 1, 7);
+        b = train("b", 2, 7);
+        otherSplit = train("c", 3, 8);
+    }
+
+    @Test
+    void theEnsembleIsNoWorseThanItsMembersOnAverageAndKnowsItsSpread() throws Exception {
+        assertEquals("random 60/20/20 by structure, seed 7", a.spec().provenance().get("split"));
+        assertEquals("2", b.spec().provenance().get("seed"));
+        EnsembleJob.Outcome r = EnsembleJob.build(List.of(a, b), DATA, tmp.resolve("out/magmom-ensemble"), "magmom-ensemble", "(test)",
+                TestVectors.READER, ElementTable.cgcnn());
+        double memberMean = (r.memberTests().get(0).mae() + r.memberTests().get(1).mae()) / 2;
+        double memberMeanTm = (r.memberTests().get(0).maeTransitionMetals() + r.memberTests().get(1).maeTransitionMetals()) / 2;
+        assertTrue(r.test().mae() <= memberMean + 1e-6, "ensemble " + r.test().mae() + " vs members' mean " + memberMean);
+        assertTrue(r.test().maeTransitionMetals() <= memberMeanTm + 1e-6);
+        assertNotEquals(r.memberTests().get(0).mae(), r.memberTests().get(1).mae(), "other seeds give other members");
+        // the members' test MAE agrees with each member's own card (same split, same ONNX Runtime path)
+        assertEquals(a.spec().metrics().get("test_mae"), r.memberTests().get(0).mae(), 1e-9);
+        assertEquals(b.spec().metrics().get("test_mae_tm"), r.memberTests().get(1).maeTransitionMetals(), 1e-9);
+        assertTrue(r.calibration().meanStd() > 0);
+        assertTrue(r.calibration().withinFraction() > 0 && r.calibration().withinFraction() < 1, r.calibration().toString());
+        assertEquals(r.perElementTest().mae(), a.spec().metrics().get("per_element_test_mae"), 1e-9);
+
+        LoadedModel written = ModelDirectory.load(r.model().directory());
+        assertEquals(1, written.spec().version());
+        assertEquals(r.test().mae(), written.spec().metrics().get("test_mae"), 1e-12);
+        assertEquals(r.calibration().withinFraction(), written.spec().metrics().get("test_within_1.645_std"), 1e-12);
+        assertTrue(written.spec().provenance().get("ensemble").startsWith("2 members"));
+        assertTrue(Files.readString(written.directory().resolve(ModelDirectory.CARD_FILE)).contains("\"" + ModelIo.SITE_STD + "\""));
+        assertTrue(Files.exists(written.directory().resolve("report/parity.png")));
+        assertTrue(Files.readString(written.directory().resolve("report/report.md")).contains("1.645σ"));
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(written, Device.CPU, false, 1)) {
+            assertTrue(e.hasUncertainty());
+        }
+    }
+
+    @Test
+    void membersOfAnotherSplitAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnsembleJob.build(List.of(a, otherSplit), DATA,
+                tmp.resolve("refused"), "x", "(test)", TestVectors.READER, ElementTable.cgcnn()));
+        assertTrue(e.getMessage().contains("--split-seed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EnsembleJob.build(List.of(a), DATA, tmp.resolve("refused"), "x", "(test)",
+                TestVectors.READER, ElementTable.cgcnn()));
+    }
+}
