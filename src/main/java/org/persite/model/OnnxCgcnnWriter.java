@@ -1,12 +1,9 @@
 package org.persite.model;
 
 import java.util.Arrays;
-import java.util.Map;
 import org.persite.graph.ElementTable;
 import org.persite.graph.GaussianExpansion;
 import org.persite.model.onnx.OnnxProto.ModelProto;
-import org.persite.model.onnx.OnnxProto.OperatorSetIdProto;
-import org.persite.model.onnx.OnnxProto.StringStringEntryProto;
 import org.persite.model.onnx.OnnxProto.TensorProto;
 
 /**
@@ -145,19 +142,7 @@ public final class OnnxCgcnnWriter {
         String y = g.node("MatMul", new String[] {h, g.constant("out_w_denormalised", new long[] {out.in(), p}, wOut)});
         g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
 
-        ModelProto.Builder model = ModelProto.newBuilder()
-                .setIrVersion(ModelIo.IR_VERSION)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(ModelIo.OPSET))
-                .setProducerName("persite")
-                .setProducerVersion("0.1.0")
-                .setDomain("org.persite")
-                .setModelVersion(spec.version())
-                .setDocString("per-site CGCNN " + spec.name() + " v" + spec.version())
-                .setGraph(g.build());
-        for (Map.Entry<String, String> md : Map.of("persite.model", spec.name(), "persite.version", Integer.toString(spec.version())).entrySet()) {
-            model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(md.getKey()).setValue(md.getValue()));
-        }
-        return model.build();
+        return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN " + spec.name() + " v" + spec.version());
     }
 
     /**

@@ -3,15 +3,12 @@ package org.persite.model;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.persite.model.onnx.OnnxProto.AttributeProto;
 import org.persite.model.onnx.OnnxProto.GraphProto;
 import org.persite.model.onnx.OnnxProto.ModelProto;
 import org.persite.model.onnx.OnnxProto.NodeProto;
-import org.persite.model.onnx.OnnxProto.OperatorSetIdProto;
-import org.persite.model.onnx.OnnxProto.StringStringEntryProto;
 import org.persite.model.onnx.OnnxProto.TensorProto;
 import org.persite.model.onnx.OnnxProto.ValueInfoProto;
 
@@ -84,20 +81,8 @@ public final class OnnxEnsembleWriter {
         g.addNode(node("Mul", new String[] {"ensemble/sum_sq", "ensemble/inv_k_minus_1"}, "ensemble/variance"));
         g.addNode(node("Sqrt", new String[] {"ensemble/variance"}, ModelIo.SITE_STD));                         // [N, P]
 
-        ModelProto.Builder model = ModelProto.newBuilder()
-                .setIrVersion(ModelIo.IR_VERSION)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(ModelIo.OPSET))
-                .setProducerName("persite")
-                .setProducerVersion("0.1.0")
-                .setDomain("org.persite")
-                .setModelVersion(spec.version())
-                .setDocString("per-site CGCNN ensemble of " + members.size() + " members, " + spec.name() + " v" + spec.version())
-                .setGraph(g);
-        for (Map.Entry<String, String> md : Map.of("persite.model", spec.name(), "persite.version", Integer.toString(spec.version()),
-                "persite.ensemble_members", Integer.toString(members.size())).entrySet()) {
-            model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(md.getKey()).setValue(md.getValue()));
-        }
-        return model.build().toByteArray();
+        return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN ensemble of " + members.size() + " members, " + spec.name() + " v"
+                + spec.version(), "persite.ensemble_members", Integer.toString(members.size())).toByteArray();
     }
 
     private static ModelProto parse(byte[] onnx, int k) {

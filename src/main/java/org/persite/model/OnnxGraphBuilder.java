@@ -97,4 +97,27 @@ final class OnnxGraphBuilder {
     GraphProto build() {
         return graph.build();
     }
+
+    /**
+     * A ModelProto around a graph: IR version, the ai.onnx opset, producer, and the metadata
+     * persite.model and persite.version, plus {@code extraMetadata} (key, value, key, value, ...).
+     */
+    static org.persite.model.onnx.OnnxProto.ModelProto model(GraphProto graph, ModelSpec spec, String doc, String... extraMetadata) {
+        var model = org.persite.model.onnx.OnnxProto.ModelProto.newBuilder()
+                .setIrVersion(ModelIo.IR_VERSION)
+                .addOpsetImport(org.persite.model.onnx.OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(ModelIo.OPSET))
+                .setProducerName("persite")
+                .setProducerVersion("0.1.0")
+                .setDomain("org.persite")
+                .setModelVersion(spec.version())
+                .setDocString(doc)
+                .setGraph(graph);
+        java.util.List<String> md = new java.util.ArrayList<>(java.util.List.of("persite.model", spec.name(), "persite.version",
+                Integer.toString(spec.version())));
+        md.addAll(java.util.List.of(extraMetadata));
+        for (int i = 0; i + 1 < md.size(); i += 2) {
+            model.addMetadataProps(org.persite.model.onnx.OnnxProto.StringStringEntryProto.newBuilder().setKey(md.get(i)).setValue(md.get(i + 1)));
+        }
+        return model.build();
+    }
 }

@@ -106,14 +106,8 @@ public final class EnsembleJob {
         SiteMetrics perElementTest = SiteMetrics.of(test, test.stream().map(perElement::predict).toList());
         Calibration calibration = Calibration.of(test, testMean, testStd, Calibration.Z90);
 
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("validation_mae", validation.mae());
-        metrics.put("validation_mae_tm", validation.maeTransitionMetals());
-        metrics.put("test_mae", testMetrics.mae());
-        metrics.put("test_mae_tm", testMetrics.maeTransitionMetals());
-        metrics.put("per_element_test_mae", perElementTest.mae());
-        metrics.put("per_element_test_mae_tm", perElementTest.maeTransitionMetals());
-        metrics.put("test_sites", (double) testMetrics.sites());
+        Map<String, Double> metrics = new Evaluation(validation, testMetrics, SiteMetrics.of(val, val.stream().map(perElement::predict).toList()),
+                perElementTest).asMetrics();
         metrics.put("member_test_mae_mean", mean(memberTests, false));
         metrics.put("member_test_mae_std", std(memberTests, false));
         metrics.put("member_test_mae_tm_mean", mean(memberTests, true));
