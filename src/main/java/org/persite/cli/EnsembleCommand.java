@@ -31,7 +31,7 @@ final class EnsembleCommand implements Callable<Integer> {
     @Option(names = "--member", required = true, description = "A member model version (or model folder: its newest version); give 2 or more.")
     List<Path> members;
 
-    @Option(names = "--data", required = true, description = "The dataset the members were trained on (JSON Lines).")
+    @Option(names = "--data", required = true, description = "The dataset the members were trained on (JSON Lines, or a folder with targets.csv).")
     Path data;
 
     @Option(names = "--out", required = true, description = "Model folder, e.g. models/magmom; the ensemble goes in OUT/<n>/.")

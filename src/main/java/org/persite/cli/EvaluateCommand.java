@@ -36,7 +36,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A model version or a model folder (its newest version).")
     Path model;
 
-    @Option(names = "--data", required = true, description = "The dataset the model was trained on (JSON Lines).")
+    @Option(names = "--data", required = true, description = "The dataset the model was trained on (JSON Lines, or a folder with targets.csv).")
     Path data;
 
     @Option(names = "--out", description = "Where the report goes (default: <model version>/report).")

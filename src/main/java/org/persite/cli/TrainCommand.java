@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
             "the best validation MAE, evaluate it on the test split against the per-element average, and write",
             "OUT/<next version>/ (model.onnx + model.json). Prints one line per epoch: loss, validation MAE, ETA."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", required = true, description = "Dataset: JSON Lines (.jsonl or .jsonl.gz).")
+    @Option(names = "--data", required = true, description = {"Dataset: JSON Lines (.jsonl or .jsonl.gz), or a folder of structure files (CIF, POSCAR, XYZ) with",
+        "targets.csv: structure,site,<property>... one row per labelled site (site = 0-based index in persite's site order)."})
     Path data;
 
     @Option(names = "--property", required = true, description = "The per-site field to learn, e.g. magmom, ddec_charge.")
