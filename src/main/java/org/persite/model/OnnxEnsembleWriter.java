@@ -18,12 +18,12 @@ import org.persite.model.onnx.OnnxProto.ValueInfoProto;
  * <ul>
  *   <li>{@link ModelIo#SITE_VALUES} [N, P]: the mean over the members, and</li>
  *   <li>{@link ModelIo#SITE_STD} [N, P]: the sample standard deviation over the members (divisor K - 1),
- *       the per-site uncertainty.</li>
+ *       times a calibration scale (1 unless given), the per-site uncertainty.</li>
  * </ul>
  * Each member's graph is copied unchanged except for its names: every initializer, node and intermediate
  * value gets the prefix {@code m<k>/}, and its {@code site_values} becomes {@code m<k>/site_values} [N, P].
  * The members are stacked into Y [K, N, P]; mean = ReduceMean(Y, axis 0); std = sqrt(ReduceSumSquare(Y -
- * mean, axis 0) / (K - 1)).
+ * mean, axis 0) · scale² / (K - 1)).
  */
 public final class OnnxEnsembleWriter {
     private OnnxEnsembleWriter() {
@@ -37,6 +37,17 @@ public final class OnnxEnsembleWriter {
      *     or the members' inputs and outputs differ
      */
     public static byte[] write(ModelSpec spec, List<byte[]> members) {
+        return write(spec, members, 1);
+    }
+
+    /**
+     * The serialised ensemble whose standard deviation is multiplied by {@code stdScale} (a calibration factor
+     * fitted on validation data; see {@code EnsembleJob}).
+     */
+    public static byte[] write(ModelSpec spec, List<byte[]> members, double stdScale) {
+        if (!(stdScale > 0) || Double.isInfinite(stdScale)) {
+            throw new IllegalArgumentException("the standard deviation's scale must be positive and finite, got " + stdScale);
+        }
         if (members.size() < 2) {
             throw new IllegalArgumentException("an ensemble needs at least 2 members, got " + members.size());
         }
@@ -76,9 +87,9 @@ public final class OnnxEnsembleWriter {
         g.addNode(node("Sub", new String[] {"ensemble/stacked", ModelIo.SITE_VALUES}, "ensemble/deviation"));   // [K, N, P]
         g.addNode(node("ReduceSumSquare", new String[] {"ensemble/deviation"}, "ensemble/sum_sq", intsAttribute("axes", 0),
                 intAttribute("keepdims", 0)));                                                            // [N, P]
-        g.addInitializer(TensorProto.newBuilder().setName("ensemble/inv_k_minus_1").setDataType(TensorProto.DataType.FLOAT.getNumber())
-                .addFloatData(1f / (members.size() - 1)));
-        g.addNode(node("Mul", new String[] {"ensemble/sum_sq", "ensemble/inv_k_minus_1"}, "ensemble/variance"));
+        g.addInitializer(TensorProto.newBuilder().setName("ensemble/scale2_over_k_minus_1").setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .addFloatData((float) (stdScale * stdScale / (members.size() - 1))));
+        g.addNode(node("Mul", new String[] {"ensemble/sum_sq", "ensemble/scale2_over_k_minus_1"}, "ensemble/variance"));
         g.addNode(node("Sqrt", new String[] {"ensemble/variance"}, ModelIo.SITE_STD));                         // [N, P]
 
         return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN ensemble of " + members.size() + " members, " + spec.name() + " v"

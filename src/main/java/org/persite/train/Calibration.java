@@ -46,4 +46,49 @@ public record Calibration(double z, double withinFraction, double withinFraction
         return new Calibration(z, n == 0 ? Double.NaN : (double) in / n, nTm == 0 ? Double.NaN : (double) inTm / nTm,
                 n == 0 ? Double.NaN : sumStd / n, nTm == 0 ? Double.NaN : sumStdTm / nTm);
     }
+
+    /**
+     * The factor s that makes z·s·σ cover the given fraction of the labelled sites' absolute errors: the
+     * fraction-quantile of |error| / σ, divided by z (σ-scaling recalibration; fit it on the validation
+     * split, judge it on the test split). A site with σ = 0 and a non-zero error counts as uncovered.
+     *
+     * @throws IllegalArgumentException when no labelled site has σ > 0
+     */
+    public static double scaleFor(List<SiteDataset.Example> examples, List<float[]> mean, List<float[]> std, double z, double fraction) {
+        List<Double> ratios = new java.util.ArrayList<>();
+        boolean anySpread = false;
+        for (int k = 0; k < examples.size(); k++) {
+            SiteDataset.Example ex = examples.get(k);
+            for (int i = 0; i < ex.targets().length; i++) {
+                float t = ex.targets()[i];
+                if (Float.isNaN(t)) {
+                    continue;
+                }
+                double err = Math.abs(mean.get(k)[i] - t);
+                double s = std.get(k)[i];
+                anySpread |= s > 0;
+                ratios.add(s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY);
+            }
+        }
+        if (!anySpread) {
+            throw new IllegalArgumentException("the members agree on every site: there is no spread to scale");
+        }
+        java.util.Collections.sort(ratios);
+        double q = ratios.get(Math.min(ratios.size() - 1, (int) Math.ceil(fraction * ratios.size()) - 1));
+        if (Double.isInfinite(q)) {
+            throw new IllegalArgumentException("more than " + (1 - fraction) + " of the sites have σ = 0 and an error: no finite scale covers them");
+        }
+        return Math.max(q, 1e-12) / z;
+    }
+
+    /** σ · s for every site. */
+    public static List<float[]> scaled(List<float[]> std, double s) {
+        return std.stream().map(a -> {
+            float[] b = new float[a.length];
+            for (int i = 0; i < a.length; i++) {
+                b[i] = (float) (a[i] * s);
+            }
+            return b;
+        }).toList();
+    }
 }

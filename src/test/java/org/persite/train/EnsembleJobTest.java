@@ -67,6 +67,8 @@ class EnsembleJobTest {
         assertEquals(a.spec().metrics().get("test_mae"), r.memberTests().get(0).mae(), 1e-9);
         assertEquals(b.spec().metrics().get("test_mae_tm"), r.memberTests().get(1).maeTransitionMetals(), 1e-9);
         assertTrue(r.calibration().meanStd() > 0);
+        double scale = r.model().spec().metrics().get("uncertainty_scale");
+        assertTrue(scale > 0 && Double.isFinite(scale));
         assertTrue(r.calibration().withinFraction() > 0 && r.calibration().withinFraction() < 1, r.calibration().toString());
         assertEquals(r.perElementTest().mae(), a.spec().metrics().get("per_element_test_mae"), 1e-9);
 
@@ -78,8 +80,19 @@ class EnsembleJobTest {
         assertTrue(Files.readString(written.directory().resolve(ModelDirectory.CARD_FILE)).contains("\"" + ModelIo.SITE_STD + "\""));
         assertTrue(Files.exists(written.directory().resolve("report/parity.png")));
         assertTrue(Files.readString(written.directory().resolve("report/report.md")).contains("1.645σ"));
-        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(written, Device.CPU, false, 1)) {
+        // the written model's σ is the members' spread times the fitted scale
+        SiteDataset.Example ex = SiteDataset.load(DATA, TARGET, FeaturizerSettings.reference(), TestVectors.READER).get(0);
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(written, Device.CPU, false, 1);
+                OnnxInferenceEngine ea = OnnxInferenceEngine.open(a, Device.CPU, false, 1);
+                OnnxInferenceEngine eb = OnnxInferenceEngine.open(b, Device.CPU, false, 1)) {
             assertTrue(e.hasUncertainty());
+            float[] both = e.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
+            float[] ya = ea.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
+            float[] yb = eb.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
+            for (int i = 0; i < ya.length; i++) {
+                assertEquals((ya[i] + yb[i]) / 2, both[2 * i], 1e-4);
+                assertEquals(scale * Math.abs(ya[i] - yb[i]) / Math.sqrt(2), both[2 * i + 1], 1e-4 * Math.max(1, scale));
+            }
         }
     }
 
