@@ -47,4 +47,40 @@ class ShippedModelTest {
         assertTrue(model.mae() < base.mae());
         assertTrue(model.maeTransitionMetals() < base.maeTransitionMetals());
     }
+
+    /**
+     * The shipped magnetic-moment ensemble: it loads with its uncertainty output, its card's test MAE is no
+     * worse than its members' mean (convexity of |x|), and on the shipped sample its mean beats the per-element
+     * average while its per-site standard deviation is finite, non-negative and not zero everywhere.
+     */
+    @Test
+    void theMagneticMomentEnsembleLoadsAndGivesAnUncertaintyPerSite() throws Exception {
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of("models/magmom-ensemble")));
+        java.util.Map<String, Double> card = m.spec().metrics();
+        assertTrue(card.get("test_mae") <= card.get("member_test_mae_mean") + 1e-9, card.toString());
+        assertTrue(card.get("test_mae_tm") <= card.get("member_test_mae_tm_mean") + 1e-9, card.toString());
+        SiteDataset sample = SiteDataset.load(TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl"),
+                new TargetSpec("magmom", TargetSpec.Transform.ABS, "paper_filter", "μB"), m.spec().featurizer(), TestVectors.READER);
+        List<float[]> mean = new ArrayList<>();
+        double stdSum = 0;
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+            assertTrue(engine.hasUncertainty());
+            for (SiteDataset.Example e : sample.examples()) {
+                float[] both = engine.predictOne(e.graph(), Buckets.defaults());   // [n, 2]: mean, std
+                float[] mu = new float[both.length / 2];
+                for (int i = 0; i < mu.length; i++) {
+                    mu[i] = both[2 * i];
+                    assertTrue(Float.isFinite(both[2 * i + 1]) && both[2 * i + 1] >= 0, e.id() + " site " + i);
+                    stdSum += both[2 * i + 1];
+                }
+                mean.add(mu);
+            }
+        }
+        assertTrue(stdSum > 0, "the members disagree somewhere");
+        SiteMetrics model = SiteMetrics.of(sample.examples(), mean);
+        PerElementBaseline baseline = new PerElementBaseline(sample.examples());
+        SiteMetrics base = SiteMetrics.of(sample.examples(), sample.examples().stream().map(baseline::predict).toList());
+        assertTrue(model.mae() < base.mae());
+        assertTrue(model.maeTransitionMetals() < base.maeTransitionMetals());
+    }
 }

@@ -67,7 +67,7 @@ class PerSiteServerTest {
         List<ModelInfo> models = ts.client.listModels(ListModelsRequest.getDefaultInstance()).toCompletableFuture().join().getModelsList();
         Map<String, ModelInfo> byName = new HashMap<>();
         models.forEach(m -> byName.put(m.getName(), m));
-        assertEquals(Set.of("magmom", "ddec-charge"), byName.keySet());
+        assertEquals(Set.of("magmom", "magmom-ensemble", "ddec-charge"), byName.keySet());
         ModelInfo mag = byName.get("magmom");
         assertTrue(mag.getIsDefault());
         assertEquals(List.of(1, 2), mag.getAvailableVersionsList());
@@ -236,6 +236,11 @@ class PerSiteServerTest {
         assertEquals(List.of("e"), r.getUnitsList());
         float na = r.getStructures(0).getSites(0).getValues(0);
         assertTrue(na > 0.3 && na < 1.5, "a Na site carries a positive charge: " + na);
+
+        PredictResponse e = predict(TestServer.text("e", "nacl.cif", Files.readString(cif)).toBuilder().setModel("magmom-ensemble").build());
+        assertEquals(0, e.getStatus().getCode(), e.getStatus().getMessage());
+        assertTrue(e.getStructures(0).getSitesList().stream().allMatch(site -> site.getUncertaintyCount() == 1 && site.getUncertainty(0) >= 0),
+                "the shipped ensemble gives one standard deviation per site and property");
     }
 
     @Test
