@@ -18,33 +18,20 @@ public record Calibration(double z, double withinFraction, double withinFraction
      * @param std per example, the ensemble standard deviation [n]
      */
     public static Calibration of(List<SiteDataset.Example> examples, List<float[]> mean, List<float[]> std, double z) {
-        long n = 0;
-        long nTm = 0;
-        long in = 0;
-        long inTm = 0;
-        double sumStd = 0;
-        double sumStdTm = 0;
-        for (int k = 0; k < examples.size(); k++) {
-            SiteDataset.Example ex = examples.get(k);
-            for (int i = 0; i < ex.targets().length; i++) {
-                float t = ex.targets()[i];
-                if (Float.isNaN(t)) {
-                    continue;
-                }
-                double s = std.get(k)[i];
-                boolean inside = Math.abs(mean.get(k)[i] - t) <= z * s;
-                n++;
-                sumStd += s;
-                in += inside ? 1 : 0;
-                if (SiteMetrics.isTransitionMetal(ex.graph().species(i))) {
-                    nTm++;
-                    sumStdTm += s;
-                    inTm += inside ? 1 : 0;
-                }
+        long[] n = new long[2];        // all sites, TM sites
+        long[] in = new long[2];
+        double[] sumStd = new double[2];
+        SiteDataset.forEachLabelled(examples, (k, i, target, atomicNumber) -> {
+            double s = std.get(k)[i];
+            boolean inside = Math.abs(mean.get(k)[i] - target) <= z * s;
+            for (int g = 0; g < (SiteMetrics.isTransitionMetal(atomicNumber) ? 2 : 1); g++) {
+                n[g]++;
+                sumStd[g] += s;
+                in[g] += inside ? 1 : 0;
             }
-        }
-        return new Calibration(z, n == 0 ? Double.NaN : (double) in / n, nTm == 0 ? Double.NaN : (double) inTm / nTm,
-                n == 0 ? Double.NaN : sumStd / n, nTm == 0 ? Double.NaN : sumStdTm / nTm);
+        });
+        return new Calibration(z, n[0] == 0 ? Double.NaN : (double) in[0] / n[0], n[1] == 0 ? Double.NaN : (double) in[1] / n[1],
+                n[0] == 0 ? Double.NaN : sumStd[0] / n[0], n[1] == 0 ? Double.NaN : sumStd[1] / n[1]);
     }
 
     /**
@@ -56,20 +43,14 @@ public record Calibration(double z, double withinFraction, double withinFraction
      */
     public static double scaleFor(List<SiteDataset.Example> examples, List<float[]> mean, List<float[]> std, double z, double fraction) {
         List<Double> ratios = new java.util.ArrayList<>();
-        boolean anySpread = false;
-        for (int k = 0; k < examples.size(); k++) {
-            SiteDataset.Example ex = examples.get(k);
-            for (int i = 0; i < ex.targets().length; i++) {
-                float t = ex.targets()[i];
-                if (Float.isNaN(t)) {
-                    continue;
-                }
-                double err = Math.abs(mean.get(k)[i] - t);
-                double s = std.get(k)[i];
-                anySpread |= s > 0;
-                ratios.add(s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY);
-            }
-        }
+        boolean[] spread = {false};
+        SiteDataset.forEachLabelled(examples, (k, i, target, z0) -> {
+            double err = Math.abs(mean.get(k)[i] - target);
+            double s = std.get(k)[i];
+            spread[0] |= s > 0;
+            ratios.add(s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY);
+        });
+        boolean anySpread = spread[0];
         if (!anySpread) {
             throw new IllegalArgumentException("the members agree on every site: there is no spread to scale");
         }

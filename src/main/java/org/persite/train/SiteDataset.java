@@ -85,6 +85,24 @@ public final class SiteDataset {
         return new SiteDataset(out, skipped[0], refused[0]);
     }
 
+    /** Receives one labelled site: its example's index, its index in the structure, its target and its atomic number. */
+    @FunctionalInterface
+    public interface LabelledSite {
+        void site(int example, int site, float target, int atomicNumber);
+    }
+
+    /** Every labelled site of the examples, in order (unlabelled, NaN, targets are skipped). */
+    public static void forEachLabelled(List<Example> examples, LabelledSite visitor) {
+        for (int k = 0; k < examples.size(); k++) {
+            Example ex = examples.get(k);
+            for (int i = 0; i < ex.targets().length; i++) {
+                if (!Float.isNaN(ex.targets()[i])) {
+                    visitor.site(k, i, ex.targets()[i], ex.graph().species(i));
+                }
+            }
+        }
+    }
+
     /** The per-site targets file of a dataset folder. */
     public static final String TARGETS_CSV = "targets.csv";
 

@@ -12,26 +12,17 @@ public record SiteMetrics(double mae, double maeTransitionMetals, long sites, lo
 
     /** MAE of predictions [N] per example against their targets (NaN targets skipped). */
     public static SiteMetrics of(List<SiteDataset.Example> examples, List<float[]> predictions) {
-        double sum = 0;
-        double sumTm = 0;
-        long n = 0;
-        long nTm = 0;
-        for (int k = 0; k < examples.size(); k++) {
-            SiteDataset.Example ex = examples.get(k);
-            float[] p = predictions.get(k);
-            for (int i = 0; i < ex.targets().length; i++) {
-                if (Float.isNaN(ex.targets()[i])) {
-                    continue;
-                }
-                double err = Math.abs(p[i] - ex.targets()[i]);
-                sum += err;
-                n++;
-                if (isTransitionMetal(ex.graph().species(i))) {
-                    sumTm += err;
-                    nTm++;
-                }
+        double[] sum = new double[2];   // all sites, TM sites
+        long[] n = new long[2];
+        SiteDataset.forEachLabelled(examples, (k, i, target, z) -> {
+            double err = Math.abs(predictions.get(k)[i] - target);
+            sum[0] += err;
+            n[0]++;
+            if (isTransitionMetal(z)) {
+                sum[1] += err;
+                n[1]++;
             }
-        }
-        return new SiteMetrics(n == 0 ? Double.NaN : sum / n, nTm == 0 ? Double.NaN : sumTm / nTm, n, nTm);
+        });
+        return new SiteMetrics(n[0] == 0 ? Double.NaN : sum[0] / n[0], n[1] == 0 ? Double.NaN : sum[1] / n[1], n[0], n[1]);
     }
 }

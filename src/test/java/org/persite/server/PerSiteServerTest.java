@@ -67,7 +67,7 @@ class PerSiteServerTest {
         List<ModelInfo> models = ts.client.listModels(ListModelsRequest.getDefaultInstance()).toCompletableFuture().join().getModelsList();
         Map<String, ModelInfo> byName = new HashMap<>();
         models.forEach(m -> byName.put(m.getName(), m));
-        assertEquals(Set.of("magmom", "magmom-ensemble", "ddec-charge"), byName.keySet());
+        assertEquals(Set.of("magmom", "magmom-ensemble", "ddec-charge", "ddec-charge-ensemble"), byName.keySet());
         ModelInfo mag = byName.get("magmom");
         assertTrue(mag.getIsDefault());
         assertEquals(List.of(1, 2), mag.getAvailableVersionsList());
