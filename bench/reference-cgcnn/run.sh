@@ -6,6 +6,9 @@
 # Needs for the reference: Python 3 with torch, pymatgen and scikit-learn (Debian: python3-torch,
 # python3-pymatgen, python3-sklearn). Run on an otherwise idle machine.
 set -euo pipefail
+# ONNX Runtime 1.29's telemetry off in every JVM this starts (it phones home, and kills JVMs with long command
+# lines with SIGSEGV: microsoft/onnxruntime#32173); Java cannot set it for itself early enough
+export ORT_DISABLE_TELEMETRY=1
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 n="${1:-2000}"
 ref="${REF:?set REF to a checkout of github.com/txie-93/cgcnn}"

@@ -14,9 +14,13 @@ import picocli.CommandLine.Command;
 public final class PersiteCli {
 
     public static void main(String[] args) {
+        // first of all, before ONNX Runtime's native library can load: its telemetry off (see OrtTelemetry)
+        org.persite.inference.OrtTelemetry.ensureOff();
         // start logging on this thread, before any actor system logs from its own threads
         org.slf4j.LoggerFactory.getILoggerFactory();
-        System.exit(run(args));
+        org.persite.inference.OrtTelemetry.ensureOffAndWarn(org.slf4j.LoggerFactory.getLogger(PersiteCli.class));
+        SignalShutdown.install();
+        SignalShutdown.exit(run(args));
     }
 
     /** Runs the CLI without exiting the JVM; returns the exit code. */

@@ -65,6 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        SignalShutdown.onStop(server::stop);
         server.system().getWhenTerminated().toCompletableFuture().join();
         return 0;
     }

@@ -21,6 +21,20 @@ import org.slf4j.LoggerFactory;
 public final class OnnxInferenceEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxInferenceEngine.class);
 
+    static {
+        // before any ai.onnxruntime class loads its native library: telemetry off (see OrtTelemetry)
+        OrtTelemetry.ensureOffAndWarn(LOG);
+    }
+
+    /**
+     * Held shared by every {@link #run}, and taken exclusively once by {@link #quiesceForExit} just before the JVM
+     * exits. ONNX Runtime registers its own JVM shutdown hook that releases the native environment; hooks run
+     * concurrently, so a session still running at exit would touch freed memory (seen: SIGSEGV in
+     * libonnxruntime.so on SIGTERM during warm-up).
+     */
+    private static final java.util.concurrent.locks.ReentrantReadWriteLock RUNS = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private static volatile boolean exiting;
+
     private final OrtSession session;
     private final String name;
     private final int version;
@@ -49,6 +63,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     public static OnnxInferenceEngine open(LoadedModel model, Device device, boolean requireGpu, int intraOpThreads) throws InferenceException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            env.setTelemetry(false); // the API's own switch too (ETW on Windows); the POSIX client obeys only the variable
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             // flush subnormal floats to zero: x86 computes on them about 100x slower (measured: 144 -> 77 ms per
             // 4,096-atom batch); values below 1.2e-38 change no prediction
@@ -119,6 +134,31 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         if (b.maxNeighbors() != maxNeighbors) {
             throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
         }
+        if (exiting || !RUNS.readLock().tryLock()) {
+            throw new InferenceException("ONNX Runtime is closing: the JVM is exiting", null);
+        }
+        try {
+            return runLocked(b);
+        } finally {
+            RUNS.readLock().unlock();
+        }
+    }
+
+    /**
+     * Stops every engine of this JVM for good: new runs fail at once, and this waits (at most {@code wait}) for
+     * the runs in flight to end. Call it just before {@link System#exit}; returns whether they all ended.
+     */
+    public static boolean quiesceForExit(java.time.Duration wait) {
+        exiting = true;
+        try {
+            return RUNS.writeLock().tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private float[] runLocked(PaddedBatch b) throws InferenceException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long n = b.paddedAtoms();
         long[] nm = {n, maxNeighbors};
