@@ -18,6 +18,7 @@ import org.persite.train.CgcnnTrainer;
 import org.persite.train.EnsembleJob;
 import org.persite.train.Evaluation;
 import org.persite.train.TargetSpec;
+import org.persite.train.TrainingCheckpoint;
 import org.persite.train.TrainingConfig;
 import org.persite.train.TrainingJob;
 import picocli.CommandLine.Command;
@@ -31,11 +32,11 @@ import picocli.CommandLine.Spec;
             "the best validation MAE, evaluate it on the test split against the per-element average, and write",
             "OUT/<next version>/ (model.onnx + model.json). Prints one line per epoch: loss, validation MAE, ETA."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", required = true, description = {"Dataset: JSON Lines (.jsonl or .jsonl.gz), or a folder of structure files (CIF, POSCAR, XYZ) with",
+    @Option(names = "--data", description = {"Dataset: JSON Lines (.jsonl or .jsonl.gz), or a folder of structure files (CIF, POSCAR, XYZ) with",
         "targets.csv: structure,site,<property>... one row per labelled site (site = 0-based index in persite's site order)."})
     Path data;
 
-    @Option(names = "--property", required = true, description = "The per-site field to learn, e.g. magmom, ddec_charge.")
+    @Option(names = "--property", description = "The per-site field to learn, e.g. magmom, ddec_charge.")
     String property;
 
     @Option(names = "--transform", defaultValue = "none", description = "none or abs (default: ${DEFAULT-VALUE}).")
@@ -47,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--unit", defaultValue = "", description = "Unit of the property, for the model card, e.g. μB.")
     String unit;
 
-    @Option(names = "--out", required = true, description = "Model folder, e.g. models/magmom; the new version goes in OUT/<n>/.")
+    @Option(names = "--out", description = "Model folder, e.g. models/magmom; the new version goes in OUT/<n>/.")
     Path out;
 
     @Option(names = "--name", description = "Model name (default: the folder name of --out).")
@@ -100,20 +101,42 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--token", description = "With --server: the admin token (default: env PERSITE_ADMIN_TOKEN).")
     String token;
 
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = {"Write a checkpoint here after every epoch, atomically (default: OUT/checkpoint;",
+        "removed when the version is written). A stopped run goes on with --resume DIR."})
+    Path checkpoint;
+
+    @Option(names = "--no-checkpoint", description = "Write no checkpoint.")
+    boolean noCheckpoint;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = {"Go on with the run whose checkpoint is in DIR, after its last finished epoch, with",
+        "the arguments it was started with (give no others); the result is that of the uninterrupted run."})
+    Path resume;
+
+    /** The checkpoint this run goes on from (set by --resume on the command it re-creates). */
+    private TrainingCheckpoint resumeFrom;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
+        if (resume != null) {
+            if (data != null || property != null || out != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume takes the run's arguments from its checkpoint: give no others");
+            }
+            return resumeRun(o);
+        }
+        if (data == null || property == null || out == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--data, --property and --out are required (or --resume DIR)");
+        }
         if (seeds < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--seeds must be at least 1");
         }
+        if (seeds > 1 && (checkpoint != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
+        }
         if (server != null) {
-            if (seeds > 1 || splitSeed != null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--seeds and --split-seed train locally; the server's Train call trains one model");
-            }
             return remote(o);
         }
         PersiteConfig config = PersiteConfig.load();
@@ -132,14 +155,58 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1) {
             return ensemble(o, tc, target, featurizer, table, reader, modelName, command);
         }
+        Path checkpointFolder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
+        if (checkpointFolder != null && resumeFrom == null && java.nio.file.Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), checkpointFolder + " holds the checkpoint of an unfinished run: "
+                    + "go on with it (persite train --resume " + checkpointFolder + "), remove it, or give another --checkpoint");
+        }
         TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command), featurizer, table, reader,
-                listener(o, ""), () -> false);
+                listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
         Evaluation ev = r.evaluation();
         o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
                 ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
         o.printf("wrote %s%n", r.model().directory());
         o.flush();
         return 0;
+    }
+
+    /** --resume DIR: the run re-created from the arguments in its checkpoint, going on after its last epoch. */
+    private int resumeRun(PrintWriter o) throws IOException {
+        TrainingCheckpoint ck = TrainingCheckpoint.read(resume);
+        if (ck.arguments().isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), resume + ": the checkpoint does not say how its run was started");
+        }
+        picocli.CommandLine again = new picocli.CommandLine(new TrainCommand());
+        again.setOut(spec.commandLine().getOut());
+        again.setErr(spec.commandLine().getErr());
+        again.parseArgs(ck.arguments().toArray(new String[0]));
+        TrainCommand run = again.getCommand();
+        run.resumeFrom = ck;
+        run.checkpoint = java.nio.file.Files.isDirectory(resume) ? resume : resume.getParent();
+        o.printf(Locale.ROOT, "resuming after epoch %d of %d (best so far: epoch %d, val MAE %.4f): persite train %s%n", ck.epochsDone(),
+                ck.config().epochs(), ck.bestEpoch(), ck.best(), String.join(" ", ck.arguments()));
+        o.flush();
+        return run.call();
+    }
+
+    /** This run's arguments with absolute paths, as a checkpoint keeps them for --resume. */
+    private List<String> arguments() {
+        List<String> a = new ArrayList<>(List.of("--data", data.toAbsolutePath().toString(), "--property", property, "--transform", transform));
+        if (filter != null) {
+            a.addAll(List.of("--filter", filter));
+        }
+        a.addAll(List.of("--unit", unit, "--out", out.toAbsolutePath().toString(), "--epochs", Integer.toString(epochs), "--batch",
+                Integer.toString(batch), "--lr", Float.toString(lr), "--optimizer", optimizer.name(), "--loss", loss.name(), "--seed",
+                Long.toString(seed)));
+        if (splitSeed != null) {
+            a.addAll(List.of("--split-seed", Long.toString(splitSeed)));
+        }
+        if (name != null) {
+            a.addAll(List.of("--name", name));
+        }
+        a.addAll(List.of("--features", Integer.toString(features), "--conv", Integer.toString(conv), "--hidden-width", Integer.toString(hiddenWidth),
+                "--hidden-layers", Integer.toString(hiddenLayers)));
+        return a;
     }
 
     /**
@@ -169,7 +236,48 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingJob.Listener listener(PrintWriter o, String prefix) {
+        boolean terminal = System.console() != null;
+        PrintWriter bar = spec.commandLine().getErr();
+        long[] lastDraw = {0};
+        int[] drawn = {0};
         return new TrainingJob.Listener() {
+            @Override
+            public void batch(CgcnnTrainer.BatchReport b) {
+                long now = System.nanoTime();
+                if (!terminal || now - lastDraw[0] < 250_000_000L) {
+                    return;
+                }
+                lastDraw[0] = now;
+                long total = (long) b.epochs() * b.batches();
+                long doneAll = (long) (b.epoch() - 1) * b.batches() + b.batch();
+                int width = 30;
+                int filled = (int) Math.round(width * (double) doneAll / total);
+                // ETA from this run's own pace (a resumed run starts counting at its first epoch)
+                double eta = b.seconds() / Math.max(1, b.batch() + (long) (b.epoch() - firstEpoch(b)) * b.batches()) * (total - doneAll);
+                String line = String.format(Locale.ROOT, "%s[%s%s] epoch %d/%d  batch %d/%d  loss %.4f  ETA %s", prefix, "=".repeat(filled),
+                        " ".repeat(width - filled), b.epoch(), b.epochs(), b.batch(), b.batches(), b.meanLoss(), duration(eta));
+                bar.print("\r" + line + " ".repeat(Math.max(0, drawn[0] - line.length())));
+                bar.flush();
+                drawn[0] = line.length();
+            }
+
+            private int first = -1;
+
+            private int firstEpoch(CgcnnTrainer.BatchReport b) {
+                if (first < 0) {
+                    first = b.epoch();
+                }
+                return first;
+            }
+
+            private void clearBar() {
+                if (drawn[0] > 0) {
+                    bar.print("\r" + " ".repeat(drawn[0]) + "\r");
+                    bar.flush();
+                    drawn[0] = 0;
+                }
+            }
+
             @Override
             public void datasetRead(int structures, int skipped, int refused, double seconds) {
                 o.printf(Locale.ROOT, "%s%s: %d structures (%d left out by filter or missing %s, %d unreadable), graphs in %.1f s%n", prefix, data,
@@ -179,9 +287,10 @@ final class TrainCommand implements Callable<Integer> {
 
             @Override
             public void epoch(CgcnnTrainer.EpochReport e) {
+                clearBar();
                 double eta = e.seconds() * (e.epochs() - e.epoch());
-                o.printf(Locale.ROOT, "%sepoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s)%n", prefix, e.epoch(), e.epochs(),
-                        e.trainLoss(), e.validationMae(), unit, e.seconds(), duration(eta));
+                o.printf(Locale.ROOT, "%sepoch %d/%d  loss %.4f  val MAE %.4f %s  (%.1f s/epoch, ETA %s, RSS %d MiB)%n", prefix, e.epoch(), e.epochs(),
+                        e.trainLoss(), e.validationMae(), unit, e.seconds(), duration(eta), e.residentMb());
                 o.flush();
             }
         };
@@ -193,7 +302,7 @@ final class TrainCommand implements Callable<Integer> {
         org.persite.api.v1.TrainRequest req = org.persite.api.v1.TrainRequest.newBuilder().setModel(modelName).setDataset(data.toString())
                 .setProperty(property).setTransform(transform).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
                 .setBatchCrystals(batch).setLearningRate(lr).setSeed(seed).setAtomFeatures(features).setConvLayers(conv)
-                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).build();
+                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
         boolean terminal = System.console() != null;
         int[] code = {1};
         try (AdminConnection c = new AdminConnection(server, token)) {

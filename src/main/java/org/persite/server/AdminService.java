@@ -180,13 +180,17 @@ public final class AdminService implements AdminPowerApi {
         CgcnnHyperparameters ref = CgcnnHyperparameters.reference();
         CgcnnHyperparameters h = new CgcnnHyperparameters(or(in.getAtomFeatures(), ref.atomFeatures()), or(in.getConvLayers(), ref.convLayers()),
                 or(in.getHiddenFeatures(), ref.hiddenWidth()), or(in.getHiddenLayers(), ref.hiddenLayers()));
+        long seed = in.getSeed() == 0 ? 1 : in.getSeed();
         TrainingConfig tc = new TrainingConfig(h, or(in.getEpochs(), 30), or(in.getBatchCrystals(), 64),
                 in.getLearningRate() > 0 ? in.getLearningRate() : 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1,
-                in.getSeed() == 0 ? 1 : in.getSeed());
+                seed, in.getSplitSeed() == 0 ? seed : in.getSplitSeed());
+        if (in.getSeeds() > 64) {
+            throw new IllegalArgumentException("seeds " + in.getSeeds() + " is more members than an ensemble needs (at most 64)");
+        }
         TargetSpec target = new TargetSpec(in.getProperty(), TargetSpec.Transform.parse(in.getTransform().isEmpty() ? "none" : in.getTransform()),
                 in.getFilter().isEmpty() ? null : in.getFilter(), in.getUnit());
         return new TrainingJob.Request(data, target, in.getModel(), registry.root().resolve(in.getModel()), tc,
-                "Admin/Train " + in.toString().replace('\n', ' ').trim());
+                "Admin/Train " + in.toString().replace('\n', ' ').trim(), Math.max(1, in.getSeeds()));
     }
 
     private static int or(int v, int fallback) {

@@ -37,6 +37,8 @@ import org.persite.api.v1.AdminPowerApiHandlerFactory;
 import org.persite.api.v1.PerSite;
 import org.persite.api.v1.PerSitePowerApiHandlerFactory;
 import org.persite.config.PersiteConfig;
+import org.persite.train.CgcnnTrainer;
+import org.persite.train.TrainingProcess;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.inference.BatcherSettings;
@@ -120,8 +122,25 @@ public final class PersiteServer implements AutoCloseable {
                 system.scheduler());
         PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
         Config training = section.getConfig("training");
-        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(
-                (request, listener, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener, cancelled),
+        TrainingJob.Runner single;
+        if (training.getBoolean("process.isolated")) {
+            TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.getStringList("process.java-options"),
+                    training.getLong("process.address-space-mb"), training.getDuration("process.stop-grace"),
+                    section.root().render(com.typesafe.config.ConfigRenderOptions.concise())));
+            single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), listener, cancelled);
+        } else {
+            single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
+                    cancelled, checkpointing);
+        }
+        // each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/<job>/, removed when it ends well
+        TrainerActor.Runner runner = (request, listener, cancelled) -> {
+            String job = Long.toString(System.currentTimeMillis());
+            java.util.function.IntFunction<CgcnnTrainer.Checkpointing> plan = m -> new CgcnnTrainer.Checkpointing(
+                    request.modelFolder().resolve("checkpoints").resolve(request.seeds() > 1 ? job + "-member" + (m + 1) : job), null, List.of());
+            return request.seeds() > 1 ? TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table)
+                    : single.run(request, listener, plan.apply(0), cancelled);
+        };
+        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner,
                 outcome -> {
                     try {
                         registry.activate(outcome.model().spec().name(), outcome.model().spec().version());

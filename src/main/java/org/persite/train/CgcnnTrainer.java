@@ -12,12 +12,17 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.persite.graph.ElementTable;
@@ -31,8 +36,29 @@ import org.persite.model.CgcnnWeights;
  * actor dispatcher.
  */
 public final class CgcnnTrainer {
-    /** One epoch's figures, for progress reports. */
-    public record EpochReport(int epoch, int epochs, double trainLoss, double validationMae, double seconds) {
+    /**
+     * One epoch's figures, for progress reports.
+     *
+     * @param liveArrays NDArrays held by the model's manager after the epoch (flat from epoch 1 on: anything that grows is
+     *     a native memory leak)
+     * @param residentMb the process's resident memory after the epoch, MiB (-1 where /proc is not there)
+     */
+    public record EpochReport(int epoch, int epochs, double trainLoss, double validationMae, double seconds, int liveArrays, long residentMb) {
+    }
+
+    /** After each training batch: the epoch's running mean loss so far, and seconds since this run started. */
+    public record BatchReport(int epoch, int epochs, int batch, int batches, double meanLoss, double seconds) {
+    }
+
+    /**
+     * Where a run writes its checkpoint after every epoch, and the checkpoint it resumes from.
+     *
+     * @param folder the checkpoint folder, or null for none
+     * @param resumeFrom a checkpoint of this same run to go on from, or null to start at epoch 1
+     * @param arguments how the run was asked for, kept in the checkpoint
+     */
+    public record Checkpointing(Path folder, TrainingCheckpoint resumeFrom, List<String> arguments) {
+        public static final Checkpointing NONE = new Checkpointing(null, null, List.of());
     }
 
     private final FeaturizerSettings featurizer;
@@ -58,18 +84,49 @@ public final class CgcnnTrainer {
         return train(data, split, config, progress, () -> false);
     }
 
+    public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress,
+            java.util.function.BooleanSupplier cancelled) {
+        try {
+            return train(data, split, config, progress, cancelled, Checkpointing.NONE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // no checkpoint is written without a folder
+        }
+    }
+
     /**
-     * Trains, keeping the weights of the epoch with the best validation MAE.
+     * Trains, keeping the weights of the epoch with the best validation MAE; with a checkpoint folder, writes a
+     * checkpoint after every epoch, and with a checkpoint to resume from, goes on after its epoch exactly as the
+     * uninterrupted run would have.
      *
      * @param cancelled checked before every batch; when true, training stops with a {@link java.util.concurrent.CancellationException}
      * @throws IllegalStateException when a batch's loss is not finite (the run diverged), at that batch
+     * @throws IllegalArgumentException when the checkpoint to resume from is of another config or split
+     * @throws IOException when a checkpoint cannot be written
      */
     public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress,
-            java.util.function.BooleanSupplier cancelled) {
+            java.util.function.BooleanSupplier cancelled, Checkpointing checkpointing) throws IOException {
+        return train(data, split, config, progress, b -> { }, cancelled, checkpointing);
+    }
+
+    /** As above, and {@code batches} hears after every training batch (for a progress bar). */
+    public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress,
+            Consumer<BatchReport> batches, java.util.function.BooleanSupplier cancelled, Checkpointing checkpointing) throws IOException {
         long t0 = System.nanoTime();
+        TrainingCheckpoint resume = checkpointing.resumeFrom();
+        if (resume != null) {
+            if (!resume.config().equals(config)) {
+                throw new IllegalArgumentException("the checkpoint is of another training config: " + resume.config() + ", not " + config);
+            }
+            if (!resume.split().equals(split)) {
+                throw new IllegalArgumentException("the checkpoint is of another 60/20/20 split (the dataset or the split seed changed)");
+            }
+        }
         List<SiteDataset.Example> train = pick(data, split.train());
         List<SiteDataset.Example> validation = pick(data, split.validation());
         double[] norm = normaliser(train);
+        if (resume != null && (resume.mean() != norm[0] || resume.std() != norm[1])) {
+            throw new IllegalArgumentException("the checkpoint's target normalisation differs from this dataset's: the data changed");
+        }
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         PerSiteCgcnn block = block(config);
         try (Model model = Model.newInstance("persite-cgcnn", "PyTorch")) {
@@ -77,9 +134,7 @@ public final class CgcnnTrainer {
             int steps = config.epochs() * Math.max(1, (train.size() + config.batchCrystals() - 1) / config.batchCrystals());
             CosineTracker lr = CosineTracker.builder().setBaseValue(config.learningRate()).optFinalValue(config.learningRate() * 0.01f)
                     .setMaxUpdates(steps).build();
-            Optimizer optimizer = config.optimizer() == TrainingConfig.OptimizerKind.ADAM
-                    ? Optimizer.adam().optLearningRateTracker(lr).build()
-                    : Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).build();
+            ResumableOptimizer optimizer = new ResumableOptimizer(config.optimizer(), lr);
             DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer);
             try (Trainer trainer = model.newTrainer(djl)) {
                 int m = featurizer.maxNeighbors();
@@ -88,14 +143,27 @@ public final class CgcnnTrainer {
                 List<Double> maes = new ArrayList<>();
                 double best = Double.POSITIVE_INFINITY;
                 int bestEpoch = 0;
-                List<float[]> bestParams = null;
+                Map<String, float[]> bestParams = Map.of();
                 Random order = new Random(config.seed());
-                for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                int first = 1;
+                if (resume != null) {
+                    setByName(block, resume.parameters());
+                    optimizer.restore(byId(block, resume.optimizer()), arraysById(block));
+                    losses.addAll(resume.losses());
+                    maes.addAll(resume.maes());
+                    best = resume.best();
+                    bestEpoch = resume.bestEpoch();
+                    bestParams = resume.bestParameters();
+                    order = resume.shuffleRandom();
+                    first = resume.epochsDone() + 1;
+                }
+                for (int epoch = first; epoch <= config.epochs(); epoch++) {
                     long e0 = System.nanoTime();
                     List<SiteDataset.Example> shuffled = new ArrayList<>(train);
                     Collections.shuffle(shuffled, order);
                     double lossSum = 0;
-                    int batches = 0;
+                    int done = 0;
+                    int perEpoch = (shuffled.size() + config.batchCrystals() - 1) / config.batchCrystals();
                     for (int from = 0; from < shuffled.size(); from += config.batchCrystals()) {
                         if (cancelled.getAsBoolean()) {
                             throw new java.util.concurrent.CancellationException("training cancelled in epoch " + epoch);
@@ -111,32 +179,54 @@ public final class CgcnnTrainer {
                                 float value = loss.getFloat();
                                 if (!Float.isFinite(value)) {
                                     throw new IllegalStateException("the training loss is not finite (" + value + ") at epoch " + epoch + ", batch "
-                                            + (batches + 1) + ": the run diverged; lower the learning rate");
+                                            + (done + 1) + ": the run diverged; lower the learning rate");
                                 }
                                 gc.backward(loss);
                                 lossSum += value;
                             }
                             trainer.step();
-                            batches++;
+                            done++;
                         }
+                        batches.accept(new BatchReport(epoch, config.epochs(), done, perEpoch, lossSum / done, (System.nanoTime() - t0) / 1e9));
                     }
                     double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), table, validation, norm[0], norm[1])).mae();
-                    losses.add(lossSum / Math.max(1, batches));
+                    losses.add(lossSum / Math.max(1, done));
                     maes.add(mae);
                     if (mae < best) {
                         best = mae;
                         bestEpoch = epoch;
                         bestParams = snapshot(block);
                     }
+                    if (checkpointing.folder() != null) {
+                        new TrainingCheckpoint(checkpointing.arguments(), config, split, norm[0], norm[1], epoch, List.copyOf(losses), List.copyOf(maes),
+                                best, bestEpoch, snapshot(block), bestParams, byName(block, optimizer.state()), TrainingCheckpoint.serialise(order))
+                                .write(checkpointing.folder());
+                    }
+                    NativeHeap.trim();
                     if (progress != null) {
-                        progress.accept(new EpochReport(epoch, config.epochs(), losses.get(losses.size() - 1), mae, (System.nanoTime() - e0) / 1e9));
+                        progress.accept(new EpochReport(epoch, config.epochs(), losses.get(losses.size() - 1), mae, (System.nanoTime() - e0) / 1e9,
+                                model.getNDManager().getManagedArrays().size(), residentMb()));
                     }
                 }
-                restore(block, bestParams);
+                setByName(block, bestParams);
                 CgcnnWeights weights = export(block);
                 return new TrainingResult(weights, bestEpoch, losses, maes, norm[0], norm[1], (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /** The process's resident memory in MiB, from /proc/self/status; -1 where that is not there. */
+    static long residentMb() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** Predictions [N] in target units for each example, with the block in inference mode. */
@@ -193,22 +283,71 @@ public final class CgcnnTrainer {
         return new double[] {mean, Math.max(std, 1e-6)};
     }
 
-    private static List<float[]> snapshot(PerSiteCgcnn block) {
-        List<float[]> out = new ArrayList<>();
+    /** Every parameter's values by its DJL name (running BatchNorm statistics included) [each flattened]. */
+    private static Map<String, float[]> snapshot(PerSiteCgcnn block) {
+        Map<String, float[]> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
-            out.add(p.getValue().getArray().toFloatArray());
+            out.put(p.getKey(), p.getValue().getArray().toFloatArray());
         }
         return out;
     }
 
-    private static void restore(PerSiteCgcnn block, List<float[]> values) {
-        if (values == null) {
+    /** Sets parameters by name; an empty map changes nothing. */
+    private static void setByName(PerSiteCgcnn block, Map<String, float[]> values) {
+        if (values.isEmpty()) {
             return;
         }
-        int k = 0;
         for (Pair<String, Parameter> p : block.getParameters()) {
-            p.getValue().getArray().set(values.get(k++));
+            float[] v = values.get(p.getKey());
+            if (v == null || v.length != p.getValue().getArray().getShape().size()) {
+                throw new IllegalArgumentException("the checkpoint has no values of the right length for parameter " + p.getKey());
+            }
+            p.getValue().getArray().set(v);
         }
+    }
+
+    private static Map<String, NDArray> arraysById(PerSiteCgcnn block) {
+        Map<String, NDArray> out = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            out.put(p.getValue().getId(), p.getValue().getArray());
+        }
+        return out;
+    }
+
+    /** The optimiser's state keyed by parameter name (ids are random per block) ... */
+    private static ResumableOptimizer.State byName(PerSiteCgcnn block, ResumableOptimizer.State s) {
+        Map<String, String> name = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            name.put(p.getValue().getId(), p.getKey());
+        }
+        return rekey(s, name);
+    }
+
+    /** ... and back to this block's ids. */
+    private static ResumableOptimizer.State byId(PerSiteCgcnn block, ResumableOptimizer.State s) {
+        Map<String, String> id = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            id.put(p.getKey(), p.getValue().getId());
+        }
+        return rekey(s, id);
+    }
+
+    private static ResumableOptimizer.State rekey(ResumableOptimizer.State s, Map<String, String> key) {
+        Map<String, Integer> u = new LinkedHashMap<>();
+        s.updates().forEach((k, v) -> u.put(rekey(key, k), v));
+        Map<String, float[]> f = new LinkedHashMap<>();
+        s.first().forEach((k, v) -> f.put(rekey(key, k), v));
+        Map<String, float[]> sec = new LinkedHashMap<>();
+        s.second().forEach((k, v) -> sec.put(rekey(key, k), v));
+        return new ResumableOptimizer.State(u, f, sec);
+    }
+
+    private static String rekey(Map<String, String> key, String k) {
+        String v = key.get(k);
+        if (v == null) {
+            throw new IllegalArgumentException("the checkpoint's optimiser state names an unknown parameter " + k);
+        }
+        return v;
     }
 
     /** Sets an initialised block's parameters from weights in the writer's layout (the inverse of export). */

@@ -95,12 +95,15 @@ public final class GatedConvolution extends AbstractBlock {
         int f = features;
         NDArray w = ps.getValue(full.getParameters().get("weight"), x.getDevice(), training);   // [2F, 2F + G]
         NDArray b = ps.getValue(full.getParameters().get("bias"), x.getDevice(), training);     // [2F]
-        NDArray wSelf = w.get(new NDIndex(":, 0:" + f));                                         // [2F, F]
-        NDArray wNbr = w.get(new NDIndex(":, " + f + ":" + 2 * f));                              // [2F, F]
-        NDArray wEdge = w.get(new NDIndex(":, " + 2 * f + ":"));                                 // [2F, G]
-        NDArray self = x.matMul(wSelf.transpose());                                              // [N, 2F]
-        NDArray nbr = x.matMul(wNbr.transpose()).get(new NDIndex("{}", index));                  // [N, M, 2F]
-        NDArray z = e.matMul(wEdge.transpose()).add(nbr).add(self.expandDims(1)).add(b);         // [N, M, 2F]
+        // A result belongs to its first operand's manager: anything computed from a parameter alone would live in
+        // the model's manager until training ends (150 arrays an epoch on sample_500: the native memory growth).
+        // local() moves each such array into the batch's manager, closed with the batch.
+        NDArray wSelf = local(local(w.get(new NDIndex(":, 0:" + f)), x).transpose(), x);                   // [F, 2F]
+        NDArray wNbr = local(local(w.get(new NDIndex(":, " + f + ":" + 2 * f)), x).transpose(), x);        // [F, 2F]
+        NDArray wEdge = local(local(w.get(new NDIndex(":, " + 2 * f + ":")), x).transpose(), x);           // [G, 2F]
+        NDArray self = x.matMul(wSelf);                                                          // [N, 2F]
+        NDArray nbr = x.matMul(wNbr).get(new NDIndex("{}", index));                              // [N, M, 2F]
+        NDArray z = e.matMul(wEdge).add(nbr).add(self.expandDims(1)).add(b);                    // [N, M, 2F]
 
         NDArray m3 = mask.expandDims(2);                                                          // [N, M, 1]
         z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
@@ -139,6 +142,15 @@ public final class GatedConvolution extends AbstractBlock {
             mean = runningMean;
             var = runningVar;
         }
-        return v.sub(mean).div(var.add(eps).sqrt()).mul(gamma).add(beta);
+        NDArray scale = local(var.add(eps), v).sqrt();   // [C]; in inference var is the running parameter
+        return v.sub(mean).div(scale).mul(gamma).add(beta);
+    }
+
+    /** {@code a}, moved into {@code like}'s manager (the batch's), so that it is closed with the batch. */
+    static NDArray local(NDArray a, NDArray like) {
+        if (a.getManager() != like.getManager()) {
+            a.attach(like.getManager());
+        }
+        return a;
     }
 }

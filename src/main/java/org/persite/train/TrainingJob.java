@@ -32,12 +32,29 @@ public final class TrainingJob {
      * @param data a JSON Lines dataset (.jsonl or .jsonl.gz)
      * @param modelFolder models/NAME; the new version is written in its next integer folder
      * @param command how the run was asked for, for the card's provenance
+     * @param seeds 1 for one model; K > 1 for K members on one split (seeds config.seed, +1, ...), written as one
+     *     ensemble version (see {@link #runEnsemble})
      */
-    public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command) {
+    public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds) {
+        public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command) {
+            this(data, target, modelName, modelFolder, config, command, 1);
+        }
+
+        public Request {
+            if (seeds < 1) {
+                throw new IllegalArgumentException("seeds must be at least 1, got " + seeds);
+            }
+        }
     }
 
     /** What a run produced. */
     public record Outcome(LoadedModel model, Evaluation evaluation, TrainingResult result, int structures) {
+    }
+
+    /** Runs a request with a checkpointing plan: in this JVM ({@link TrainingJob#run}) or in a child ({@link TrainingProcess}). */
+    @FunctionalInterface
+    public interface Runner {
+        Outcome run(Request request, Listener listener, CgcnnTrainer.Checkpointing checkpointing, BooleanSupplier cancelled) throws Exception;
     }
 
     /** Progress as the run goes. */
@@ -47,6 +64,10 @@ public final class TrainingJob {
         }
 
         default void epoch(CgcnnTrainer.EpochReport report) {
+        }
+
+        /** After every training batch (in-process runs only; a child process reports epochs). */
+        default void batch(CgcnnTrainer.BatchReport report) {
         }
     }
 
@@ -62,6 +83,15 @@ public final class TrainingJob {
      */
     public static Outcome run(Request r, FeaturizerSettings featurizer, ElementTable table, StructureReader reader, Listener listener,
             BooleanSupplier cancelled) throws IOException {
+        return run(r, featurizer, table, reader, listener, cancelled, CgcnnTrainer.Checkpointing.NONE);
+    }
+
+    /**
+     * Runs a request to the end, writing a checkpoint after every epoch when {@code checkpointing} has a folder,
+     * and going on from its checkpoint when it has one. The checkpoint file is removed once the version is written.
+     */
+    public static Outcome run(Request r, FeaturizerSettings featurizer, ElementTable table, StructureReader reader, Listener listener,
+            BooleanSupplier cancelled, CgcnnTrainer.Checkpointing checkpointing) throws IOException {
         long t0 = System.nanoTime();
         SiteDataset ds = SiteDataset.load(r.data(), r.target(), featurizer, reader);
         listener.datasetRead(ds.size(), ds.skipped(), ds.refused(), (System.nanoTime() - t0) / 1e9);
@@ -70,7 +100,7 @@ public final class TrainingJob {
         }
         SiteDataset.Split split = ds.split(r.config().splitSeed());
         TrainingConfig tc = r.config();
-        TrainingResult result = new CgcnnTrainer(featurizer, table).train(ds, split, tc, listener::epoch, cancelled);
+        TrainingResult result = new CgcnnTrainer(featurizer, table).train(ds, split, tc, listener::epoch, listener::batch, cancelled, checkpointing);
         int version = nextVersion(r.modelFolder());
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", r.data().toString());
@@ -85,13 +115,74 @@ public final class TrainingJob {
                 tc.optimizer(), tc.loss(), tc.epochs(), tc.batchCrystals(), tc.learningRate(), result.bestEpoch(), result.seconds()));
         provenance.put("hardware", Runtime.getRuntime().availableProcessors() + " CPU cores, " + System.getProperty("os.arch") + ", DJL PyTorch (CPU)");
         provenance.put("command", r.command());
+        if (checkpointing.resumeFrom() != null) {
+            provenance.put("resumed", "after epoch " + checkpointing.resumeFrom().epochsDone() + " from its checkpoint (the training time is the resumed part's)");
+        }
         provenance.put("created", Instant.now().toString());
         List<PropertySpec> props = List.of(new PropertySpec(r.target().field(), r.target().unit(), result.mean(), result.std()));
         ModelSpec draft = new ModelSpec(r.modelName(), version, tc.hyperparameters(), featurizer, props, provenance, Map.of());
         Evaluation ev = Evaluation.of(ds, split, draft, result.weights(), table);
         ModelSpec spec = new ModelSpec(r.modelName(), version, tc.hyperparameters(), featurizer, props, provenance, ev.asMetrics());
         LoadedModel written = ModelDirectory.write(r.modelFolder().resolve(Integer.toString(version)), spec, result.weights(), table);
+        if (checkpointing.folder() != null) {
+            Files.deleteIfExists(checkpointing.folder().resolve(TrainingCheckpoint.FILE_NAME)); // nothing left to resume
+            try (var left = Files.list(checkpointing.folder())) {
+                if (left.findAny().isEmpty()) {
+                    Files.delete(checkpointing.folder());
+                }
+            } catch (IOException e) {
+                // a folder that cannot be listed or removed is only left behind
+            }
+        }
         return new Outcome(written, ev, result, ds.size());
+    }
+
+    /**
+     * K = {@code r.seeds()} members on one split, each trained by {@code member} (in this JVM or a child) into
+     * {@code MODEL/members/}, then joined into one ensemble version of MODEL with its evaluation and calibration
+     * ({@link EnsembleJob}). Epochs are reported across the members: member k's epoch e is (k - 1) E + e of K E.
+     */
+    public static Outcome runEnsemble(Request r, Runner member, java.util.function.IntFunction<CgcnnTrainer.Checkpointing> checkpointing,
+            Listener listener, BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
+        long t0 = System.nanoTime();
+        int k = r.seeds();
+        int epochs = r.config().epochs();
+        List<LoadedModel> members = new java.util.ArrayList<>();
+        Evaluation firstEvaluation = null;
+        int structures = 0;
+        for (int m = 0; m < k; m++) {
+            TrainingConfig c = r.config();
+            TrainingConfig mc = new TrainingConfig(c.hyperparameters(), c.epochs(), c.batchCrystals(), c.learningRate(), c.optimizer(), c.loss(),
+                    c.seed() + m, c.splitSeed());
+            Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve("members"), mc,
+                    r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")");
+            int offset = m * epochs;
+            boolean firstMember = m == 0;
+            Listener shifted = new Listener() {
+                @Override
+                public void datasetRead(int n, int skipped, int refused, double seconds) {
+                    if (firstMember) {
+                        listener.datasetRead(n, skipped, refused, seconds);
+                    }
+                }
+
+                @Override
+                public void epoch(CgcnnTrainer.EpochReport e) {
+                    listener.epoch(new CgcnnTrainer.EpochReport(offset + e.epoch(), k * epochs, e.trainLoss(), e.validationMae(), e.seconds(),
+                            e.liveArrays(), e.residentMb()));
+                }
+            };
+            Outcome o = member.run(mr, shifted, checkpointing.apply(m), cancelled);
+            members.add(o.model());
+            if (firstEvaluation == null) {
+                firstEvaluation = o.evaluation();
+                structures = o.structures();
+            }
+        }
+        EnsembleJob.Outcome e = EnsembleJob.build(members, r.data(), r.modelFolder(), r.modelName(), r.command(), reader, table);
+        // the per-element baseline is fit on the shared training split: the same for every member
+        Evaluation ev = new Evaluation(e.validation(), e.test(), firstEvaluation.perElementValidation(), e.perElementTest());
+        return new Outcome(e.model(), ev, new TrainingResult(null, 0, List.of(), List.of(), 0, 0, (System.nanoTime() - t0) / 1e9), structures);
     }
 
     /** One more than the highest integer version folder in dir (1 for a new dir). */

@@ -6,7 +6,8 @@ import org.persite.model.CgcnnWeights;
 /**
  * The outcome of one training run.
  *
- * @param weights the weights of the epoch with the best validation MAE
+ * @param weights the weights of the epoch with the best validation MAE; null where the run was in a child process
+ *     or built an ensemble (the weights are then in the version's model.onnx only)
  * @param bestEpoch that epoch (1-based)
  * @param trainLoss mean training loss per epoch (normalised units)
  * @param validationMae validation MAE per epoch (target units)

@@ -96,4 +96,30 @@ class AdminTrainTest {
         }
     }
 
+    @Test
+    void seedsThroughTheAdminApiTrainMembersOnOneSplitAndShipOneEnsembleVersion() throws Exception {
+        Path models = tmp.resolve("models");
+        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
+        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t"))) {
+            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
+                    ts.clientSystem);
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(small().setSeeds(2).setActivate(
+                    org.persite.api.v1.ActivateMode.ACTIVATE_NO).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
+                    .get(300, TimeUnit.SECONDS);
+            TrainProgress end = events.get(events.size() - 1);
+            assertTrue(end.hasFinished(), events.toString());
+            List<TrainProgress> epochs = events.stream().filter(TrainProgress::hasEpoch).toList();
+            assertEquals(4, epochs.size(), "2 members x 2 epochs");
+            assertEquals(4, epochs.get(3).getEpoch().getEpoch());
+            assertEquals(4, epochs.get(3).getEpoch().getEpochs());
+            assertEquals(3, end.getFinished().getVersion());
+            org.persite.model.LoadedModel ensemble = org.persite.model.ModelDirectory.load(models.resolve("magmom/3"));
+            assertTrue(Files.readString(ensemble.directory().resolve("model.json")).contains(org.persite.model.ModelIo.SITE_STD),
+                    "version 3 is an ensemble with a per-site standard deviation");
+            assertTrue(Files.isDirectory(models.resolve("magmom/members/1")) && Files.isDirectory(models.resolve("magmom/members/2")),
+                    "the members are kept in models/magmom/members/");
+            assertTrue(end.getFinished().getTestMae() > 0 && end.getFinished().getTestMae() < 5);
+            admin.close();
+        }
+    }
 }

@@ -38,7 +38,7 @@ class TrainerActorTest {
     /** Epoch 1 reported, then an exception in the middle of epoch 2 for job "bad"; other jobs end with null (no outcome needed). */
     static TrainerActor.Runner scripted(CountDownLatch release) {
         return (request, listener, cancelled) -> {
-            listener.epoch(new CgcnnTrainer.EpochReport(1, 3, 0.5, 0.4, 0.01));
+            listener.epoch(new CgcnnTrainer.EpochReport(1, 3, 0.5, 0.4, 0.01, 0, -1));
             if (request.modelName().equals("bad")) {
                 throw new IllegalStateException("the training loss is not finite (NaN) at epoch 2, batch 3");
             }

@@ -1,0 +1,103 @@
+package org.persite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestVectors;
+import org.persite.api.v1.AdminClient;
+import org.persite.api.v1.PredictResponse;
+import org.persite.api.v1.TrainProgress;
+import org.persite.api.v1.TrainRequest;
+
+/**
+ * Training runs in a child JVM (persite.training.process.isolated, the default): a child killed with SIGKILL
+ * mid-epoch, and one that runs out of heap, each end their job with a clear message, while a prediction stream
+ * on the same server goes on with 0 failures.
+ */
+class IsolatedTrainingTest {
+    @TempDir
+    Path tmp;
+
+    private static TrainRequest.Builder job(int epochs) {
+        return TrainRequest.newBuilder().setModel("magmom").setDataset("mp_magmom_tmo/sample_500/sample_500.jsonl").setProperty("magmom")
+                .setTransform("abs").setUnit("μB").setEpochs(epochs).setBatchCrystals(32).setAtomFeatures(16).setConvLayers(1).setHiddenFeatures(32)
+                .setSeed(3);
+    }
+
+    @Test
+    void aChildKilledMidEpochFailsItsJobAndServingNeverNotices() throws Exception {
+        List<TrainProgress> events = trainWhileStreaming(Map.of(), true, 200);
+        TrainProgress last = events.get(events.size() - 1);
+        assertTrue(last.hasFailed(), events.toString());
+        assertTrue(last.getFailed().getMessage().contains("killed by SIGKILL"), last.getFailed().getMessage());
+        assertTrue(events.stream().anyMatch(TrainProgress::hasEpoch), "it was killed after an epoch had run: " + events);
+    }
+
+    @Test
+    void aChildOutOfHeapFailsItsJobAndServingNeverNotices() throws Exception {
+        List<TrainProgress> events = trainWhileStreaming(Map.of("persite.training.process.java-options",
+                List.of("-Xmx8m", "-XX:+ExitOnOutOfMemoryError")), false, 3);
+        TrainProgress last = events.get(events.size() - 1);
+        assertTrue(last.hasFailed(), events.toString());
+        assertTrue(last.getFailed().getMessage().contains("ran out of memory"), last.getFailed().getMessage());
+    }
+
+    private List<TrainProgress> trainWhileStreaming(Map<String, Object> extra, boolean killAfterFirstEpoch, int epochs) throws Exception {
+        Path models = tmp.resolve("models");
+        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
+        Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t",
+                "persite.training.restart-backoff.min", "200ms"));
+        config.putAll(extra);
+        try (TestServer ts = TestServer.start(config)) {
+            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
+                    ts.clientSystem);
+            String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
+            long before = trainingChildren().size();
+            CompletableFuture<List<PredictResponse>> stream = ts.client.predictStream(Source.range(1, 300)
+                    .map(i -> TestServer.text("s" + i, "nacl.cif", nacl)).throttle(3, java.time.Duration.ofMillis(100)))
+                    .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(job(epochs).build())
+                    .map(p -> {
+                        if (killAfterFirstEpoch && p.hasEpoch() && p.getEpoch().getEpoch() == 1) {
+                            List<ProcessHandle> children = trainingChildren();
+                            assertEquals(before + 1, children.size(), "one training child runs");
+                            children.forEach(ProcessHandle::destroyForcibly); // SIGKILL
+                        }
+                        return p;
+                    })
+                    .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
+            List<PredictResponse> answers = stream.get(120, TimeUnit.SECONDS);
+            assertEquals(300, answers.size());
+            for (PredictResponse r : answers) {
+                assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());
+            }
+            assertTrue(trainingChildren().size() <= before, "no training child left behind");
+            return events;
+        }
+    }
+
+    private static List<ProcessHandle> trainingChildren() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(h -> cmdline(h).contains("\0train-worker\0")).toList();
+    }
+
+    /** The process's command line from /proc, NUL-separated ("" when gone). */
+    private static String cmdline(ProcessHandle h) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(h.pid()), "cmdline"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
