@@ -14,6 +14,8 @@ n="${1:-2000}"
 ref="${REF:?set REF to a checkout of github.com/txie-93/cgcnn}"
 py="${PYTHON:-python3}"
 work="$(mktemp -d)"
+# both on every core: Debian's PyTorch otherwise starts with one intra-op thread here
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 "$py" "$home/bench/reference-cgcnn/prepare.py" "$home/data/mp_magmom_tmo/structures.jsonl.gz" "$work/data" "$n"
 
 # the reference: 3 epochs, every batch's time printed; its loader caches each structure's features during the
