@@ -101,9 +101,9 @@ public final class GatedConvolution extends AbstractBlock {
         NDArray wSelf = local(local(w.get(new NDIndex(":, 0:" + f)), x).transpose(), x);                   // [F, 2F]
         NDArray wNbr = local(local(w.get(new NDIndex(":, " + f + ":" + 2 * f)), x).transpose(), x);        // [F, 2F]
         NDArray wEdge = local(local(w.get(new NDIndex(":, " + 2 * f + ":")), x).transpose(), x);           // [G, 2F]
-        NDArray self = x.matMul(wSelf);                                                          // [N, 2F]
+        NDArray self = x.matMul(wSelf).add(b);                                                   // [N, 2F], the bias folded in
         NDArray nbr = x.matMul(wNbr).get(new NDIndex("{}", index));                              // [N, M, 2F]
-        NDArray z = e.matMul(wEdge).add(nbr).add(self.expandDims(1)).add(b);                    // [N, M, 2F]
+        NDArray z = e.matMul(wEdge).add(nbr).add(self.expandDims(1));                           // [N, M, 2F]
 
         NDArray m3 = mask.expandDims(2);                                                          // [N, M, 1]
         z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
@@ -114,36 +114,36 @@ public final class GatedConvolution extends AbstractBlock {
         return new NDList(Activation.softPlus(x.add(s)));
     }
 
-    /** BatchNorm over {@code axes}, counting only entries where {@code weight} is 1 (all when null). */
+    /**
+     * BatchNorm over {@code axes}, counting only entries where {@code weight} is 1 (all when null). The output is one
+     * affine map per channel, {@code (v - mean) * a + beta} with {@code a = gamma / sqrt(var + eps)} [C]: two passes
+     * over {@code v}'s size instead of four ({@code sub, div, mul, add}), and in training the centred values that
+     * the variance needed are reused.
+     */
     private NDArray batchNorm(ParameterStore ps, NDArray v, NDArray weight, int[] axes, Parameter[] p, boolean training) {
         NDArray gamma = ps.getValue(p[0], v.getDevice(), training);
         NDArray beta = ps.getValue(p[1], v.getDevice(), training);
         NDArray runningMean = ps.getValue(p[2], v.getDevice(), training);
         NDArray runningVar = ps.getValue(p[3], v.getDevice(), training);
-        NDArray mean;
-        NDArray var;
         if (training) {
             NDArray count = weight == null ? v.getManager().create((float) (v.getShape().size() / v.getShape().get(v.getShape().dimension() - 1)))
                     : weight.sum();
             NDArray wv = weight == null ? v : v.mul(weight);
-            mean = wv.sum(axes).div(count);
+            NDArray mean = wv.sum(axes).div(count);                                   // [C]
             NDArray centred = v.sub(mean);
-            NDArray sq = centred.square();
-            if (weight != null) {
-                sq = sq.mul(weight);
-            }
-            var = sq.sum(axes).div(count);
+            NDArray sq = weight == null ? centred.square() : centred.mul(weight).mul(centred);
+            NDArray var = sq.sum(axes).div(count);                                    // [C]
             // running statistics, out of the autograd graph
             float n = count.toFloatArray()[0];
             NDArray unbiased = var.stopGradient().mul(n / Math.max(1f, n - 1));
             runningMean.muli(1 - MOMENTUM).addi(mean.stopGradient().mul(MOMENTUM));
             runningVar.muli(1 - MOMENTUM).addi(unbiased.mul(MOMENTUM));
-        } else {
-            mean = runningMean;
-            var = runningVar;
+            NDArray a = local(gamma.div(var.add(eps).sqrt()), v);                     // [C]
+            return centred.mul(a).add(beta);
         }
-        NDArray scale = local(var.add(eps), v).sqrt();   // [C]; in inference var is the running parameter
-        return v.sub(mean).div(scale).mul(gamma).add(beta);
+        NDArray a = local(gamma.div(local(runningVar.add(eps), v).sqrt()), v);       // [C]
+        NDArray c = local(beta.sub(local(runningMean.mul(a), v)), v);                // [C]
+        return v.mul(a).add(c);
     }
 
     /** {@code a}, moved into {@code like}'s manager (the batch's), so that it is closed with the batch. */
