@@ -162,6 +162,17 @@ public final class AdminService implements AdminPowerApi {
 
     /** The training request, with every path confined to the data and models directories. */
     private TrainingJob.Request request(TrainRequest in) {
+        if (!in.getResume().isEmpty()) {
+            Path folder = registry.root().resolve(in.getResume()).normalize();
+            try {
+                if (!folder.startsWith(registry.root()) || !Files.isDirectory(folder) || !folder.toRealPath().startsWith(registry.root().toRealPath())) {
+                    throw new IllegalArgumentException("resume '" + in.getResume() + "' is not a folder inside the models directory");
+                }
+                return org.persite.train.TrainingProcess.loadJob(folder);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("resume '" + in.getResume() + "': " + e.getMessage());
+            }
+        }
         if (!ModelRegistry.safeName(in.getModel())) {
             throw new IllegalArgumentException("'" + in.getModel() + "' is not a model name (letters, digits, '.', '_', '-')");
         }

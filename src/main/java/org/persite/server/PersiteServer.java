@@ -127,18 +127,30 @@ public final class PersiteServer implements AutoCloseable {
             TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.getStringList("process.java-options"),
                     training.getLong("process.address-space-mb"), training.getDuration("process.stop-grace"),
                     section.root().render(com.typesafe.config.ConfigRenderOptions.concise())));
-            single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), listener, cancelled);
+            single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), checkpointing.resumeFrom() != null,
+                    listener, cancelled);
         } else {
             single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
                     cancelled, checkpointing);
         }
-        // each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/<job>/, removed when it ends well
+        // each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/<job>/ beside its job.json,
+        // removed when it ends well; a failed job's folder can be resumed (Admin Train with resume), after a restart too
+        Path modelsRoot = registry.root();
         TrainerActor.Runner runner = (request, listener, cancelled) -> {
+            if (request.resumeFrom() != null) {
+                Path folder = request.resumeFrom();
+                return withResumeHint(folder, modelsRoot, () -> single.run(request, listener,
+                        new CgcnnTrainer.Checkpointing(folder, org.persite.train.TrainingCheckpoint.read(folder), List.of()), cancelled));
+            }
             String job = Long.toString(System.currentTimeMillis());
             java.util.function.IntFunction<CgcnnTrainer.Checkpointing> plan = m -> new CgcnnTrainer.Checkpointing(
                     request.modelFolder().resolve("checkpoints").resolve(request.seeds() > 1 ? job + "-member" + (m + 1) : job), null, List.of());
-            return request.seeds() > 1 ? TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table)
-                    : single.run(request, listener, plan.apply(0), cancelled);
+            if (request.seeds() > 1) {
+                return TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table);
+            }
+            CgcnnTrainer.Checkpointing c = plan.apply(0);
+            TrainingProcess.saveJob(c.folder(), request);
+            return withResumeHint(c.folder(), modelsRoot, () -> single.run(request, listener, c, cancelled));
         };
         ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner,
                 outcome -> {
@@ -214,6 +226,25 @@ public final class PersiteServer implements AutoCloseable {
             LOG.info("the Admin API is disabled (no persite.server.admin-token / PERSITE_ADMIN_TOKEN)");
         }
         return new PersiteServer(system, binding, metricsPort, registry);
+    }
+
+    /** Runs a training job; when it fails with a checkpoint left, the message says how to resume it. */
+    private static TrainingJob.Outcome withResumeHint(Path folder, Path modelsRoot, java.util.concurrent.Callable<TrainingJob.Outcome> job)
+            throws Exception {
+        try {
+            return job.call();
+        } catch (java.util.concurrent.CancellationException e) {
+            throw e;
+        } catch (Exception e) {
+            Path ck = folder.resolve(org.persite.train.TrainingCheckpoint.FILE_NAME);
+            if (!Files.isRegularFile(ck)) {
+                throw e;
+            }
+            int epoch = org.persite.train.TrainingCheckpoint.read(folder).epochsDone();
+            String resume = modelsRoot.relativize(folder.toAbsolutePath().normalize()).toString();
+            throw new IllegalStateException(e.getMessage() + "; its checkpoint after epoch " + epoch + " is kept: Train with resume = \""
+                    + resume + "\" goes on from it", e);
+        }
     }
 
     /** A pool of {@code size} copies of {@code behavior} on dispatcher {@code dispatcher}, each restarted if it fails. */

@@ -34,10 +34,21 @@ public final class TrainingJob {
      * @param command how the run was asked for, for the card's provenance
      * @param seeds 1 for one model; K > 1 for K members on one split (seeds config.seed, +1, ...), written as one
      *     ensemble version (see {@link #runEnsemble})
+     * @param resumeFrom a checkpoint folder of this same job to go on from (server jobs), or null
      */
-    public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds) {
+    public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds,
+            Path resumeFrom) {
         public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command) {
-            this(data, target, modelName, modelFolder, config, command, 1);
+            this(data, target, modelName, modelFolder, config, command, 1, null);
+        }
+
+        public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds) {
+            this(data, target, modelName, modelFolder, config, command, seeds, null);
+        }
+
+        /** This request, going on from the checkpoint in {@code folder}. */
+        public Request resuming(Path folder) {
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, folder);
         }
 
         public Request {

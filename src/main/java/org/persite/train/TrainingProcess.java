@@ -53,15 +53,33 @@ public final class TrainingProcess {
 
     /** What the child reads. */
     public record Request(String data, TargetSpec target, String modelName, String modelFolder, TrainingConfig config, String command,
-            String checkpointFolder, String configHocon) {
-        static Request of(TrainingJob.Request r, Path checkpoint, String hocon) {
+            String checkpointFolder, boolean resume, String configHocon) {
+        static Request of(TrainingJob.Request r, Path checkpoint, boolean resume, String hocon) {
             return new Request(r.data().toString(), r.target(), r.modelName(), r.modelFolder().toString(), r.config(), r.command(),
-                    checkpoint == null ? null : checkpoint.toString(), hocon);
+                    checkpoint == null ? null : checkpoint.toString(), resume, hocon);
         }
 
         public TrainingJob.Request job() {
             return new TrainingJob.Request(Path.of(data), target, modelName, Path.of(modelFolder), config, command);
         }
+    }
+
+    /** The job file kept beside a server job's checkpoint, so that the job can be resumed after a restart. */
+    public static final String JOB_FILE = "job.json";
+
+    /** Writes {@code folder/job.json}: what {@link #loadJob} needs to resume the job. */
+    public static void saveJob(Path folder, TrainingJob.Request r) throws IOException {
+        Files.createDirectories(folder);
+        JSON.writeValue(folder.resolve(JOB_FILE).toFile(), Request.of(r, folder, false, null));
+    }
+
+    /** The job saved in {@code folder}, set to resume from that folder's checkpoint. */
+    public static TrainingJob.Request loadJob(Path folder) throws IOException {
+        Path f = folder.resolve(JOB_FILE);
+        if (!Files.isRegularFile(f) || !Files.isRegularFile(folder.resolve(TrainingCheckpoint.FILE_NAME))) {
+            throw new IOException(folder + " holds no resumable training job (" + JOB_FILE + " and " + TrainingCheckpoint.FILE_NAME + ")");
+        }
+        return JSON.readValue(f.toFile(), Request.class).job().resuming(folder);
     }
 
     private final Settings settings;
@@ -79,9 +97,15 @@ public final class TrainingProcess {
      */
     public TrainingJob.Outcome run(TrainingJob.Request job, Path checkpoint, TrainingJob.Listener listener, BooleanSupplier cancelled)
             throws IOException, InterruptedException {
+        return run(job, checkpoint, false, listener, cancelled);
+    }
+
+    /** As above; with {@code resume}, the child goes on from the checkpoint in {@code checkpoint}. */
+    public TrainingJob.Outcome run(TrainingJob.Request job, Path checkpoint, boolean resume, TrainingJob.Listener listener, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
         Path requestFile = Files.createTempFile("persite-train-", ".json");
         try {
-            JSON.writeValue(requestFile.toFile(), Request.of(job, checkpoint, settings.configHocon()));
+            JSON.writeValue(requestFile.toFile(), Request.of(job, checkpoint, resume, settings.configHocon()));
             Process p = start(requestFile);
             Deque<String> stderrTail = new ArrayDeque<>();
             Thread errors = new Thread(() -> drain(p, stderrTail), "training-child-stderr");
@@ -236,9 +260,9 @@ public final class TrainingProcess {
             }
         };
         try {
-            TrainingJob.Outcome o = runner.run(request.job(), listener,
-                    new CgcnnTrainer.Checkpointing(request.checkpointFolder() == null ? null : Path.of(request.checkpointFolder()), null, List.of()),
-                    () -> false);
+            Path folder = request.checkpointFolder() == null ? null : Path.of(request.checkpointFolder());
+            TrainingCheckpoint from = request.resume() && folder != null ? TrainingCheckpoint.read(folder) : null;
+            TrainingJob.Outcome o = runner.run(request.job(), listener, new CgcnnTrainer.Checkpointing(folder, from, List.of()), () -> false);
             var n = JSON.createObjectNode().put("type", "done").put("directory", o.model().directory().toString()).put("structures", o.structures());
             n.set("evaluation", JSON.valueToTree(o.evaluation()));
             TrainingResult r = o.result();

@@ -36,24 +36,48 @@ class IsolatedTrainingTest {
     }
 
     @Test
-    void aChildKilledMidEpochFailsItsJobAndServingNeverNotices() throws Exception {
-        List<TrainProgress> events = trainWhileStreaming(Map.of(), true, 200);
+    void aChildKilledMidEpochFailsItsJobServingNeverNoticesAndTheJobResumes() throws Exception {
+        Path models = tmp.resolve("models");
+        List<TrainProgress> events = trainWhileStreaming(Map.of(), true, 4, ts -> {
+            // the killed job's message names its checkpoint; Train with resume goes on after its last epoch
+            List<TrainProgress> killed = ts.events();
+            String message = killed.get(killed.size() - 1).getFailed().getMessage();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("resume = \"([^\"]+)\"").matcher(message);
+            assertTrue(m.find(), message);
+            List<TrainProgress> resumed = ts.admin().train().addHeader("authorization", "Bearer t")
+                    .invoke(TrainRequest.newBuilder().setResume(m.group(1)).build()).runWith(Sink.seq(), ts.server().clientSystem)
+                    .toCompletableFuture().get(300, TimeUnit.SECONDS);
+            TrainProgress end = resumed.get(resumed.size() - 1);
+            assertTrue(end.hasFinished(), resumed.toString());
+            assertEquals(3, end.getFinished().getVersion());
+            int firstEpoch = resumed.stream().filter(TrainProgress::hasEpoch).findFirst().orElseThrow().getEpoch().getEpoch();
+            assertTrue(firstEpoch >= 2, "the resumed job starts after the killed job's last epoch, not at 1: " + firstEpoch);
+            assertTrue(Files.exists(models.resolve("magmom/3/model.onnx")));
+        });
         TrainProgress last = events.get(events.size() - 1);
         assertTrue(last.hasFailed(), events.toString());
         assertTrue(last.getFailed().getMessage().contains("killed by SIGKILL"), last.getFailed().getMessage());
         assertTrue(events.stream().anyMatch(TrainProgress::hasEpoch), "it was killed after an epoch had run: " + events);
     }
 
+    /** What a follow-up step may use: the server, its admin client and the first job's events. */
+    private record After(TestServer server, AdminClient admin, List<TrainProgress> events) {
+    }
+
+    private interface Then {
+        void accept(After a) throws Exception;
+    }
+
     @Test
     void aChildOutOfHeapFailsItsJobAndServingNeverNotices() throws Exception {
         List<TrainProgress> events = trainWhileStreaming(Map.of("persite.training.process.java-options",
-                List.of("-Xmx8m", "-XX:+ExitOnOutOfMemoryError")), false, 3);
+                List.of("-Xmx8m", "-XX:+ExitOnOutOfMemoryError")), false, 3, a -> { });
         TrainProgress last = events.get(events.size() - 1);
         assertTrue(last.hasFailed(), events.toString());
         assertTrue(last.getFailed().getMessage().contains("ran out of memory"), last.getFailed().getMessage());
     }
 
-    private List<TrainProgress> trainWhileStreaming(Map<String, Object> extra, boolean killAfterFirstEpoch, int epochs) throws Exception {
+    private List<TrainProgress> trainWhileStreaming(Map<String, Object> extra, boolean killAfterFirstEpoch, int epochs, Then then) throws Exception {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t",
@@ -77,6 +101,7 @@ class IsolatedTrainingTest {
                         return p;
                     })
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
+            then.accept(new After(ts, admin, events));
             List<PredictResponse> answers = stream.get(120, TimeUnit.SECONDS);
             assertEquals(300, answers.size());
             for (PredictResponse r : answers) {
