@@ -146,11 +146,8 @@ final class TrainCommand implements Callable<Integer> {
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit);
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
-        String command = "persite train --data " + data + " --property " + property + " --transform " + transform
-                + (filter == null ? "" : " --filter " + filter) + " --unit " + unit + " --out " + out + " --epochs " + epochs + " --batch " + batch
-                + " --lr " + lr + " --optimizer " + optimizer + " --loss " + loss + " --seed " + seed
-                + (splitSeed != null ? " --split-seed " + splitSeed : "") + " --features " + features + " --conv " + conv
-                + " --hidden-width " + hiddenWidth + " --hidden-layers " + hiddenLayers + (seeds > 1 ? " --seeds " + seeds : "");
+        // the card's provenance: the same arguments a checkpoint keeps for --resume
+        String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
         if (seeds > 1) {
             return ensemble(o, tc, target, featurizer, table, reader, modelName, command);
