@@ -75,9 +75,53 @@ public final class ModelDirectory {
         }
     }
 
+    /** The file in a model folder that records its active version ({@link ActiveVersion}). */
+    public static final String ACTIVE_FILE = "active.json";
+
+    /**
+     * A model's recorded active version and, latest first, the versions that were active before it (what
+     * {@code Rollback} goes back through). Written by the server on every Activate, Rollback, trained or polled
+     * version; read at start, by {@code persite predict --model models/NAME}, and by anything that resolves a model.
+     */
+    public record ActiveVersion(int version, List<Integer> previous) {
+        public ActiveVersion {
+            previous = List.copyOf(previous);
+        }
+    }
+
+    /** The recorded active version of the model in {@code modelFolder}, or null when none is recorded. */
+    public static ActiveVersion readActive(Path modelFolder) throws ModelLoadException {
+        Path f = modelFolder.resolve(ACTIVE_FILE);
+        if (!Files.exists(f)) {
+            return null;
+        }
+        try {
+            JsonNode n = JSON.readTree(f.toFile());
+            if (!n.path("version").canConvertToInt() || n.path("version").asInt() < 1) {
+                throw new ModelLoadException(modelFolder, ACTIVE_FILE + " has no positive integer \"version\"");
+            }
+            List<Integer> previous = new ArrayList<>();
+            n.path("previous").forEach(v -> previous.add(v.asInt()));
+            return new ActiveVersion(n.path("version").asInt(), previous);
+        } catch (IOException e) {
+            throw new ModelLoadException(modelFolder, ACTIVE_FILE + " is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** Records the active version of the model in {@code modelFolder} (atomically: written aside, then renamed). */
+    public static void writeActive(Path modelFolder, ActiveVersion a) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("version", a.version());
+        ArrayNode prev = n.putArray("previous");
+        a.previous().forEach(prev::add);
+        n.put("changed", Instant.now().toString());
+        writeAtomically(modelFolder.resolve(ACTIVE_FILE), JSON.writeValueAsBytes(n));
+    }
+
     /**
      * The directory to load for a path that names either a version ({@code models/magmom/3}, holding
-     * model.json) or a model ({@code models/magmom}, holding integer version folders: the highest wins).
+     * model.json) or a model ({@code models/magmom}, holding integer version folders): the version recorded in
+     * its {@value #ACTIVE_FILE} when there is one (what the server serves), else the highest.
      */
     public static Path resolve(Path dir) throws ModelLoadException {
         if (Files.exists(dir.resolve(CARD_FILE))) {
@@ -85,6 +129,14 @@ public final class ModelDirectory {
         }
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException(dir, "no such model directory");
+        }
+        ActiveVersion recorded = readActive(dir);
+        if (recorded != null) {
+            Path v = dir.resolve(Integer.toString(recorded.version()));
+            if (!Files.isDirectory(v)) {
+                throw new ModelLoadException(dir, ACTIVE_FILE + " names version " + recorded.version() + ", which is not there");
+            }
+            return v;
         }
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("\\d{1,9}") && Files.isDirectory(p))

@@ -52,6 +52,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final Gate gate;
     private final Map<String, ServedModel> active = new ConcurrentHashMap<>();
     private final Map<String, Deque<Integer>> previous = new HashMap<>();
+    /** Per model, the highest version folder seen so far: poll activates only versions above it. */
+    private final Map<String, Integer> highestSeen = new ConcurrentHashMap<>();
     private final Object admin = new Object(); // one activation at a time
 
     private ModelRegistry(Path root, String defaultName, EngineSettings engineSettings, BatcherSettings batching, Spawner spawner,
@@ -85,7 +87,8 @@ public final class ModelRegistry implements AutoCloseable {
             try {
                 List<Integer> versions = r.versions(name);
                 if (!versions.isEmpty()) {
-                    r.activate(name, versions.get(versions.size() - 1));
+                    r.highestSeen.put(name, versions.get(versions.size() - 1));
+                    r.openRecordedOrNewest(name, versions);
                 }
             } catch (ModelLoadException | RuntimeException e) {
                 if (name.equals(defaultName)) {
@@ -102,6 +105,37 @@ public final class ModelRegistry implements AutoCloseable {
         }
         LOG.info("serving {} (default {})", r.active.values().stream().map(m -> m.name() + " v" + m.version()).sorted().toList(), defaultName);
         return r;
+    }
+
+    /**
+     * At start: the version recorded in the model's active.json (with its rollback history), else the newest. A
+     * recorded version that is gone or fails to load is logged, and the newest is served instead.
+     */
+    private void openRecordedOrNewest(String name, List<Integer> versions) throws ModelLoadException {
+        int newest = versions.get(versions.size() - 1);
+        ModelDirectory.ActiveVersion recorded = null;
+        try {
+            recorded = ModelDirectory.readActive(root.resolve(name));
+        } catch (ModelLoadException e) {
+            LOG.error("model {}: {}; serving the newest version, v{}", name, e.getMessage(), newest);
+        }
+        if (recorded != null && versions.contains(recorded.version())) {
+            try {
+                activate(name, recorded.version(), false);
+                synchronized (admin) {
+                    Deque<Integer> h = new ArrayDeque<>();
+                    recorded.previous().stream().filter(versions::contains).forEach(h::addLast);
+                    previous.put(name, h);
+                }
+                return;
+            } catch (ModelLoadException | RuntimeException e) {
+                LOG.error("model {}: v{}, recorded as active, does not load ({}); serving the newest version, v{}", name, recorded.version(),
+                        e.getMessage(), newest);
+            }
+        } else if (recorded != null) {
+            LOG.error("model {}: v{}, recorded as active, is not there; serving the newest version, v{}", name, recorded.version(), newest);
+        }
+        activate(name, newest, false);
     }
 
     /**
@@ -162,6 +196,11 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelLoadException with the reason it was refused
      */
     public ServedModel activate(String name, int version) throws ModelLoadException {
+        return activate(name, version, true);
+    }
+
+    /** As {@link #activate(String, int)}; {@code record} writes the change to the model's active.json. */
+    private ServedModel activate(String name, int version, boolean record) throws ModelLoadException {
         synchronized (admin) {
             Path dir = versionDir(name, version);
             ServedModel current = active.get(name);
@@ -206,6 +245,9 @@ public final class ModelRegistry implements AutoCloseable {
                 LOG.info("model {}: v{} is live", name, version);
             }
             metrics.activeVersion.labelValues(name).set(version);
+            if (record) {
+                record(name);
+            }
             return next;
         }
     }
@@ -217,13 +259,19 @@ public final class ModelRegistry implements AutoCloseable {
             if (!active.containsKey(name)) {
                 throw new UnknownModelException("no model named '" + name + "'");
             }
-            if (history == null || history.isEmpty()) {
-                throw new ModelLoadException(root.resolve(name), "there is no earlier version to roll back to");
+            int current = active.get(name).version();
+            int target;
+            if (history != null && !history.isEmpty()) {
+                target = history.pop();
+            } else {
+                // no recorded history: the highest version on disk below the active one
+                target = versions(name).stream().filter(v -> v < current).reduce((a, b) -> b)
+                        .orElseThrow(() -> new ModelLoadException(root.resolve(name), "there is no earlier version to roll back to"));
             }
-            int target = history.pop();
-            ServedModel now = activate(name, target);
+            ServedModel now = activate(name, target, false);
             // activate() pushed the version we left; a rollback must not make it the next rollback target twice
-            history.pop();
+            previous.get(name).pop();
+            record(name);
             return now;
         }
     }
@@ -240,7 +288,9 @@ public final class ModelRegistry implements AutoCloseable {
             }
             int newest = versions.get(versions.size() - 1);
             ServedModel m = active.get(name);
-            if ((m == null || newest > m.version()) && !Integer.valueOf(newest).equals(refused.get(name))) {
+            // only a version newer than any seen before: a rollback below the newest is not undone by the next poll
+            Integer seen = highestSeen.put(name, Math.max(newest, highestSeen.getOrDefault(name, 0)));
+            if ((m == null || (seen == null || newest > seen) && newest > m.version()) && !Integer.valueOf(newest).equals(refused.get(name))) {
                 try {
                     activate(name, newest);
                 } catch (ModelLoadException | RuntimeException e) {
@@ -248,6 +298,18 @@ public final class ModelRegistry implements AutoCloseable {
                     LOG.error("model {} v{} was not activated: {}", name, newest, e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Writes the model's active version and rollback history to its active.json; a failure is logged, serving goes on. */
+    private void record(String name) {
+        ServedModel m = active.get(name);
+        Deque<Integer> h = previous.getOrDefault(name, new ArrayDeque<>());
+        try {
+            ModelDirectory.writeActive(root.resolve(name), new ModelDirectory.ActiveVersion(m.version(), List.copyOf(h)));
+        } catch (IOException e) {
+            LOG.warn("model {}: v{} is live, but {} could not be written ({}): a restart would serve the recorded or newest version", name,
+                    m.version(), ModelDirectory.ACTIVE_FILE, e.getMessage());
         }
     }
 
