@@ -26,6 +26,9 @@ final class SignalShutdown {
     private static final CountDownLatch STOPPED = new CountDownLatch(1);
     private static volatile int signalExit;
     private static volatile boolean installed;
+    private static long firstSignalNanos;
+    /** A second signal this soon after the first is the same stop delivered twice, not a request to hurry. */
+    private static final Duration DUPLICATE_WINDOW = Duration.ofSeconds(2);
 
     private SignalShutdown() {
     }
@@ -54,10 +57,17 @@ final class SignalShutdown {
         int code = 128 + signal.getNumber();
         synchronized (SignalShutdown.class) {
             if (signalExit != 0) {
+                // the same stop often arrives twice at once (bin/persite forwards it, and pkill or systemd's
+                // control-group kill also sends it to the JVM): only a signal sent later means "now"
+                if (System.nanoTime() - firstSignalNanos < DUPLICATE_WINDOW.toNanos()) {
+                    LOG.debug("SIG{} again within {}: already stopping", signal.getName(), DUPLICATE_WINDOW);
+                    return;
+                }
                 LOG.warn("second SIG{}: exiting now, without draining", signal.getName());
                 Runtime.getRuntime().halt(signalExit);
             }
             signalExit = code;
+            firstSignalNanos = System.nanoTime();
         }
         LOG.info("SIG{}: stopping", signal.getName());
         Runnable action;

@@ -84,10 +84,25 @@ class LauncherIT {
         stopsGracefully("INT");
     }
 
+    @Test
+    void sigtermToTheLauncherAndTheJvmAtOnceIsOneGracefulStop() throws Exception {
+        // what pkill -f persite, or systemd's control-group kill, does: both processes get the signal
+        stopsGracefully("TERM", true);
+        assertFalse(Files.readString(tmp.resolve("serve.log")).contains("exiting now, without draining"));
+    }
+
     private void stopsGracefully(String signal) throws Exception {
+        stopsGracefully(signal, false);
+    }
+
+    private void stopsGracefully(String signal, boolean alsoTheJvm) throws Exception {
         Server s = serve();
         ProcessHandle jvm = s.jvm();
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(s.launcher.pid())).inheritIO().start();
+        List<String> kill0 = new ArrayList<>(List.of("kill", "-" + signal, Long.toString(s.launcher.pid())));
+        if (alsoTheJvm) {
+            kill0.add(Long.toString(jvm.pid()));
+        }
+        Process kill = new ProcessBuilder(kill0).inheritIO().start();
         assertEquals(0, kill.waitFor());
         assertTrue(s.launcher.waitFor(90, TimeUnit.SECONDS), "the launcher exits");
         String out = Files.readString(s.log);
