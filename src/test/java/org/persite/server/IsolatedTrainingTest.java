@@ -38,7 +38,7 @@ class IsolatedTrainingTest {
     @Test
     void aChildKilledMidEpochFailsItsJobServingNeverNoticesAndTheJobResumes() throws Exception {
         Path models = tmp.resolve("models");
-        List<TrainProgress> events = trainWhileStreaming(Map.of(), true, 4, ts -> {
+        List<TrainProgress> events = trainWhileStreaming(Map.of(), true, 12, ts -> {
             // the killed job's message names its checkpoint; Train with resume goes on after its last epoch
             List<TrainProgress> killed = ts.events();
             String message = killed.get(killed.size() - 1).getFailed().getMessage();
