@@ -109,10 +109,16 @@ public final class GatedConvolution extends AbstractBlock {
                 .singletonOrThrow();                                                             // [N, M, 2F]
         NDArray z = e.matMul(wEdge).add(nbr).add(self.expandDims(1));                           // [N, M, 2F]
 
-        NDArray m3 = mask.expandDims(2);                                                          // [N, M, 1]
+        // most batches have every slot real (M = 12 nearest within 8 Å): then the mask changes nothing, and the
+        // passes that apply it over [N, M, 2F] are skipped
+        boolean full = mask.sum().getFloat() == mask.getShape().size();
+        NDArray m3 = full ? null : mask.expandDims(2);                                            // [N, M, 1]
         z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
         NDList halves = z.split(2, 2);                                                             // filter, core: [N, M, F]
-        NDArray gated = Activation.sigmoid(halves.get(0)).mul(Activation.softPlus(halves.get(1))).mul(m3); // masked slots: 0
+        NDArray gated = Activation.sigmoid(halves.get(0)).mul(Activation.softPlus(halves.get(1)));         // [N, M, F]
+        if (m3 != null) {
+            gated = gated.mul(m3);                                                                 // masked slots: 0
+        }
         NDArray s = gated.sum(new int[] {1});                                                      // [N, F]
         s = batchNorm(ps, s, null, new int[] {0}, batchNorm2(), training);
         return new NDList(Activation.softPlus(x.add(s)));
