@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Crystals per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "0.003", description = "Learning rate, cosine-decayed to 1% (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.003", description = "Learning rate, cosine-decayed to 1%% (default: ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--optimizer", defaultValue = "ADAM", description = "ADAM or SGD (momentum 0.9) (default: ${DEFAULT-VALUE}).")
@@ -169,7 +169,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --resume DIR: the run re-created from the arguments in its checkpoint, going on after its last epoch. */
     private int resumeRun(PrintWriter o) throws IOException {
-        TrainingCheckpoint ck = TrainingCheckpoint.read(resume);
+        TrainingCheckpoint ck;
+        try {
+            ck = TrainingCheckpoint.read(resume);
+        } catch (IOException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume: " + e.getMessage());
+        }
         if (ck.arguments().isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), resume + ": the checkpoint does not say how its run was started");
         }

@@ -16,7 +16,8 @@ import ai.djl.util.PairList;
 /**
  * One gated graph convolution of the per-site CGCNN (GUIDE §1).
  *
- * <p>Inputs: x [N, F] atom features, nbr_index int64 [N, M], e [N, M, G] edge features, mask [N, M].
+ * <p>Inputs: x [N, F] atom features, nbr_index int64 [N, M], e [N, M, G] edge features, mask [N, M] (left out when
+ * every slot is real: the same result with three fewer passes over [N, M, 2F]).
  * Output: x' [N, F].
  *
  * <p>{@code z_ij = BN1(W [x_i; x_j; e_ij] + b)} [N, M, 2F], computed in the factorised form
@@ -91,7 +92,7 @@ public final class GatedConvolution extends AbstractBlock {
         NDArray x = inputs.get(0);        // [N, F]
         NDArray index = inputs.get(1);    // [N, M] int64
         NDArray e = inputs.get(2);        // [N, M, G]
-        NDArray mask = inputs.get(3);     // [N, M]
+        NDArray mask = inputs.size() > 3 ? inputs.get(3) : null;     // [N, M]; absent: every slot is real
         int f = features;
         NDArray w = ps.getValue(full.getParameters().get("weight"), x.getDevice(), training);   // [2F, 2F + G]
         NDArray b = ps.getValue(full.getParameters().get("bias"), x.getDevice(), training);     // [2F]
@@ -109,10 +110,8 @@ public final class GatedConvolution extends AbstractBlock {
                 .singletonOrThrow();                                                             // [N, M, 2F]
         NDArray z = e.matMul(wEdge).add(nbr).add(self.expandDims(1));                           // [N, M, 2F]
 
-        // most batches have every slot real (M = 12 nearest within 8 Å): then the mask changes nothing, and the
-        // passes that apply it over [N, M, 2F] are skipped
-        boolean full = mask.sum().getFloat() == mask.getShape().size();
-        NDArray m3 = full ? null : mask.expandDims(2);                                            // [N, M, 1]
+        // without a mask (every slot real, PerSiteCgcnn decides once per batch) the passes that apply it are skipped
+        NDArray m3 = mask == null ? null : mask.expandDims(2);                                    // [N, M, 1]
         z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
         NDList halves = z.split(2, 2);                                                             // filter, core: [N, M, F]
         NDArray gated = Activation.sigmoid(halves.get(0)).mul(Activation.softPlus(halves.get(1)));         // [N, M, F]

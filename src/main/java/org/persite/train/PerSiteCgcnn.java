@@ -150,8 +150,11 @@ public final class PerSiteCgcnn extends AbstractBlock {
         NDArray mu = atoms.getManager().create(centers);                                        // [G]
         NDArray e = distance.expandDims(2).sub(mu).square().div(-gaussianVar * gaussianVar).exp(); // [N, M, G]
         NDArray x = embedding.forward(ps, new NDList(atoms), training).singletonOrThrow();        // [N, F]
+        // most batches have every slot real (M = 12 nearest within 8 Å): decided once here, not in each convolution
+        boolean allReal = mask.sum().getFloat() == mask.getShape().size();
         for (GatedConvolution c : convolutions) {
-            x = c.forward(ps, new NDList(x, index, e, mask), training).singletonOrThrow();
+            NDList in = allReal ? new NDList(x, index, e) : new NDList(x, index, e, mask);
+            x = c.forward(ps, in, training).singletonOrThrow();
         }
         NDArray h = Activation.softPlus(x);
         for (Linear l : hidden) {

@@ -78,4 +78,14 @@ class TrainCommandTest {
         assertEquals(1, remote.code(), remote.err());
         assertTrue(remote.err().contains("error:"), remote.err());
     }
+
+    @Test
+    void resumeWithoutACheckpointIsAUsageErrorThatSaysWhy() {
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--resume", tmp.resolve("nothing-here").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("no training checkpoint here"), r.err());
+        PersiteCliTest.Run both = PersiteCliTest.run("train", "--resume", tmp.toString(), "--data", "x.jsonl");
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("give no others"), both.err());
+    }
 }
