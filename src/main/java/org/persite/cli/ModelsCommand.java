@@ -45,6 +45,9 @@ final class ModelsCommand {
     static void print(PrintWriter out, ModelInfo m) {
         out.printf(Locale.ROOT, "%s  active v%d  on disk %s%s  %s%n", m.getName(), m.getVersion(), m.getAvailableVersionsList(),
                 m.getIsDefault() ? "  (default)" : "", m.getPropertiesList().stream().map(p -> p.getName() + " [" + p.getUnit() + "]").toList());
+        if (!m.getGate().isEmpty()) {
+            out.printf(Locale.ROOT, "    gate: %s%n", m.getGate());
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every model: active version, versions on disk, properties.")
@@ -73,13 +76,16 @@ final class ModelsCommand {
         @Parameters(index = "1", paramLabel = "VERSION")
         int version;
 
+        @picocli.CommandLine.Option(names = "--force", description = "Make it live even if the gate finds it worse than the active version (logged as forced).")
+        boolean force;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
             return ModelsCommand.call(target, spec, c -> java.util.List.of(c.admin.activate().addHeader("authorization", c.authorization)
-                    .invoke(ActivateRequest.newBuilder().setModel(model).setVersion(version).build()).toCompletableFuture().join()));
+                    .invoke(ActivateRequest.newBuilder().setModel(model).setVersion(version).setForce(force).build()).toCompletableFuture().join()));
         }
     }
 

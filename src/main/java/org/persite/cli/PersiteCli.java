@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "persite", mixinStandardHelpOptions = true, version = "persite 0.1.0",
         description = "Per-site CGCNN for crystals: read structures, build crystal graphs, predict per-site properties.",
-        subcommands = {ServeCommand.class, ModelsCommand.class, org.persite.loadtest.LoadTestCommand.class, ParseCommand.class, GraphCommand.class, PredictCommand.class, TrainCommand.class, TrainWorkerCommand.class, EvaluateCommand.class, EnsembleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ModelsCommand.class, org.persite.loadtest.LoadTestCommand.class, ParseCommand.class, GraphCommand.class, PredictCommand.class, TrainCommand.class, TrainWorkerCommand.class, EvaluateCommand.class, EnsembleCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
 public final class PersiteCli {
 
     public static void main(String[] args) {

@@ -61,6 +61,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "csv", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SiteRowWriter.Style style;
 
+    @Option(names = "--total-charge", defaultValue = "0", description = {"For a charge model (conserved sum): the net charge, in e, every",
+        "structure's site charges sum to (default: ${DEFAULT-VALUE}, neutral cells)."})
+    double totalCharge;
+
     @Option(names = "--timeout-ms", defaultValue = "0", description = "With --server: per-structure time limit in ms (0 = none).")
     int timeoutMs;
 
@@ -90,7 +94,7 @@ final class PredictCommand implements Callable<Integer> {
             if (server != null) {
                 RemotePredictor remote;
                 try {
-                    remote = new RemotePredictor(server, model, inputFormat, timeoutMs);
+                    remote = new RemotePredictor(server, model, inputFormat, timeoutMs).withTotalCharge(totalCharge);
                 } catch (IllegalArgumentException e) {
                     err.println("error: --server: " + e.getMessage());
                     err.flush();
@@ -168,7 +172,9 @@ final class PredictCommand implements Callable<Integer> {
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),
                 engineSettings.intraOpThreads())) {
             rows.properties(loaded.spec().properties().stream().map(PropertySpec::name).toList(),
-                    loaded.spec().properties().stream().map(PropertySpec::unit).toList(), engine.hasUncertainty());
+                    loaded.spec().properties().stream().map(PropertySpec::unit).toList(), engine.hasUncertainty(),
+                    engine.hasDomainScore() && loaded.spec().trust().domain() != null);
+            long minElementSites = config.section().getLong("domain.min-element-sites");
             List<Structure> pending = new ArrayList<>();
             List<CrystalGraph> graphs = new ArrayList<>();
             int pendingAtoms = 0;
@@ -181,7 +187,7 @@ final class PredictCommand implements Callable<Integer> {
                     Structure s = ((ParseResult.Parsed) r).value().structure();
                     CrystalGraph g = builder.build(s);
                     if (!graphs.isEmpty() && pendingAtoms + g.numSites() > batching.maxBatchAtoms()) {
-                        flush(engine, batching, pending, graphs, rows, version, progress);
+                        flush(engine, batching, pending, graphs, rows, version, progress, loaded.spec().trust().domain(), minElementSites, totalCharge);
                         pendingAtoms = 0;
                     }
                     pending.add(s);
@@ -190,7 +196,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
             if (!graphs.isEmpty()) {
-                flush(engine, batching, pending, graphs, rows, version, progress);
+                flush(engine, batching, pending, graphs, rows, version, progress, loaded.spec().trust().domain(), minElementSites, totalCharge);
             }
         } catch (InferenceException e) {
             err.println("error: " + e.getMessage());
@@ -200,16 +206,31 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static void flush(OnnxInferenceEngine engine, BatcherSettings batching, List<Structure> structures, List<CrystalGraph> graphs,
-            SiteRowWriter rows, String version, Progress progress) throws InferenceException {
-        List<float[]> values = engine.predictAll(graphs, batching.buckets(), batching.maxBatchAtoms());
-        int p = engine.outputsPerSite(); // P values (then P standard deviations for an ensemble)
+            SiteRowWriter rows, String version, Progress progress, org.persite.model.Trust.Domain domain, long minElementSites, double totalCharge)
+            throws InferenceException {
+        double[] totals = new double[graphs.size()];
+        java.util.Arrays.fill(totals, totalCharge);
+        List<float[]> values = engine.predictAll(graphs, totals, batching.buckets(), batching.maxBatchAtoms());
+        int p = engine.properties();
         for (int k = 0; k < structures.size(); k++) {
             Structure s = structures.get(k);
-            float[] v = values.get(k);
+            org.persite.inference.SiteOutputs o = engine.layout().split(values.get(k)); // P values, P σ (ensembles), domain score
+            boolean outOfDomain = false;
+            if (o.domain() != null && domain != null) {
+                String[] elements = new String[s.size()];
+                for (int i = 0; i < elements.length; i++) {
+                    elements[i] = s.species(i);
+                }
+                outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), elements, minElementSites).outOfDomain();
+            }
+            int width = o.std() == null ? p : 2 * p;
             for (int i = 0; i < s.size(); i++) {
-                float[] site = new float[p];
-                System.arraycopy(v, i * p, site, 0, p);
-                rows.row(s.source(), i, s.species(i), site, version);
+                float[] site = new float[width];
+                System.arraycopy(o.values(), i * p, site, 0, p);
+                if (o.std() != null) {
+                    System.arraycopy(o.std(), i * p, site, p, p);
+                }
+                rows.row(s.source(), i, s.species(i), site, o.domain() == null ? Float.NaN : o.domain()[i], outOfDomain, version);
             }
             progress.predicted(s.size());
         }

@@ -40,6 +40,13 @@ final class RemotePredictor {
     private final String model;
     private final Format format;
     private final int timeoutMs;
+    private double totalCharge;
+
+    /** The net charge every request asks its structures to sum to (charge models); 0 unless set. */
+    RemotePredictor withTotalCharge(double q) {
+        this.totalCharge = q;
+        return this;
+    }
 
     RemotePredictor(String server, String model, Format format, int timeoutMs) {
         HostPort address = HostPort.parse(server);
@@ -77,7 +84,7 @@ final class RemotePredictor {
         }
         // the first answer with a predicted site declares the columns (an ensemble's sites carry standard deviations)
         resp.getStructuresList().stream().filter(s -> s.getSitesCount() > 0).findFirst().ifPresent(s ->
-                rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0));
+                rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0, s.getSites(0).hasDomainScore()));
         String version = resp.getModel() + "/" + resp.getModelVersion();
         for (StructureResult s : resp.getStructuresList()) {
             if (s.getStatus().getCode() != 0) {
@@ -90,7 +97,7 @@ final class RemotePredictor {
                 for (int q = 0; q < v.length; q++) {
                     v[q] = q < p ? site.getValues(q) : site.getUncertainty(q - p);
                 }
-                rows.row(s.getName(), site.getIndex(), site.getElement(), v, version);
+                rows.row(s.getName(), site.getIndex(), site.getElement(), v, site.getDomainScore(), s.getOutOfDomain(), version);
             }
             progress.predicted(s.getSitesCount());
         }
@@ -171,7 +178,7 @@ final class RemotePredictor {
         }
 
         private void add(String name, Format f, String content) {
-            ready.add(PredictRequest.newBuilder().setRequestId(Long.toString(++nextId)).setModel(model).setTimeoutMs(timeoutMs)
+            ready.add(PredictRequest.newBuilder().setRequestId(Long.toString(++nextId)).setModel(model).setTimeoutMs(timeoutMs).setTotalCharge(totalCharge)
                     .setText(StructureText.newBuilder().setName(name).setFormat(proto(f)).setContent(content)).build());
         }
     }

@@ -10,7 +10,8 @@ import java.util.Locale;
  * Writes predictions one row per site: structure, site, element, one value per property, model version.
  * CSV has a header {@code structure,site,element,<property> (<unit>)...,model}; JSON writes JSON Lines, one
  * object per site with the same fields (values keyed by property name). An ensemble model adds its per-site
- * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}).
+ * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}). A model with a
+ * domain summary adds {@code domain_score} (the site's) and {@code out_of_domain} (its structure's verdict).
  */
 final class SiteRowWriter {
     /** Output formats. */
@@ -24,6 +25,7 @@ final class SiteRowWriter {
     private final Style style;
     private List<String> properties;
     private boolean uncertainty;
+    private boolean domain;
 
     SiteRowWriter(PrintWriter out, Style style) {
         this.out = out;
@@ -35,6 +37,11 @@ final class SiteRowWriter {
      * CSV prints its header on the first call.
      */
     void properties(List<String> names, List<String> units, boolean withUncertainty) {
+        properties(names, units, withUncertainty, false);
+    }
+
+    /** As {@link #properties(List, List, boolean)}; {@code withDomain} adds the domain_score and out_of_domain columns. */
+    void properties(List<String> names, List<String> units, boolean withUncertainty, boolean withDomain) {
         if (properties != null) {
             if (!properties.equals(names)) {
                 throw new IllegalStateException("the model's properties changed mid-run: " + properties + " then " + names);
@@ -43,6 +50,7 @@ final class SiteRowWriter {
         }
         properties = List.copyOf(names);
         uncertainty = withUncertainty;
+        domain = withDomain;
         if (style == Style.csv) {
             StringBuilder header = new StringBuilder("structure,site,element");
             for (int q = 0; q < names.size(); q++) {
@@ -50,6 +58,9 @@ final class SiteRowWriter {
             }
             for (int q = 0; withUncertainty && q < names.size(); q++) {
                 header.append(',').append(csv(names.get(q) + "_std (" + units.get(q) + ")"));
+            }
+            if (withDomain) {
+                header.append(",domain_score,out_of_domain");
             }
             out.println(header.append(",model"));
         }
@@ -60,6 +71,11 @@ final class SiteRowWriter {
      * one standard deviation per property.
      */
     void row(String structure, int site, String element, float[] values, String model) {
+        row(structure, site, element, values, Float.NaN, false, model);
+    }
+
+    /** As {@link #row(String, int, String, float[], String)}, with the site's domain score and its structure's verdict (used when declared). */
+    void row(String structure, int site, String element, float[] values, float domainScore, boolean outOfDomain, String model) {
         int expected = uncertainty ? 2 * properties.size() : properties.size();
         if (values.length != expected) {
             throw new IllegalStateException("a row of " + values.length + " numbers where " + expected + " were declared");
@@ -69,12 +85,18 @@ final class SiteRowWriter {
             for (float v : values) {
                 row.append(',').append(String.format(Locale.ROOT, "%.6g", v));
             }
+            if (domain) {
+                row.append(',').append(String.format(Locale.ROOT, "%.4g", domainScore)).append(',').append(outOfDomain);
+            }
             out.println(row.append(',').append(model));
         } else {
             ObjectNode o = JSON.createObjectNode().put("structure", structure).put("site", site).put("element", element);
             int p = properties.size();
             for (int q = 0; q < values.length; q++) {
                 o.put(q < p ? properties.get(q) : properties.get(q - p) + "_std", values[q]);
+            }
+            if (domain) {
+                o.put("domain_score", domainScore).put("out_of_domain", outOfDomain);
             }
             out.println(o.put("model", model).toString());
         }

@@ -42,6 +42,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--transform", defaultValue = "none", description = "none or abs (default: ${DEFAULT-VALUE}).")
     String transform;
 
+    @Option(names = "--constraint", description = "What the graph enforces: none, non-negative or conserved-sum (charges sum to the cell's charge). "
+            + "Default: non-negative with --transform abs, else none.")
+    String constraint;
+
     @Option(names = "--filter", description = "Keep only records whose boolean attribute is true, e.g. paper_filter.")
     String filter;
 
@@ -143,7 +147,8 @@ final class TrainCommand implements Callable<Integer> {
         ElementTable table = ElementTable.cgcnn();
         FeaturizerSettings featurizer = config.featurizerSettings(table);
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
-        TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit);
+        TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
+                constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
@@ -197,6 +202,9 @@ final class TrainCommand implements Callable<Integer> {
         if (filter != null) {
             a.addAll(List.of("--filter", filter));
         }
+        if (constraint != null) {
+            a.addAll(List.of("--constraint", constraint));
+        }
         a.addAll(List.of("--unit", unit, "--out", out.toAbsolutePath().toString(), "--epochs", Integer.toString(epochs), "--batch",
                 Integer.toString(batch), "--lr", Float.toString(lr), "--optimizer", optimizer.name(), "--loss", loss.name(), "--seed",
                 Long.toString(seed)));
@@ -217,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, ElementTable table,
             StructureReader reader, String modelName, String command) throws IOException {
-        Path membersFolder = membersOut != null ? membersOut : out.resolve("members");
+        Path membersFolder = membersOut != null ? membersOut : out.resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER);
         List<LoadedModel> members = new ArrayList<>();
         for (int k = 0; k < seeds; k++) {
             TrainingConfig member = new TrainingConfig(tc.hyperparameters(), tc.epochs(), tc.batchCrystals(), tc.learningRate(), tc.optimizer(),
@@ -302,7 +310,7 @@ final class TrainCommand implements Callable<Integer> {
     private int remote(PrintWriter o) {
         String modelName = name != null ? name : out.getFileName().toString();
         org.persite.api.v1.TrainRequest req = org.persite.api.v1.TrainRequest.newBuilder().setModel(modelName).setDataset(data.toString())
-                .setProperty(property).setTransform(transform).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
+                .setProperty(property).setTransform(transform).setConstraint(constraint == null ? "" : constraint).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
                 .setBatchCrystals(batch).setLearningRate(lr).setSeed(seed).setAtomFeatures(features).setConvLayers(conv)
                 .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
         boolean terminal = System.console() != null;

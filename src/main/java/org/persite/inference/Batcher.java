@@ -47,13 +47,14 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      * @param graph its crystal graph, built with the model's featurizer settings
      * @param deadline when the answer stops being useful; {@link Instant#MAX} for none
      * @param cancelled true once the caller has gone (a cancelled stream): the graph is dropped, not computed
+     * @param total the structure's conserved total (its charge, e) for a model with a conserved-sum property; else unused
      */
-    public record Predict(String id, CrystalGraph graph, Instant deadline, BooleanSupplier cancelled, ActorRef<Reply> replyTo)
+    public record Predict(String id, CrystalGraph graph, Instant deadline, BooleanSupplier cancelled, double total, ActorRef<Reply> replyTo)
             implements Command {
 
-        /** A request that is never cancelled. */
+        /** A request that is never cancelled, total 0. */
         public Predict(String id, CrystalGraph graph, Instant deadline, ActorRef<Reply> replyTo) {
-            this(id, graph, deadline, () -> false, replyTo);
+            this(id, graph, deadline, () -> false, 0, replyTo);
         }
     }
 
@@ -88,12 +89,13 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      *
      * @param values [sites · properties], row-major (site, property)
      * @param uncertainty [sites · properties], the ensemble's per-site standard deviations; null for a single model
+     * @param domain [sites], each site's domain-of-applicability score; null when the model has none
      * @param queueNanos time from arrival to the start of its batch
      * @param computeNanos time its batch took in the engine
      * @param batchAtoms real atoms in its batch
      * @param paddedAtoms padded atoms in its batch
      */
-    public record Predicted(String id, int sites, int properties, float[] values, float[] uncertainty, String modelName, int modelVersion,
+    public record Predicted(String id, int sites, int properties, float[] values, float[] uncertainty, float[] domain, String modelName, int modelVersion,
             long queueNanos, long computeNanos, int batchAtoms, int paddedAtoms) implements Reply {
     }
 
@@ -249,13 +251,15 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
         inFlight++;
         long start = System.nanoTime();
         List<CrystalGraph> graphs = new ArrayList<>(entries.size());
+        double[] totals = new double[entries.size()];
         for (BatchQueue.Entry<Predict> e : entries) {
+            totals[graphs.size()] = e.item().total();
             graphs.add(e.item().graph());
         }
         CompletableFuture<BatchDone> done = CompletableFuture.supplyAsync(() -> {
             PaddedBatch batch = null;
             try {
-                batch = PaddedBatch.pack(graphs, settings.buckets());
+                batch = PaddedBatch.pack(graphs, totals, settings.buckets());
                 long t0 = System.nanoTime();
                 float[] out = engine.run(batch);
                 return new BatchDone(entries, batch, out, null, start, System.nanoTime() - t0);
@@ -279,19 +283,8 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
                 continue;
             }
             int pcount = engine.properties();
-            float[] values = d.batch().split(d.out(), engine.outputsPerSite(), k);     // [sites, P] or [sites, 2P]
-            float[] std = null;
-            if (engine.hasUncertainty()) {
-                int sites = p.graph().numSites();
-                float[] both = values;
-                values = new float[sites * pcount];
-                std = new float[sites * pcount];
-                for (int i = 0; i < sites; i++) {
-                    System.arraycopy(both, 2 * i * pcount, values, i * pcount, pcount);
-                    System.arraycopy(both, (2 * i + 1) * pcount, std, i * pcount, pcount);
-                }
-            }
-            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, values, std, engine.modelName(),
+            SiteOutputs o = engine.layout().split(d.batch().split(d.out(), engine.outputsPerSite(), k));    // [sites, C] → values, σ, domain
+            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, o.values(), o.std(), o.domain(), engine.modelName(),
                     engine.modelVersion(), d.startNanos() - d.entries().get(k).enqueuedNanos(), d.computeNanos(), d.batch().realAtoms(),
                     d.batch().paddedAtoms()));
         }

@@ -26,14 +26,25 @@ public interface InferenceEngine extends AutoCloseable {
         return false;
     }
 
-    /** Columns per atom in {@link #run}'s output: P, or 2P with uncertainty. */
+    /** Whether the model also gives a per-site domain-of-applicability score (one more column per atom). */
+    default boolean hasDomainScore() {
+        return false;
+    }
+
+    /** How {@link #run} lays out its columns per atom. */
+    default SiteOutputs.Layout layout() {
+        return new SiteOutputs.Layout(properties(), hasUncertainty(), hasDomainScore());
+    }
+
+    /** Columns per atom in {@link #run}'s output: P, plus P with uncertainty, plus 1 with a domain score. */
     default int outputsPerSite() {
-        return hasUncertainty() ? 2 * properties() : properties();
+        return layout().width();
     }
 
     /**
-     * The outputs for a batch, row-major by atom: [Npad, P] values, or with {@link #hasUncertainty()}
-     * [Npad, 2P], each atom's P values followed by its P standard deviations.
+     * The outputs for a batch, row-major by atom, as {@link #layout()} says: each atom's P values, then (with
+     * {@link #hasUncertainty()}) its P standard deviations, then (with {@link #hasDomainScore()}) its domain score.
+     * A model with a conserved-sum property takes each structure's total from the batch.
      */
     float[] run(PaddedBatch batch) throws InferenceException;
 

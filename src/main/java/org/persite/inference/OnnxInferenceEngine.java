@@ -42,10 +42,14 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final int maxNeighbors;
     private final Device activeDevice;
     private final boolean uncertainty;
+    private final boolean domain;
+    private final boolean conservedSum;
 
     private OnnxInferenceEngine(OrtSession session, LoadedModel model, Device activeDevice) {
         this.session = session;
         this.uncertainty = session.getOutputNames().contains(ModelIo.SITE_STD);
+        this.domain = session.getOutputNames().contains(ModelIo.DOMAIN_SCORE);
+        this.conservedSum = session.getInputNames().contains(ModelIo.SITE_STRUCTURE);
         this.name = model.spec().name();
         this.version = model.spec().version();
         this.properties = model.spec().propertyCount();
@@ -130,6 +134,16 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     }
 
     @Override
+    public boolean hasDomainScore() {
+        return domain;
+    }
+
+    /** Whether the model corrects each structure's sum to a total taken from the batch. */
+    public boolean conservesSum() {
+        return conservedSum;
+    }
+
+    @Override
     public float[] run(PaddedBatch b) throws InferenceException {
         if (b.maxNeighbors() != maxNeighbors) {
             throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
@@ -158,7 +172,61 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         }
     }
 
+    /** What to read from a session's result; runs with the session's result open. */
+    @FunctionalInterface
+    private interface ResultReader<T> {
+        T read(OrtSession.Result result, long paddedAtoms) throws OrtException;
+    }
+
     private float[] runLocked(PaddedBatch b) throws InferenceException {
+        return runSession(b, (result, n) -> {
+            FloatBuffer out = ((OnnxTensor) result.get(ModelIo.SITE_VALUES).orElseThrow()).getFloatBuffer(); // [Npad, P]
+            if (!uncertainty && !domain) {
+                float[] values = new float[out.remaining()];
+                out.get(values);
+                return values;
+            }
+            FloatBuffer std = uncertainty ? ((OnnxTensor) result.get(ModelIo.SITE_STD).orElseThrow()).getFloatBuffer() : null; // [Npad, P]
+            FloatBuffer dom = domain ? ((OnnxTensor) result.get(ModelIo.DOMAIN_SCORE).orElseThrow()).getFloatBuffer() : null;  // [Npad]
+            int w = outputsPerSite();
+            float[] rows = new float[(int) n * w];                                                           // [Npad, C]
+            for (int a = 0; a < n; a++) {
+                out.get(rows, a * w, properties);
+                if (std != null) {
+                    std.get(rows, a * w + properties, properties);
+                }
+                if (dom != null) {
+                    rows[a * w + w - 1] = dom.get(a);
+                }
+            }
+            return rows;
+        });
+    }
+
+    /**
+     * One named float output of the graph for a batch, flat (for example a fitting-only output such as the last
+     * hidden layer [Npad, H]).
+     */
+    public float[] runOutput(PaddedBatch b, String output) throws InferenceException {
+        if (!session.getOutputNames().contains(output)) {
+            throw new InferenceException("model " + name + " has no output " + output, null);
+        }
+        if (exiting || !RUNS.readLock().tryLock()) {
+            throw new InferenceException("ONNX Runtime is closing: the JVM is exiting", null);
+        }
+        try {
+            return runSession(b, (result, n) -> {
+                FloatBuffer out = ((OnnxTensor) result.get(output).orElseThrow()).getFloatBuffer();
+                float[] a = new float[out.remaining()];
+                out.get(a);
+                return a;
+            });
+        } finally {
+            RUNS.readLock().unlock();
+        }
+    }
+
+    private <T> T runSession(PaddedBatch b, ResultReader<T> reader) throws InferenceException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long n = b.paddedAtoms();
         long[] nm = {n, maxNeighbors};
@@ -166,21 +234,17 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                 OnnxTensor index = OnnxTensor.createTensor(env, b.nbrIndex(), nm);
                 OnnxTensor distance = OnnxTensor.createTensor(env, b.nbrDistance(), nm);
                 OnnxTensor mask = OnnxTensor.createTensor(env, b.nbrMask(), nm);
-                OrtSession.Result result = session.run(Map.of(ModelIo.SPECIES, species, ModelIo.NBR_INDEX, index,
-                        ModelIo.NBR_DISTANCE, distance, ModelIo.NBR_MASK, mask))) {
-            FloatBuffer out = ((OnnxTensor) result.get(ModelIo.SITE_VALUES).orElseThrow()).getFloatBuffer(); // [Npad, P]
-            if (!uncertainty) {
-                float[] values = new float[out.remaining()];
-                out.get(values);
-                return values;
+                OnnxTensor structure = conservedSum ? OnnxTensor.createTensor(env, b.siteStructure(), new long[] {n}) : null;
+                OnnxTensor total = conservedSum ? OnnxTensor.createTensor(env, b.siteTotal(), new long[] {n}) : null) {
+            Map<String, OnnxTensor> inputs = new java.util.HashMap<>(Map.of(ModelIo.SPECIES, species, ModelIo.NBR_INDEX, index,
+                    ModelIo.NBR_DISTANCE, distance, ModelIo.NBR_MASK, mask));
+            if (conservedSum) {
+                inputs.put(ModelIo.SITE_STRUCTURE, structure);
+                inputs.put(ModelIo.SITE_TOTAL, total);
             }
-            FloatBuffer std = ((OnnxTensor) result.get(ModelIo.SITE_STD).orElseThrow()).getFloatBuffer(); // [Npad, P]
-            float[] both = new float[2 * out.remaining()];                                                   // [Npad, 2P]
-            for (int a = 0; a < n; a++) {
-                out.get(both, 2 * a * properties, properties);
-                std.get(both, (2 * a + 1) * properties, properties);
+            try (OrtSession.Result result = session.run(inputs)) {
+                return reader.read(result, n);
             }
-            return both;
         } catch (OrtException e) {
             throw new InferenceException("inference failed for a batch of " + n + " atoms: " + e.getMessage(), e);
         }
@@ -205,6 +269,11 @@ public final class OnnxInferenceEngine implements InferenceEngine {
      * {@code maxBatchAtoms} real atoms (a larger graph runs alone).
      */
     public List<float[]> predictAll(List<CrystalGraph> graphs, Buckets buckets, int maxBatchAtoms) throws InferenceException {
+        return predictAll(graphs, null, buckets, maxBatchAtoms);
+    }
+
+    /** As {@link #predictAll(List, Buckets, int)}, with each graph's conserved total (null: all 0). */
+    public List<float[]> predictAll(List<CrystalGraph> graphs, double[] totals, Buckets buckets, int maxBatchAtoms) throws InferenceException {
         List<float[]> out = new java.util.ArrayList<>(graphs.size());
         int from = 0;
         while (from < graphs.size()) {
@@ -213,7 +282,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             while (to < graphs.size() && (to == from || atoms + graphs.get(to).numSites() <= maxBatchAtoms)) {
                 atoms += graphs.get(to++).numSites();
             }
-            PaddedBatch b = PaddedBatch.pack(graphs.subList(from, to), buckets);
+            PaddedBatch b = PaddedBatch.pack(graphs.subList(from, to), totals == null ? null : java.util.Arrays.copyOfRange(totals, from, to), buckets);
             float[] values = run(b);
             for (int k = 0; k < b.graphs(); k++) {
                 out.add(b.split(values, outputsPerSite(), k));

@@ -15,7 +15,7 @@ import org.persite.graph.CrystalGraph;
  * change a prediction.
  *
  * <p>Shapes (Npad = padded atoms, M = neighbour slots): species [Npad], nbrIndex [Npad, M],
- * nbrDistance [Npad, M], nbrMask [Npad, M].
+ * nbrDistance [Npad, M], nbrMask [Npad, M], siteStructure [Npad], siteTotal [Npad].
  */
 public final class PaddedBatch {
     private final int paddedAtoms;
@@ -27,6 +27,8 @@ public final class PaddedBatch {
     private final LongBuffer nbrIndex;
     private final FloatBuffer nbrDistance;
     private final FloatBuffer nbrMask;
+    private final LongBuffer siteStructure;
+    private final FloatBuffer siteTotal;
 
     private PaddedBatch(int paddedAtoms, int realAtoms, int maxNeighbors, int[] offsets, int[] sizes) {
         this.paddedAtoms = paddedAtoms;
@@ -39,6 +41,11 @@ public final class PaddedBatch {
         this.nbrIndex = direct(8L * slots).asLongBuffer();
         this.nbrDistance = direct(4L * slots).asFloatBuffer();
         this.nbrMask = direct(4L * slots).asFloatBuffer();
+        this.siteStructure = direct(8L * paddedAtoms).asLongBuffer();
+        this.siteTotal = direct(4L * paddedAtoms).asFloatBuffer();
+        for (int i = 0; i < paddedAtoms; i++) { // padding atoms: their own index, which no structure uses; total 0
+            siteStructure.put(i, i);
+        }
     }
 
     private static ByteBuffer direct(long bytes) {
@@ -52,6 +59,17 @@ public final class PaddedBatch {
      *     largest bucket (only a single graph may, and then it runs at its exact size)
      */
     public static PaddedBatch pack(List<CrystalGraph> graphs, Buckets buckets) {
+        return pack(graphs, null, buckets);
+    }
+
+    /**
+     * As {@link #pack(List, Buckets)}, with each graph's conserved total (for example its charge in e; null: all 0),
+     * for models with a conserved-sum property.
+     */
+    public static PaddedBatch pack(List<CrystalGraph> graphs, double[] totals, Buckets buckets) {
+        if (totals != null && totals.length != graphs.size()) {
+            throw new IllegalArgumentException(totals.length + " totals for " + graphs.size() + " graphs");
+        }
         if (graphs.isEmpty()) {
             throw new IllegalArgumentException("an empty batch");
         }
@@ -79,8 +97,11 @@ public final class PaddedBatch {
             int n = g.numSites();
             offsets[k] = offset;
             sizes[k] = n;
+            float graphTotal = totals == null ? 0f : (float) totals[k];
             for (int i = 0; i < n; i++) {
                 b.species.put(offset + i, g.species(i));
+                b.siteStructure.put(offset + i, k);
+                b.siteTotal.put(offset + i, graphTotal);
             }
             if (idx.length < n * m) {
                 idx = new long[n * m];
@@ -162,6 +183,16 @@ public final class PaddedBatch {
     /** nbr_mask [Npad·M]. */
     public FloatBuffer nbrMask() {
         return nbrMask.duplicate().rewind();
+    }
+
+    /** site_structure [Npad]: each real atom's graph index; a padding atom's own index. */
+    public LongBuffer siteStructure() {
+        return siteStructure.duplicate().rewind();
+    }
+
+    /** site_total [Npad]: the conserved total of each atom's graph (0 for padding). */
+    public FloatBuffer siteTotal() {
+        return siteTotal.duplicate().rewind();
     }
 
     /** The rows of graph {@code graph} from a batch output [Npad·P]: [n·P]. */

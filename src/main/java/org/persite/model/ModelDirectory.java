@@ -214,7 +214,16 @@ public final class ModelDirectory {
         io.put(ModelIo.NBR_MASK, "float32 [N, M]");
         io.put(ModelIo.SITE_VALUES, uncertainty ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
         if (uncertainty) {
-            io.put(ModelIo.SITE_STD, "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)");
+            io.put(ModelIo.SITE_STD, spec.trust().uncertainty() == null
+                    ? "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)"
+                    : "float32 [N, P], the members' standard deviation (divisor K - 1) times the per-class scale, capped");
+        }
+        if (spec.conservedProperty() >= 0) {
+            io.put(ModelIo.SITE_STRUCTURE, "int64 [N], each atom's structure in the batch");
+            io.put(ModelIo.SITE_TOTAL, "float32 [N], the total its structure's values sum to");
+        }
+        if (spec.trust().domain() != null) {
+            io.put(ModelIo.DOMAIN_SCORE, "float32 [N], domain-of-applicability score (1 = the training quantile of the element)");
         }
         FeaturizerSettings fs = spec.featurizer();
         ObjectNode f = c.putObject("featurizer");
@@ -238,6 +247,29 @@ public final class ModelDirectory {
             o.put("unit", p.unit());
             o.put("mean", p.mean());
             o.put("std", p.std());
+            o.put("constraint", p.constraint().cardName());
+        }
+        Trust t = spec.trust();
+        if (t.domain() != null || t.uncertainty() != null || spec.conservedProperty() >= 0) {
+            ObjectNode tr = c.putObject("trust");
+            tr.put("sum_weights", t.sumWeights());
+            if (t.domain() != null) {
+                Trust.Domain d = t.domain();
+                ObjectNode dn = tr.putObject("domain");
+                dn.put("method", d.method());
+                dn.put("components", d.components());
+                dn.put("site_quantile", d.siteQuantile());
+                dn.put("threshold", d.threshold());
+                dn.put("threshold_quantile", d.thresholdQuantile());
+                ObjectNode es = dn.putObject("element_sites");
+                d.elementSites().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> es.put(e.getKey(), e.getValue()));
+            }
+            if (t.uncertainty() != null) {
+                ObjectNode un = tr.putObject("uncertainty");
+                un.put("scale_transition_metals", t.uncertainty().scaleTransitionMetals());
+                un.put("scale_other", t.uncertainty().scaleOther());
+                un.put("cap", t.uncertainty().cap());
+            }
         }
         ObjectNode prov = c.putObject("provenance");
         spec.provenance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> prov.put(e.getKey(), e.getValue()));
@@ -256,7 +288,27 @@ public final class ModelDirectory {
                 require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt());
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
-            props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble()));
+            props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),
+                    PropertySpec.Constraint.parse(p.path("constraint").asText("none"))));
+        }
+        Trust trust = Trust.NONE;
+        JsonNode tr = c.path("trust");
+        if (tr.isObject()) {
+            Trust.Domain domain = null;
+            JsonNode dn = tr.path("domain");
+            if (dn.isObject()) {
+                Map<String, Long> sites = new LinkedHashMap<>();
+                dn.path("element_sites").fields().forEachRemaining(e -> sites.put(e.getKey(), e.getValue().asLong()));
+                domain = new Trust.Domain(require(dn, "method").asText(), require(dn, "components").asInt(), require(dn, "site_quantile").asDouble(),
+                        require(dn, "threshold").asDouble(), require(dn, "threshold_quantile").asDouble(), sites);
+            }
+            Trust.Uncertainty unc = null;
+            JsonNode un = tr.path("uncertainty");
+            if (un.isObject()) {
+                unc = new Trust.Uncertainty(require(un, "scale_transition_metals").asDouble(), require(un, "scale_other").asDouble(),
+                        require(un, "cap").asDouble());
+            }
+            trust = new Trust(domain, unc, tr.path("sum_weights").asText("uniform"));
         }
         Map<String, String> prov = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = c.path("provenance").fields(); it.hasNext(); ) {
@@ -268,7 +320,7 @@ public final class ModelDirectory {
             Map.Entry<String, JsonNode> e = it.next();
             metrics.put(e.getKey(), e.getValue().asDouble());
         }
-        return new ModelSpec(require(c, "name").asText(), require(c, "version").asInt(), hp, fs, props, prov, metrics);
+        return new ModelSpec(require(c, "name").asText(), require(c, "version").asInt(), hp, fs, props, prov, metrics, trust);
     }
 
     private static JsonNode require(JsonNode n, String field) {

@@ -24,6 +24,24 @@ public final class ModelIo {
      */
     public static final String SITE_STD = "site_std";
 
+    /**
+     * int64 [N]: models with a conserved-sum property only: the index, within the batch, of each atom's structure
+     * (0 .. S - 1 for real atoms; a padding atom gives its own atom index, which no structure uses).
+     */
+    public static final String SITE_STRUCTURE = "site_structure";
+    /**
+     * float32 [N]: models with a conserved-sum property only: the total (for example the cell's charge, in e) that
+     * each atom's structure must sum to, repeated on every atom of it (0 for padding atoms).
+     */
+    public static final String SITE_TOTAL = "site_total";
+    /**
+     * float32 [N]: models with a domain summary only: each atom's domain-of-applicability score, its latent
+     * distance from the training sites of its element in units of their {@code siteQuantile} (see {@link Trust.Domain}).
+     */
+    public static final String DOMAIN_SCORE = "domain_score";
+    /** The initializer the output layer multiplies the last hidden layer h [N, H] by: it names h in the graph. */
+    public static final String OUTPUT_WEIGHT = "out_w_denormalised";
+
     /** ONNX IR version written. */
     public static final long IR_VERSION = 8;
     /** ai.onnx operator set written. */

@@ -11,9 +11,16 @@ import org.persite.graph.FeaturizerSettings;
  *
  * @param provenance free-form facts (training data, commit, seed, date)
  * @param metrics evaluation figures (for example "test_mae"), possibly empty
+ * @param trust the domain-of-applicability and uncertainty facts the graph was built with ({@link Trust#NONE} for none)
  */
 public record ModelSpec(String name, int version, CgcnnHyperparameters hyperparameters, FeaturizerSettings featurizer,
-        List<PropertySpec> properties, Map<String, String> provenance, Map<String, Double> metrics) {
+        List<PropertySpec> properties, Map<String, String> provenance, Map<String, Double> metrics, Trust trust) {
+
+    /** A spec without trust facts. */
+    public ModelSpec(String name, int version, CgcnnHyperparameters hyperparameters, FeaturizerSettings featurizer,
+            List<PropertySpec> properties, Map<String, String> provenance, Map<String, Double> metrics) {
+        this(name, version, hyperparameters, featurizer, properties, provenance, metrics, Trust.NONE);
+    }
 
     public ModelSpec {
         Objects.requireNonNull(name, "name");
@@ -31,6 +38,11 @@ public record ModelSpec(String name, int version, CgcnnHyperparameters hyperpara
         }
         provenance = Map.copyOf(provenance);
         metrics = Map.copyOf(metrics);
+        Objects.requireNonNull(trust, "trust");
+        long summed = properties.stream().filter(p -> p.constraint() == PropertySpec.Constraint.CONSERVED_SUM).count();
+        if (summed > 0 && properties.size() != 1) {
+            throw new IllegalArgumentException("a conserved-sum property must be the model's only property");
+        }
     }
 
     /** P. */
@@ -39,6 +51,24 @@ public record ModelSpec(String name, int version, CgcnnHyperparameters hyperpara
     }
 
     public ModelSpec withVersion(int v) {
-        return new ModelSpec(name, v, hyperparameters, featurizer, properties, provenance, metrics);
+        return new ModelSpec(name, v, hyperparameters, featurizer, properties, provenance, metrics, trust);
+    }
+
+    public ModelSpec withMetrics(Map<String, Double> m) {
+        return new ModelSpec(name, version, hyperparameters, featurizer, properties, provenance, m, trust);
+    }
+
+    public ModelSpec withTrust(Trust t, List<PropertySpec> props, Map<String, String> prov) {
+        return new ModelSpec(name, version, hyperparameters, featurizer, props, prov, metrics, t);
+    }
+
+    /** The property whose per-structure sum is conserved, or -1. */
+    public int conservedProperty() {
+        for (int q = 0; q < properties.size(); q++) {
+            if (properties.get(q).constraint() == PropertySpec.Constraint.CONSERVED_SUM) {
+                return q;
+            }
+        }
+        return -1;
     }
 }

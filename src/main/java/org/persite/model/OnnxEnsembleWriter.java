@@ -96,9 +96,16 @@ public final class OnnxEnsembleWriter {
                 + spec.version(), "persite.ensemble_members", Integer.toString(members.size())).toByteArray();
     }
 
+    /** A member's plain graph (its trust head, if it has one, is left out: the ensemble gets its own). */
     private static ModelProto parse(byte[] onnx, int k) {
         try {
-            ModelProto m = ModelProto.parseFrom(onnx);
+            byte[] plain;
+            try {
+                plain = OnnxTrustHead.strip(onnx);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ensemble member " + k + " is not an ONNX model: " + e.getMessage(), e);
+            }
+            ModelProto m = ModelProto.parseFrom(plain);
             if (m.getGraph().getOutputCount() != 1 || !ModelIo.SITE_VALUES.equals(m.getGraph().getOutput(0).getName())) {
                 throw new IllegalArgumentException("ensemble member " + k + " is not a single per-site model (one output, " + ModelIo.SITE_VALUES + ")");
             }

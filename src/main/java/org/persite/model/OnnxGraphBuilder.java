@@ -13,11 +13,19 @@ import org.persite.model.onnx.OnnxProto.ValueInfoProto;
 
 /** A small builder of ONNX graphs: named initializers (little-endian raw data), nodes with fresh output names. */
 final class OnnxGraphBuilder {
-    private final GraphProto.Builder graph = GraphProto.newBuilder();
+    private final GraphProto.Builder graph;
+    private final String prefix;
     private int counter;
 
     OnnxGraphBuilder(String name) {
-        graph.setName(name);
+        this.graph = GraphProto.newBuilder().setName(name);
+        this.prefix = "";
+    }
+
+    /** Adds to an existing graph; every node and value it names starts with {@code prefix}, so no name can clash. */
+    OnnxGraphBuilder(GraphProto.Builder existing, String prefix) {
+        this.graph = existing;
+        this.prefix = prefix;
     }
 
     /** A graph input or output; a dim is a size, or a symbolic name when it is a String. */
@@ -52,6 +60,13 @@ final class OnnxGraphBuilder {
         return addInitializer(name, dims, TensorProto.DataType.FLOAT, b.array());
     }
 
+    /** A float64 constant of the given shape. */
+    String constantDouble(String name, long[] dims, double[] data) {
+        ByteBuffer b = ByteBuffer.allocate(8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(data);
+        return addInitializer(name, dims, TensorProto.DataType.DOUBLE, b.array());
+    }
+
     /** An int64 constant of the given shape. */
     String constantLong(String name, long[] dims, long[] data) {
         ByteBuffer b = ByteBuffer.allocate(8 * data.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -60,6 +75,7 @@ final class OnnxGraphBuilder {
     }
 
     private String addInitializer(String name, long[] dims, TensorProto.DataType type, byte[] raw) {
+        name = prefix + name;
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).setRawData(ByteString.copyFrom(raw));
         for (long d : dims) {
             t.addDims(d);
@@ -70,14 +86,14 @@ final class OnnxGraphBuilder {
 
     /** Adds a node with one output, named after the op; returns the output's name. */
     String node(String op, String[] inputs, AttributeProto... attributes) {
-        String out = op.toLowerCase() + "_" + (counter++);
+        String out = prefix + op.toLowerCase() + "_" + (counter++);
         node(op, inputs, new String[] {out}, attributes);
         return out;
     }
 
     /** Adds a node with the given outputs. */
     void node(String op, String[] inputs, String[] outputs, AttributeProto... attributes) {
-        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(op + "_" + (counter++));
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(prefix + op + "_" + (counter++));
         for (String in : inputs) {
             n.addInput(in);
         }
@@ -92,6 +108,26 @@ final class OnnxGraphBuilder {
 
     static AttributeProto intAttribute(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    static AttributeProto stringAttribute(String name, String value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8(value)).build();
+    }
+
+    static AttributeProto intsAttribute(String name, long... values) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long v : values) {
+            a.addInts(v);
+        }
+        return a.build();
+    }
+
+    /** A one-element tensor attribute (ConstantOfShape's {@code value}). */
+    static AttributeProto doubleTensorAttribute(String name, double value) {
+        TensorProto t = TensorProto.newBuilder().setDataType(TensorProto.DataType.DOUBLE.getNumber()).addDims(1)
+                .setRawData(ByteString.copyFrom(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(0, value).array())).build();
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(t).build();
     }
 
     GraphProto build() {

@@ -29,8 +29,32 @@ public final class ReferenceForward {
         weights.check(spec.hyperparameters(), table.featureLength(), gaussians.size(), spec.propertyCount());
     }
 
-    /** Predictions [N·P] (row-major site, property) for one crystal graph. */
+    /** Predictions [N·P] (row-major site, property) for one crystal graph, before any constraint. */
     public double[] predict(CrystalGraph g) {
+        double[][] h = latent(g);
+        int n = g.numSites();
+        int p = spec.propertyCount();
+        double[] out = new double[n * p];
+        for (int i = 0; i < n; i++) {
+            double[] y = linear(w.out(), h[i]);
+            for (int q = 0; q < p; q++) {
+                PropertySpec prop = spec.properties().get(q);
+                out[i * p + q] = y[q] * prop.std() + prop.mean();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Predictions [N·P] with the properties' constraints applied as the graph applies them
+     * ({@link TrustMath#constrain}); {@code total} is the structure's conserved sum (for example its charge).
+     */
+    public double[] predictConstrained(CrystalGraph g, double total) {
+        return TrustMath.constrain(spec, predict(g), null, total);
+    }
+
+    /** The last hidden layer h [N][H] (the output layer's input), what the domain score is computed from. */
+    public double[][] latent(CrystalGraph g) {
         int n = g.numSites();
         int m = g.maxNeighbors();
         int f = spec.hyperparameters().atomFeatures();
@@ -70,8 +94,7 @@ public final class ReferenceForward {
             }
             x = next;
         }
-        int p = spec.propertyCount();
-        double[] out = new double[n * p];
+        double[][] latent = new double[n][];
         for (int i = 0; i < n; i++) {
             double[] h = new double[f];
             for (int c = 0; c < f; c++) {
@@ -83,13 +106,9 @@ public final class ReferenceForward {
                     h[c] = softplus(h[c]);
                 }
             }
-            double[] y = linear(w.out(), h);
-            for (int q = 0; q < p; q++) {
-                PropertySpec prop = spec.properties().get(q);
-                out[i * p + q] = y[q] * prop.std() + prop.mean();
-            }
+            latent[i] = h;
         }
-        return out;
+        return latent;
     }
 
     private static double[] linear(CgcnnWeights.Linear l, double[] v) {

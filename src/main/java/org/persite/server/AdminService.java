@@ -98,7 +98,7 @@ public final class AdminService implements AdminPowerApi {
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return descriptions.info(registry.activate(in.getModel(), in.getVersion()));
+                return descriptions.info(registry.activate(in.getModel(), in.getVersion(), in.getForce()));
             } catch (ModelLoadException e) {
                 throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(e.getMessage() + "; the active version keeps serving"));
             }
@@ -199,7 +199,8 @@ public final class AdminService implements AdminPowerApi {
             throw new IllegalArgumentException("seeds " + in.getSeeds() + " is more members than an ensemble needs (at most 64)");
         }
         TargetSpec target = new TargetSpec(in.getProperty(), TargetSpec.Transform.parse(in.getTransform().isEmpty() ? "none" : in.getTransform()),
-                in.getFilter().isEmpty() ? null : in.getFilter(), in.getUnit());
+                in.getFilter().isEmpty() ? null : in.getFilter(), in.getUnit(),
+                in.getConstraint().isEmpty() ? null : org.persite.model.PropertySpec.Constraint.parse(in.getConstraint()));
         return new TrainingJob.Request(data, target, in.getModel(), registry.root().resolve(in.getModel()), tc,
                 "Admin/Train " + in.toString().replace('\n', ' ').trim(), Math.max(1, in.getSeeds()));
     }

@@ -39,8 +39,34 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
-    /** The checks a version passes before it goes live. */
-    public record Gate(List<Structure> smokeStructures, double maxValidationMaeIncrease) {
+    /**
+     * The checks a version passes before it goes live.
+     *
+     * @param smokeStructures predicted at every activation: every value must be finite
+     * @param maxValidationMaeIncrease the old card-to-card validation check (negative: off)
+     * @param compare the comparing gate's settings (see {@link ComparingGate})
+     * @param reader reads the gate sets
+     */
+    public record Gate(List<Structure> smokeStructures, double maxValidationMaeIncrease, ComparingGate.Settings compare,
+            org.persite.structure.StructureReader reader) {
+        /** A gate that does not compare on a gate set beyond the card checks (margin 2%, baseline required). */
+        public Gate(List<Structure> smokeStructures, double maxValidationMaeIncrease) {
+            this(smokeStructures, maxValidationMaeIncrease, new ComparingGate.Settings(0.02, true),
+                    new org.persite.structure.StructureReader(org.persite.structure.StructureLimits.DEFAULTS,
+                            org.persite.graph.CellListOverlapFinder.INSTANCE));
+        }
+    }
+
+    /** Why a version is being activated, which decides how much of the gate applies. */
+    enum Activation {
+        /** At start: the recorded or newest version; it is not compared (nothing is active yet). */
+        START,
+        /** Activate, poll or training: the whole gate. */
+        GATED,
+        /** Activate with force: the comparison and baseline are skipped, and the log and report say so. */
+        FORCED,
+        /** Rollback: the operator goes back; not compared. */
+        ROLLBACK
     }
 
     private final Path root;
@@ -50,6 +76,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final Spawner spawner;
     private final ServerMetrics metrics;
     private final Gate gate;
+    private final ComparingGate comparing;
     private final Map<String, ServedModel> active = new ConcurrentHashMap<>();
     private final Map<String, Deque<Integer>> previous = new HashMap<>();
     /** Per model, the highest version folder seen so far: poll activates only versions above it. */
@@ -65,6 +92,7 @@ public final class ModelRegistry implements AutoCloseable {
         this.spawner = spawner;
         this.metrics = metrics;
         this.gate = gate;
+        this.comparing = new ComparingGate(gate.compare(), gate.reader());
     }
 
     /**
@@ -121,7 +149,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         if (recorded != null && versions.contains(recorded.version())) {
             try {
-                activate(name, recorded.version(), false);
+                activate(name, recorded.version(), false, Activation.START);
                 synchronized (admin) {
                     Deque<Integer> h = new ArrayDeque<>();
                     recorded.previous().stream().filter(versions::contains).forEach(h::addLast);
@@ -135,7 +163,7 @@ public final class ModelRegistry implements AutoCloseable {
         } else if (recorded != null) {
             LOG.error("model {}: v{}, recorded as active, is not there; serving the newest version, v{}", name, recorded.version(), newest);
         }
-        activate(name, newest, false);
+        activate(name, newest, false, Activation.START);
     }
 
     /**
@@ -196,11 +224,20 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelLoadException with the reason it was refused
      */
     public ServedModel activate(String name, int version) throws ModelLoadException {
-        return activate(name, version, true);
+        return activate(name, version, false);
+    }
+
+    /**
+     * As {@link #activate(String, int)}; with {@code force} the comparison with the active version and the
+     * per-element baseline check are skipped (the other checks still apply), and the log and the version's gate
+     * report say that the gate was forced.
+     */
+    public ServedModel activate(String name, int version, boolean force) throws ModelLoadException {
+        return activate(name, version, true, force ? Activation.FORCED : Activation.GATED);
     }
 
     /** As {@link #activate(String, int)}; {@code record} writes the change to the model's active.json. */
-    private ServedModel activate(String name, int version, boolean record) throws ModelLoadException {
+    private ServedModel activate(String name, int version, boolean record, Activation why) throws ModelLoadException {
         synchronized (admin) {
             Path dir = versionDir(name, version);
             ServedModel current = active.get(name);
@@ -216,6 +253,7 @@ public final class ModelRegistry implements AutoCloseable {
                 checkCompatible(dir, current.model(), loaded);
             }
             OnnxInferenceEngine engine;
+            String report;
             try {
                 engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(), engineSettings.intraOpThreads());
             } catch (InferenceException e) {
@@ -226,8 +264,21 @@ public final class ModelRegistry implements AutoCloseable {
                     engine.warmUp(batching.buckets());
                 }
                 smokeTest(dir, loaded, engine);
-                if (current != null) {
-                    checkValidationMae(dir, current.model(), loaded);
+                switch (why) {
+                    case GATED -> {
+                        if (current != null) {
+                            checkValidationMae(dir, current.model(), loaded);
+                        }
+                        report = "passed: " + comparing.check(dir, root.resolve(name), loaded, engine, current);
+                    }
+                    case FORCED -> {
+                        report = "FORCED past the comparison by Activate(force)" + (current == null ? "" : " over the active v" + current.version());
+                        LOG.warn("model {}: v{} activation gate FORCED (the comparison with the active version and the baseline check were skipped)",
+                                name, version);
+                    }
+                    case ROLLBACK -> report = "rolled back to" + (current == null ? "" : " from v" + current.version()) + "; not compared";
+                    case START -> report = "served at start (" + (ModelDirectory.ACTIVE_FILE) + " or newest); not compared";
+                    default -> throw new IllegalStateException();
                 }
             } catch (ModelLoadException | InferenceException | RuntimeException e) {
                 engine.close();
@@ -235,14 +286,15 @@ public final class ModelRegistry implements AutoCloseable {
             }
             ActorRef<Batcher.Command> batcher = spawner.spawn(Batcher.create(engine, batching, metrics.batcherListener(name)),
                     "batcher-" + name + "-" + version + "-" + System.nanoTime(), Props.empty());
-            ServedModel next = new ServedModel(loaded, engine, batcher);
+            ServedModel next = new ServedModel(loaded, engine, batcher, report);
             active.put(name, next); // the switch: new requests take the new version from here on
             if (current != null) {
                 previous.computeIfAbsent(name, k -> new ArrayDeque<>()).push(current.version());
                 current.retire();
-                LOG.info("model {}: v{} is live, v{} retired ({} requests still on it)", name, version, current.version(), current.users());
+                LOG.info("model {}: v{} is live, v{} retired ({} requests still on it); gate {}", name, version, current.version(), current.users(),
+                        report);
             } else {
-                LOG.info("model {}: v{} is live", name, version);
+                LOG.info("model {}: v{} is live; gate {}", name, version, report);
             }
             metrics.activeVersion.labelValues(name).set(version);
             if (record) {
@@ -268,7 +320,7 @@ public final class ModelRegistry implements AutoCloseable {
                 target = versions(name).stream().filter(v -> v < current).reduce((a, b) -> b)
                         .orElseThrow(() -> new ModelLoadException(root.resolve(name), "there is no earlier version to roll back to"));
             }
-            ServedModel now = activate(name, target, false);
+            ServedModel now = activate(name, target, false, Activation.ROLLBACK);
             // activate() pushed the version we left; a rollback must not make it the next rollback target twice
             previous.get(name).pop();
             record(name);

@@ -169,7 +169,12 @@ public final class PerSiteService implements PerSitePowerApi {
                         .setHiddenFeatures(h.hiddenWidth()).setHiddenLayers(h.hiddenLayers()))
                 .putAllMetrics(spec.metrics()).putAllProvenance(spec.provenance());
         for (PropertySpec p : spec.properties()) {
-            b.addProperties(PropertyInfo.newBuilder().setName(p.name()).setUnit(p.unit()).setMean(p.mean()).setStd(p.std()));
+            b.addProperties(PropertyInfo.newBuilder().setName(p.name()).setUnit(p.unit()).setMean(p.mean()).setStd(p.std())
+                    .setConstraint(p.constraint().cardName()));
+        }
+        b.setGate(m.gateReport());
+        if (spec.trust().domain() != null) {
+            b.setDomainThreshold(spec.trust().domain().threshold());
         }
         return b.build();
     }

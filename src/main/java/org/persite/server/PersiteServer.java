@@ -104,7 +104,8 @@ public final class PersiteServer implements AutoCloseable {
         StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         ModelRegistry registry;
         try {
-            ModelRegistry.Gate gate = new ModelRegistry.Gate(ExampleStructures.load(reader), section.getDouble("models.gate.max-validation-mae-increase"));
+            ModelRegistry.Gate gate = new ModelRegistry.Gate(ExampleStructures.load(reader), section.getDouble("models.gate.max-validation-mae-increase"),
+                    new ComparingGate.Settings(section.getDouble("models.gate.margin"), section.getBoolean("models.gate.require-baseline")), reader);
             registry = ModelRegistry.open(Path.of(section.getString("models.directory")), section.getString("models.default"), engineSettings,
                     batching, spawner, metrics, gate);
         } catch (ModelLoadException | RuntimeException e) {
@@ -119,7 +120,7 @@ public final class PersiteServer implements AutoCloseable {
                 ServerSettings.GRAPH_DISPATCHER), "graph-builders", Props.empty());
 
         PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, registry, metrics, settings.stepTimeout(), settings.maxMessageBytes(),
-                system.scheduler());
+                system.scheduler(), section.getLong("domain.min-element-sites"));
         PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
         Config training = section.getConfig("training");
         TrainingJob.Runner single;
@@ -158,6 +159,8 @@ public final class PersiteServer implements AutoCloseable {
                         registry.activate(outcome.model().spec().name(), outcome.model().spec().version());
                         return null;
                     } catch (ModelLoadException e) {
+                        LOG.warn("model {}: the trained v{} was written but is not live: {}", outcome.model().spec().name(),
+                                outcome.model().spec().version(), e.getMessage());
                         return e.getMessage();
                     }
                 }, training.getString("when-busy").equals("queue") ? training.getInt("max-queued-jobs") : 0,

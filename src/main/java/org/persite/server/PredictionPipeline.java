@@ -43,9 +43,17 @@ public final class PredictionPipeline {
     private final Duration stepTimeout;
     private final long maxMessageBytes;
     private final Scheduler scheduler;
+    private final long minElementSites;
 
     public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelRegistry registry,
             ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler) {
+        this(parsers, graphBuilders, registry, metrics, stepTimeout, maxMessageBytes, scheduler, 20);
+    }
+
+    /** @param minElementSites an element with fewer training sites makes a structure out of domain (persite.domain.min-element-sites) */
+    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelRegistry registry,
+            ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler, long minElementSites) {
+        this.minElementSites = minElementSites;
         this.parsers = parsers;
         this.graphBuilders = graphBuilders;
         this.registry = registry;
@@ -126,7 +134,7 @@ public final class PredictionPipeline {
                     }
                     String itemId = req.getRequestId() + "#" + k;
                     predictions.add(AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(),
-                            replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, replyTo), stepTimeout, scheduler)
+                            replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, req.getTotalCharge(), replyTo), stepTimeout, scheduler)
                             .toCompletableFuture());
                 }
                 return CompletableFuture.allOf(predictions.toArray(CompletableFuture[]::new))
@@ -157,15 +165,35 @@ public final class PredictionPipeline {
                     sr.setStatus(status(Code.OK, "", ""));
                     int props = p.properties();
                     float[] v = p.values();
+                    org.persite.model.Trust trust = model.model().spec().trust();
+                    double cap = trust.uncertainty() == null ? Double.POSITIVE_INFINITY : trust.uncertainty().cap();
                     for (int i = 0; i < p.sites(); i++) {
                         SitePrediction.Builder site = SitePrediction.newBuilder().setIndex(i).setElement(s.species(i));
                         for (int q = 0; q < props; q++) {
                             site.addValues(v[i * props + q]);
                         }
                         for (int q = 0; p.uncertainty() != null && q < props; q++) {
-                            site.addUncertainty(p.uncertainty()[i * props + q]);
+                            float sd = p.uncertainty()[i * props + q];
+                            site.addUncertainty(sd);
+                            if (trust.uncertainty() != null) {
+                                site.addUncertaintyCapped(sd >= (float) cap);
+                            }
+                        }
+                        if (p.domain() != null) {
+                            site.setDomainScore(p.domain()[i]);
                         }
                         sr.addSites(site);
+                    }
+                    if (p.domain() != null && trust.domain() != null) {
+                        String[] elements = new String[p.sites()];
+                        for (int i = 0; i < elements.length; i++) {
+                            elements[i] = s.species(i);
+                        }
+                        org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(trust.domain(), p.domain(), elements, minElementSites);
+                        sr.setDomainScore((float) a.score()).setOutOfDomain(a.outOfDomain()).setDomainNote(a.reason());
+                        if (a.outOfDomain()) {
+                            metrics.outOfDomain.labelValues(model.name()).inc();
+                        }
                     }
                     queueNanos = Math.max(queueNanos, p.queueNanos());
                     computeNanos = Math.max(computeNanos, p.computeNanos());

@@ -24,12 +24,19 @@ public final class ServedModel {
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean retired;
+    private final String gateReport;
 
-    ServedModel(LoadedModel model, OnnxInferenceEngine engine, ActorRef<Batcher.Command> batcher) {
+    ServedModel(LoadedModel model, OnnxInferenceEngine engine, ActorRef<Batcher.Command> batcher, String gateReport) {
+        this.gateReport = gateReport;
         this.model = model;
         this.engine = engine;
         this.batcher = batcher;
         this.graphBuilder = new CrystalGraphBuilder(model.spec().featurizer());
+    }
+
+    /** How this version passed the activation gate (or that the gate was forced or skipped). */
+    public String gateReport() {
+        return gateReport;
     }
 
     public LoadedModel model() {

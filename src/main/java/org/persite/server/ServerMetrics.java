@@ -32,6 +32,8 @@ public final class ServerMetrics implements AutoCloseable {
     /** Structures refused, by reason (error kind or batcher reason). */
     final Counter refused = Counter.builder().name("persite_structures_refused_total")
             .help("Structures not predicted, by reason").labelNames("reason").register(registry);
+    final Counter outOfDomain = Counter.builder().name("persite_structures_out_of_domain_total")
+            .help("Structures predicted but flagged out of the model's domain of applicability, by model").labelNames("model").register(registry);
     /** Per-structure latency of each pipeline stage. */
     final Histogram stageSeconds = Histogram.builder().name("persite_stage_duration_seconds")
             .help("Time per structure in each pipeline stage: parse, graph, queue, inference, total").unit(Unit.SECONDS)

@@ -27,6 +27,9 @@ import org.persite.structure.StructureReader;
  * {@code modelFolder/<next version>/} with its card and report.
  */
 public final class EnsembleJob {
+    /** The sub-folder of an ensemble's model folder its members are trained into. */
+    public static final String MEMBERS_FOLDER = "members";
+
 
     /** What was built. */
     public record Outcome(LoadedModel model, SiteMetrics validation, SiteMetrics test, List<SiteMetrics> memberTests, SiteMetrics perElementTest,
@@ -129,7 +132,9 @@ public final class EnsembleJob {
         ModelSpec spec = new ModelSpec(name, version, first.hyperparameters(), first.featurizer(), first.properties(), provenance, metrics);
         // the graph depends on the name, version and scale only, not on the metrics: its means are the ones evaluated above and
         // its σ is the evaluated raw σ times the scale
-        LoadedModel written = ModelDirectory.write(modelFolder.resolve(Integer.toString(version)), spec, onnx, true);
+        Path dir = modelFolder.resolve(Integer.toString(version));
+        LoadedModel written = TrustFitting.fit(new LoadedModel(dir, spec, onnx, ""), ds, split, TrustFitting.Options.defaults(trained.target().constraint()),
+                table, dir, version, command).model();
 
         String prop = first.properties().get(0).name();
         String unit = first.properties().get(0).unit();

@@ -38,8 +38,15 @@ public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics p
      * the members' mean.
      */
     public static List<float[]> predict(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
-        List<float[]> rows = predictWithStd(engine, examples);
-        return engine.hasUncertainty() ? column(rows, 0, 2) : rows;
+        List<float[]> rows = engine.predictAll(examples.stream().map(SiteDataset.Example::graph).toList(), Buckets.defaults(), 1024);
+        return engine.outputsPerSite() == 1 ? rows : column(rows, 0, engine.outputsPerSite());
+    }
+
+    /** All outputs per example (values, σ, domain score), in batches of up to 1,024 atoms, with each example's total (null: 0). */
+    public static List<org.persite.inference.SiteOutputs> outputs(OnnxInferenceEngine engine, List<SiteDataset.Example> examples, double[] totals)
+            throws InferenceException {
+        List<float[]> rows = engine.predictAll(examples.stream().map(SiteDataset.Example::graph).toList(), totals, Buckets.defaults(), 1024);
+        return rows.stream().map(r -> engine.layout().split(r)).toList();
     }
 
     /**
@@ -49,6 +56,9 @@ public record Evaluation(SiteMetrics validation, SiteMetrics test, SiteMetrics p
     public static List<float[]> predictWithStd(OnnxInferenceEngine engine, List<SiteDataset.Example> examples) throws InferenceException {
         if (engine.properties() != 1) {
             throw new IllegalArgumentException("evaluation covers single-property models; this one predicts " + engine.properties());
+        }
+        if (engine.hasDomainScore()) {
+            throw new IllegalArgumentException("predictWithStd reads [n, 2] rows; use outputs() for a model with a domain score");
         }
         return engine.predictAll(examples.stream().map(SiteDataset.Example::graph).toList(), Buckets.defaults(), 1024);
     }

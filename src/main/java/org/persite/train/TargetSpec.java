@@ -10,8 +10,14 @@ import java.util.Objects;
  * @param transform applied to every value ("abs" for the paper's |magmom|)
  * @param filter a boolean attribute a record must have true to be used (for example "paper_filter"), or null
  * @param unit the unit of the values, for the model card ("μB", "e", "ppm")
+ * @param constraint what the trained graph enforces (null: non-negative for abs, else none)
  */
-public record TargetSpec(String field, Transform transform, String filter, String unit) {
+public record TargetSpec(String field, Transform transform, String filter, String unit, org.persite.model.PropertySpec.Constraint constraint) {
+
+    /** A target whose constraint follows from its transform: non-negative for abs, else none. */
+    public TargetSpec(String field, Transform transform, String filter, String unit) {
+        this(field, transform, filter, unit, null);
+    }
 
     /** A transform of the raw values. */
     public enum Transform {
@@ -34,5 +40,8 @@ public record TargetSpec(String field, Transform transform, String filter, Strin
         Objects.requireNonNull(field, "field");
         Objects.requireNonNull(transform, "transform");
         Objects.requireNonNull(unit, "unit");
+        if (constraint == null) {
+            constraint = transform == Transform.ABS ? org.persite.model.PropertySpec.Constraint.NON_NEGATIVE : org.persite.model.PropertySpec.Constraint.NONE;
+        }
     }
 }

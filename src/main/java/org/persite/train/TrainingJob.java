@@ -118,6 +118,7 @@ public final class TrainingJob {
         provenance.put("property", r.target().field());
         provenance.put("transform", r.target().transform().name().toLowerCase(Locale.ROOT));
         provenance.put("filter", r.target().filter() == null ? "" : r.target().filter());
+        provenance.put("constraint", r.target().constraint().cardName());
         provenance.put("split", "random 60/20/20 by structure, seed " + tc.splitSeed());
         provenance.put("seed", Long.toString(tc.seed()));
         provenance.put("structures", ds.size() + " (train " + split.train().size() + ", validation " + split.validation().size() + ", test "
@@ -134,7 +135,17 @@ public final class TrainingJob {
         ModelSpec draft = new ModelSpec(r.modelName(), version, tc.hyperparameters(), featurizer, props, provenance, Map.of());
         Evaluation ev = Evaluation.of(ds, split, draft, result.weights(), table);
         ModelSpec spec = new ModelSpec(r.modelName(), version, tc.hyperparameters(), featurizer, props, provenance, ev.asMetrics());
-        LoadedModel written = ModelDirectory.write(r.modelFolder().resolve(Integer.toString(version)), spec, result.weights(), table);
+        Path dir = r.modelFolder().resolve(Integer.toString(version));
+        boolean member = r.modelFolder().getFileName().toString().equals(EnsembleJob.MEMBERS_FOLDER);
+        LoadedModel written = member
+                // an ensemble's members stay plain: the ensemble gets the trust head
+                ? ModelDirectory.write(dir, spec, result.weights(), table)
+                : TrustFitting.fit(new LoadedModel(dir, spec, org.persite.model.OnnxCgcnnWriter.write(spec, result.weights(), table), ""), ds, split,
+                        TrustFitting.Options.defaults(r.target().constraint()), table, dir, version, r.command()).model();
+        // the model name carries its gate set from its first training on: this run's test split (an ensemble's
+        // members write it into the ensemble's folder)
+        Path gateFolder = member ? r.modelFolder().getParent() : r.modelFolder();
+        GateSetWriter.writeIfAbsent(gateFolder, r.data(), split.test().stream().map(ds::get).toList());
         if (checkpointing.folder() != null) {
             Files.deleteIfExists(checkpointing.folder().resolve(TrainingCheckpoint.FILE_NAME)); // nothing left to resume
             try (var left = Files.list(checkpointing.folder())) {
@@ -165,7 +176,7 @@ public final class TrainingJob {
             TrainingConfig c = r.config();
             TrainingConfig mc = new TrainingConfig(c.hyperparameters(), c.epochs(), c.batchCrystals(), c.learningRate(), c.optimizer(), c.loss(),
                     c.seed() + m, c.splitSeed());
-            Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve("members"), mc,
+            Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), mc,
                     r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")");
             int offset = m * epochs;
             boolean firstMember = m == 0;

@@ -26,6 +26,8 @@ public record TrainingProvenance(TargetSpec target, long splitSeed) {
         }
         String filter = prov.getOrDefault("filter", "");
         return new TrainingProvenance(new TargetSpec(prov.get("property"), TargetSpec.Transform.parse(prov.getOrDefault("transform", "none")),
-                filter.isEmpty() ? null : filter, spec.properties().get(0).unit()), Long.parseLong(seed.group(1)));
+                filter.isEmpty() ? null : filter, spec.properties().get(0).unit(),
+                prov.containsKey("constraint") ? org.persite.model.PropertySpec.Constraint.parse(prov.get("constraint")) : null),
+                Long.parseLong(seed.group(1)));
     }
 }

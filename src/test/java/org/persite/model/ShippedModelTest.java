@@ -36,7 +36,7 @@ class ShippedModelTest {
         List<float[]> predictions = new ArrayList<>();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
             for (SiteDataset.Example e : sample.examples()) {
-                predictions.add(engine.predictOne(e.graph(), Buckets.defaults()));
+                predictions.add(engine.layout().split(engine.predictOne(e.graph(), Buckets.defaults())).values());
             }
         }
         SiteMetrics model = SiteMetrics.of(sample.examples(), predictions);
@@ -66,12 +66,11 @@ class ShippedModelTest {
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
             assertTrue(engine.hasUncertainty());
             for (SiteDataset.Example e : sample.examples()) {
-                float[] both = engine.predictOne(e.graph(), Buckets.defaults());   // [n, 2]: mean, std
-                float[] mu = new float[both.length / 2];
+                org.persite.inference.SiteOutputs o = engine.layout().split(engine.predictOne(e.graph(), Buckets.defaults())); // mean, σ (, domain)
+                float[] mu = o.values();
                 for (int i = 0; i < mu.length; i++) {
-                    mu[i] = both[2 * i];
-                    assertTrue(Float.isFinite(both[2 * i + 1]) && both[2 * i + 1] >= 0, e.id() + " site " + i);
-                    stdSum += both[2 * i + 1];
+                    assertTrue(Float.isFinite(o.std()[i]) && o.std()[i] >= 0, e.id() + " site " + i);
+                    stdSum += o.std()[i];
                 }
                 mean.add(mu);
             }

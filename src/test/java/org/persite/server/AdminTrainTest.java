@@ -58,7 +58,10 @@ class AdminTrainTest {
             assertTrue(last.hasFailed(), diverged.toString());
             assertTrue(last.getFailed().getMessage().contains("not finite"), last.getFailed().getMessage());
 
-            // the trainer came back: a sane job trains, writes version 3 and makes it live
+            // the trainer came back: a job trains and writes version 3, a deliberately bad model (2 epochs, 16 features, one
+            // convolution), and the gate refuses it: the job wrote the model's gate set from its test split, and on it v3 is
+            // far worse than the shipped v2
+            assertFalse(Files.exists(models.resolve("magmom/gate.jsonl.gz")));
             List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(small().build())
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
             assertTrue(events.get(0).hasStarted(), events.toString());
@@ -67,9 +70,29 @@ class AdminTrainTest {
             TrainProgress end = events.get(events.size() - 1);
             assertTrue(end.hasFinished(), end.toString());
             assertEquals(3, end.getFinished().getVersion());
-            assertTrue(end.getFinished().getActivated(), end.getFinished().getActivationMessage());
+            assertFalse(end.getFinished().getActivated(), "a worse model went live: " + end.getFinished().getActivationMessage());
+            String refusal = end.getFinished().getActivationMessage();
+            java.util.regex.Matcher maes = java.util.regex.Pattern.compile("MAE ([0-9.]+) μB .*against the active v2's ([0-9.]+)").matcher(refusal);
+            assertTrue(refusal.contains("worse than the active version") && maes.find(), refusal);
+            assertTrue(Double.parseDouble(maes.group(1)) > Double.parseDouble(maes.group(2)), refusal);
+            assertTrue(refusal.contains("margin 2%"), refusal);
+            assertTrue(Files.exists(models.resolve("magmom/gate.jsonl.gz")), "the job wrote the model's gate set");
             assertTrue(end.getFinished().getTestMae() > 0 && end.getFinished().getTestMae() < 5);
             assertTrue(Files.exists(models.resolve("magmom/3/model.onnx")));
+            assertEquals(2, ts.client.predict(TestServer.text("kept", "nacl.cif", nacl)).toCompletableFuture().join().getModelVersion(),
+                    "the old version keeps serving");
+
+            // Activate refuses it too, with the same figures; with force it goes live, and says so
+            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.activate().addHeader("authorization", "Bearer t")
+                    .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).build()).toCompletableFuture().join());
+            io.grpc.Status refusedStatus = io.grpc.Status.fromThrowable(refused.getCause());
+            assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refusedStatus.getCode());
+            assertTrue(refusedStatus.getDescription().contains("against the active v2's"), refusedStatus.getDescription());
+            org.persite.api.v1.ModelInfo forced = admin.activate().addHeader("authorization", "Bearer t")
+                    .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).setForce(true).build())
+                    .toCompletableFuture().join();
+            assertEquals(3, forced.getVersion());
+            assertTrue(forced.getGate().contains("FORCED"), forced.getGate());
 
             for (PredictResponse r : during.get(60, TimeUnit.SECONDS)) {
                 assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());

@@ -76,9 +76,10 @@ class HotSwapTest {
         }
     }
 
+    /** Activates with force: these tests are about the swap, and v1 is worse than v2 (the comparing gate is AdminTrainTest's). */
     private static ModelInfo activate(int version) {
         return admin.activate().addHeader("authorization", "Bearer " + TOKEN)
-                .invoke(ActivateRequest.newBuilder().setModel("magmom").setVersion(version).build()).toCompletableFuture().join();
+                .invoke(ActivateRequest.newBuilder().setModel("magmom").setVersion(version).setForce(true).build()).toCompletableFuture().join();
     }
 
     private static Status.Code codeOf(Throwable t) {
@@ -187,8 +188,20 @@ class HotSwapTest {
     @Test
     void rollbackReturnsToThePreviousVersionAndListVersionsShowsTheFolders() {
         activate(2);
-        activate(1);
+        // v1 (card test MAE 0.1230) is 9% worse than v2 (0.1125): without a gate set, the gate compares the cards, and refuses it
+        Throwable worse = assertThrows(CompletionException.class, () -> admin.activate().addHeader("authorization", "Bearer " + TOKEN)
+                .invoke(ActivateRequest.newBuilder().setModel("magmom").setVersion(1).build()).toCompletableFuture().join());
+        assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(worse));
+        String why = Status.fromThrowable(worse.getCause()).getDescription();
+        assertTrue(why.contains("MAE 0.1230") && why.contains("v2's 0.1125") && why.contains("cards' test MAEs"), why);
+        ModelInfo forced = activate(1);
+        assertTrue(forced.getGate().contains("FORCED"), forced.getGate());
         ModelInfo back = admin.rollback().addHeader("authorization", "Bearer " + TOKEN)
+                .invoke(RollbackRequest.newBuilder().setModel("magmom").build()).toCompletableFuture().join();
+        assertEquals(2, back.getVersion());
+        assertTrue(back.getGate().contains("rolled back"), back.getGate());
+        activate(1);
+        back = admin.rollback().addHeader("authorization", "Bearer " + TOKEN)
                 .invoke(RollbackRequest.newBuilder().setModel("magmom").build()).toCompletableFuture().join();
         assertEquals(2, back.getVersion());
         ModelInfo listed = admin.listVersions().addHeader("authorization", "Bearer " + TOKEN).invoke(ListModelsRequest.getDefaultInstance())
@@ -202,9 +215,13 @@ class HotSwapTest {
         String server = "127.0.0.1:" + ts.port();
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "models", "activate", "magmom", "1",
+        // v1 is worse than v2: the command says why, and --force makes it live anyway
+        assertEquals(1, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "models", "activate", "magmom", "1",
                 "--server", server, "--token", TOKEN), err.toString());
-        assertTrue(out.toString().startsWith("magmom  active v1"), out.toString());
+        assertTrue(err.toString().contains("worse than the active version"), err.toString());
+        assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "models", "activate", "magmom", "1",
+                "--force", "--server", server, "--token", TOKEN), err.toString());
+        assertTrue(out.toString().startsWith("magmom  active v1") && out.toString().contains("gate: FORCED"), out.toString());
         assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "models", "rollback", "magmom",
                 "--server", server, "--token", TOKEN), err.toString());
         assertTrue(out.toString().contains("magmom  active v2"), out.toString());

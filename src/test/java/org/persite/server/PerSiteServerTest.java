@@ -70,8 +70,11 @@ class PerSiteServerTest {
         assertEquals(Set.of("magmom", "magmom-ensemble", "ddec-charge", "ddec-charge-ensemble"), byName.keySet());
         ModelInfo mag = byName.get("magmom");
         assertTrue(mag.getIsDefault());
-        assertEquals(List.of(1, 2), mag.getAvailableVersionsList());
-        assertEquals(2, mag.getVersion(), "the newest version is served");
+        assertEquals(List.of(1, 2, 3), mag.getAvailableVersionsList());
+        assertEquals(3, mag.getVersion(), "the newest version is served");
+        assertEquals("non_negative", mag.getProperties(0).getConstraint());
+        assertTrue(mag.getDomainThreshold() > 0);
+        assertTrue(mag.getGate().contains("at start"), mag.getGate());
         assertEquals("μB", mag.getProperties(0).getUnit());
         assertEquals(8.0, mag.getFeaturizer().getCutoff());
         assertEquals(12, mag.getFeaturizer().getMaxNeighbors());
@@ -80,6 +83,7 @@ class PerSiteServerTest {
 
         ModelInfo ddec = ts.client.getModel(GetModelRequest.newBuilder().setName("ddec-charge").build()).toCompletableFuture().join();
         assertEquals("e", ddec.getProperties(0).getUnit());
+        assertEquals("conserved_sum", ddec.getProperties(0).getConstraint());
         Throwable t = assertThrows(CompletionException.class,
                 () -> ts.client.getModel(GetModelRequest.newBuilder().setName("nope").build()).toCompletableFuture().join());
         assertEquals(io.grpc.Status.Code.NOT_FOUND, codeOf(t));
@@ -92,7 +96,7 @@ class PerSiteServerTest {
         assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());
         assertEquals("nacl", r.getRequestId());
         assertEquals("magmom", r.getModel());
-        assertEquals(2, r.getModelVersion());
+        assertEquals(3, r.getModelVersion());
         assertEquals(List.of("magmom"), r.getPropertiesList());
         StructureResult s = r.getStructures(0);
         assertEquals("Na4Cl4", s.getFormula());
@@ -100,13 +104,15 @@ class PerSiteServerTest {
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of("models/magmom")));
         Structure st = ((ParseResult.Parsed) TestVectors.READER.readFile(cif, org.persite.structure.Format.AUTO).get(0)).value().structure();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 1)) {
-            float[] want = engine.predictOne(new CrystalGraphBuilder(m.spec().featurizer()).build(st),
-                    new Buckets(List.of(32, 64, 128, 256)));
+            org.persite.inference.SiteOutputs o = engine.layout().split(engine.predictOne(new CrystalGraphBuilder(m.spec().featurizer()).build(st),
+                    new Buckets(List.of(32, 64, 128, 256))));
+            float[] want = o.values();
             assertEquals(st.size(), s.getSitesCount());
             for (int i = 0; i < st.size(); i++) {
                 assertEquals(i, s.getSites(i).getIndex());
                 assertEquals(st.species(i), s.getSites(i).getElement());
                 assertEquals(want[i], s.getSites(i).getValues(0), 1e-5, "site " + i);
+                assertEquals(o.domain()[i], s.getSites(i).getDomainScore(), 1e-5, "site " + i);
             }
         }
         assertTrue(r.getTimings().getTotalUs() > 0);
@@ -249,7 +255,7 @@ class PerSiteServerTest {
         String text = ts.metrics();
         assertTrue(ts.metric("persite_requests_total{code=\"OK\",rpc=\"Predict\"}") >= 1, text);
         assertTrue(ts.metric("persite_atoms_predicted_total{model=\"magmom\"}") >= 8, text);
-        assertEquals(2.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
+        assertEquals(3.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
         assertTrue(text.contains("persite_stage_duration_seconds_bucket{stage=\"inference\""), text);
         assertTrue(text.contains("persite_batch_padding_efficiency_count"), text);
         assertTrue(text.contains("persite_queue_atoms{model=\"magmom\"}"), text);

@@ -74,26 +74,37 @@ class EnsembleJobTest {
 
         LoadedModel written = ModelDirectory.load(r.model().directory());
         assertEquals(1, written.spec().version());
-        assertEquals(r.test().mae(), written.spec().metrics().get("test_mae"), 1e-12);
-        assertEquals(r.calibration().withinFraction(), written.spec().metrics().get("test_within_1.645_std"), 1e-12);
+        // the written version has the trust head: its card's test MAE is after the constraint (|m| >= 0), never worse
+        assertEquals(r.test().mae(), written.spec().metrics().get("test_mae_unconstrained"), 1e-12);
+        assertTrue(written.spec().metrics().get("test_mae") <= r.test().mae() + 1e-12);
+        double within = written.spec().metrics().get("test_within_1.645_std");
+        assertTrue(within > 0 && within < 1, "recalibrated per class: " + within);
+        org.persite.model.Trust.Uncertainty u = written.spec().trust().uncertainty();
         assertTrue(written.spec().provenance().get("ensemble").startsWith("2 members"));
         assertTrue(Files.readString(written.directory().resolve(ModelDirectory.CARD_FILE)).contains("\"" + ModelIo.SITE_STD + "\""));
         assertTrue(Files.exists(written.directory().resolve("report/parity.png")));
         assertTrue(Files.readString(written.directory().resolve("report/report.md")).contains("1.645σ"));
-        // the written model's σ is the members' spread times the fitted scale
+        // the written model's σ is the members' spread times the fitted scale, times its element class's factor, capped;
+        // its value is the members' (plain, unconstrained) mean, made non-negative
         SiteDataset.Example ex = SiteDataset.load(DATA, TARGET, FeaturizerSettings.reference(), TestVectors.READER).get(0);
         try (OnnxInferenceEngine e = OnnxInferenceEngine.open(written, Device.CPU, false, 1);
-                OnnxInferenceEngine ea = OnnxInferenceEngine.open(a, Device.CPU, false, 1);
-                OnnxInferenceEngine eb = OnnxInferenceEngine.open(b, Device.CPU, false, 1)) {
-            assertTrue(e.hasUncertainty());
-            float[] both = e.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
+                OnnxInferenceEngine ea = OnnxInferenceEngine.open(plain(a), Device.CPU, false, 1);
+                OnnxInferenceEngine eb = OnnxInferenceEngine.open(plain(b), Device.CPU, false, 1)) {
+            assertTrue(e.hasUncertainty() && e.hasDomainScore());
+            org.persite.inference.SiteOutputs o = e.layout().split(e.predictOne(ex.graph(), org.persite.inference.Buckets.defaults()));
             float[] ya = ea.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             float[] yb = eb.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             for (int i = 0; i < ya.length; i++) {
-                assertEquals((ya[i] + yb[i]) / 2, both[2 * i], 1e-4);
-                assertEquals(scale * Math.abs(ya[i] - yb[i]) / Math.sqrt(2), both[2 * i + 1], 1e-4 * Math.max(1, scale));
+                double cls = SiteMetrics.isTransitionMetal(ex.graph().species(i)) ? u.scaleTransitionMetals() : u.scaleOther();
+                assertEquals(Math.max((ya[i] + yb[i]) / 2, 0), o.values()[i], 1e-4);
+                assertEquals(Math.min(cls * scale * Math.abs(ya[i] - yb[i]) / Math.sqrt(2), u.cap()), o.std()[i], 1e-4 * Math.max(1, scale * cls));
             }
         }
+    }
+
+    /** A member without its trust head: the network's raw output, as the ensemble averages it. */
+    private static LoadedModel plain(LoadedModel m) {
+        return new LoadedModel(m.directory(), m.spec(), org.persite.model.OnnxTrustHead.strip(m.onnx()), "");
     }
 
     @Test

@@ -1,0 +1,170 @@
+package org.persite.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.CellListOverlapFinder;
+import org.persite.graph.CrystalGraphBuilder;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.ModelLoadException;
+import org.persite.model.PropertySpec;
+import org.persite.structure.Format;
+import org.persite.structure.ParseResult;
+import org.persite.structure.Structure;
+import org.persite.structure.StructureReader;
+import org.persite.train.GateSetWriter;
+import org.persite.train.SiteDataset;
+import org.persite.train.TrainingJob;
+import org.persite.train.TrainingProvenance;
+import org.persite.train.TrustFitting;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code persite calibrate --model models/NAME[/V]}: gives a trained version its trust head and writes it as
+ * the model's next version (see {@link TrustFitting}); also writes the model's gate set when it has none.
+ */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = {"Give a trained version its trust head and write it as the model's next version: the property's constraint",
+            "(|m| cannot be negative; charges sum to the cell's charge), a domain-of-applicability score fitted on the training",
+            "split's last hidden layer, and, for an ensemble, σ recalibrated per element class and capped at the property's range.",
+            "Reads the training data and split from the card. Figures go into the new card and OUT/report/trust.md; with",
+            "--probes, also how the domain score ranks out-of-domain structures against the test sites.",
+            "Also writes models/NAME/gate.jsonl.gz (the test split) when the model has no gate set."})
+final class CalibrateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "The version to start from (models/NAME/V), or a model folder (its active version).")
+    Path model;
+
+    @Option(names = "--data", description = "Its training data (default: the card's provenance.data).")
+    Path data;
+
+    @Option(names = "--constraint", description = "none, non-negative or conserved-sum (default: non-negative for an abs transform, else none).")
+    String constraint;
+
+    @Option(names = "--sum-weights", defaultValue = "uniform", description = "How a conserved sum's correction is spread: uniform, or variance (ensembles: σ²). Default: ${DEFAULT-VALUE}.")
+    String sumWeights;
+
+    @Option(names = "--components", defaultValue = "16", description = "Principal components of the domain summary (default: ${DEFAULT-VALUE}).")
+    int components;
+
+    @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
+    Path probes;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LoadedModel base;
+        try {
+            base = ModelDirectory.load(ModelDirectory.resolve(model));
+        } catch (ModelLoadException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        if (TrustFitting.hasTrustHead(base)) {
+            err.println("error: " + base.directory() + " already has a trust head; calibrate the version it was made from");
+            err.flush();
+            return 2;
+        }
+        TrainingProvenance trained = TrainingProvenance.of(base.spec());
+        Path dataFile = data != null ? data : Path.of(base.spec().provenance().getOrDefault("data", ""));
+        if (!Files.exists(dataFile)) {
+            err.println("error: the training data " + dataFile + " is not there; give it with --data");
+            err.flush();
+            return 2;
+        }
+        PropertySpec.Constraint c = constraint != null ? PropertySpec.Constraint.parse(constraint)
+                : trained.target().transform() == org.persite.train.TargetSpec.Transform.ABS ? PropertySpec.Constraint.NON_NEGATIVE
+                : PropertySpec.Constraint.NONE;
+        PersiteConfig config = PersiteConfig.load();
+        ElementTable table = ElementTable.cgcnn();
+        StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
+        long t0 = System.nanoTime();
+        SiteDataset ds = SiteDataset.load(dataFile, trained.target(), base.spec().featurizer(), reader);
+        SiteDataset.Split split = ds.split(trained.splitSeed());
+        Path folder = base.directory().getParent();
+        int version = TrainingJob.nextVersion(folder);
+        Path out = folder.resolve(Integer.toString(version));
+        String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
+                + " --sum-weights " + sumWeights + " --components " + components + (probes != null ? " --probes " + probes : "");
+        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights);
+        TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, opts, table, out, version, command);
+        int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
+
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(base.spec().name()).append(" v").append(version).append(": trust head on v").append(base.spec().version()).append("\n\n");
+        md.append("Command: `").append(command).append("`; test split of ").append(split.test().size()).append(" structures.\n\n");
+        md.append("| figure | value |\n|---|---|\n");
+        for (Map.Entry<String, Double> e : r.figures().entrySet()) {
+            md.append(String.format(Locale.ROOT, "| %s | %.6g |%n", e.getKey(), e.getValue()));
+        }
+        md.append(String.format(Locale.ROOT, "| domain threshold (structures, validation %.2f quantile) | %.4g |%n",
+                r.model().spec().trust().domain().thresholdQuantile(), r.model().spec().trust().domain().threshold()));
+        if (probes != null) {
+            md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, table));
+        }
+        Path report = out.resolve("report");
+        Files.createDirectories(report);
+        Files.writeString(report.resolve("trust.md"), md);
+        o.print(md);
+        o.printf(Locale.ROOT, "wrote %s in %.0f s%s%n", out, (System.nanoTime() - t0) / 1e9, gate > 0 ? "; gate set " + folder.resolve(GateSetWriter.FILE)
+                + " (" + gate + " test structures)" : "");
+        o.flush();
+        return 0;
+    }
+
+    /** Each probe structure's lowest and highest site score, and the share of test sites below its lowest. */
+    private String probeTable(TrustFitting.Outcome r, StructureReader reader, ElementTable table) throws IOException {
+        List<Structure> structures = new ArrayList<>();
+        try (var files = Files.list(probes)) {
+            for (Path f : files.filter(p -> !p.getFileName().toString().endsWith(".md")).sorted().toList()) {
+                for (ParseResult p : reader.readFile(f, Format.AUTO)) {
+                    if (p instanceof ParseResult.Parsed ok) {
+                        structures.add(ok.value().structure());
+                    }
+                }
+            }
+        }
+        StringBuilder t = new StringBuilder("| probe | formula | lowest site score | highest | test sites below its lowest |\n|---|---|---|---|---|\n");
+        double[] test = r.testSiteScores();
+        CrystalGraphBuilder builder = new CrystalGraphBuilder(r.model().spec().featurizer());
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(r.model(), Device.CPU, false, 0)) {
+            for (Structure s : structures) {
+                SiteOutputs out = e.layout().split(e.predictOne(builder.build(s), Buckets.defaults()));
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = 0;
+                for (float v : out.domain()) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+                int below = Arrays.binarySearch(test, lo);
+                below = below < 0 ? -below - 1 : below;
+                t.append(String.format(Locale.ROOT, "| %s | %s | %.3g | %.3g | %.2f%% |%n", s.source(), s.formula(), lo, hi, 100.0 * below / test.length));
+            }
+        } catch (org.persite.inference.InferenceException ex) {
+            throw new IllegalStateException(ex.getMessage(), ex);
+        }
+        return t.toString();
+    }
+}

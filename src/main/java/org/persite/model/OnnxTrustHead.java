@@ -1,0 +1,263 @@
+package org.persite.model;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
+import java.util.List;
+import org.persite.model.onnx.OnnxProto.GraphProto;
+import org.persite.model.onnx.OnnxProto.ModelProto;
+import org.persite.model.onnx.OnnxProto.NodeProto;
+import org.persite.model.onnx.OnnxProto.TensorProto;
+import org.persite.model.onnx.OnnxProto.ValueInfoProto;
+
+/**
+ * Appends the trust head to a per-site graph (one model from {@link OnnxCgcnnWriter}, or an ensemble from
+ * {@link OnnxEnsembleWriter}): the properties' constraints, the ensemble σ's recalibration and cap, and the
+ * domain-of-applicability score. Every node it adds is named {@code trust/...}; the network before it is
+ * unchanged. {@link ReferenceForward} and {@link TrustMath} compute the same in Java.
+ *
+ * <ul>
+ *   <li><b>Non-negative</b> properties: {@code max(y, 0)} on the de-normalised value [N, P].</li>
+ *   <li><b>σ</b> (ensembles): {@code min(σ · scale[class of species], cap)} [N, P].</li>
+ *   <li><b>Conserved sum</b> (P = 1): in float64, per structure s, {@code excess_s = Σ_{i∈s} y_i - total_s},
+ *       {@code y_i' = y_i - w_i · excess_s / Σ_{i∈s} w_i}, with w = 1 or w = σ² + 1e-12; the sums are
+ *       ScatterElements(reduction = add) over {@link ModelIo#SITE_STRUCTURE} and gathered back, so every shape stays [N].
+ *       Two new inputs: {@link ModelIo#SITE_STRUCTURE} int64 [N] and {@link ModelIo#SITE_TOTAL} float32 [N].</li>
+ *   <li><b>Domain score</b> [N] from the last hidden layer h [N, H] (member 0's in an ensemble), as in {@link DomainSummary}.</li>
+ * </ul>
+ */
+public final class OnnxTrustHead {
+    /** The extra output {@link #withLatentOutput} adds: float32 [N, H], the last hidden layer. */
+    public static final String SITE_LATENT = "site_latent";
+    private static final String RAW_VALUES = "trust/raw_values";
+    private static final String RAW_STD = "trust/raw_std";
+
+    private OnnxTrustHead() {
+    }
+
+    /**
+     * The graph with the trust head.
+     *
+     * @param spec its properties' constraints and {@code trust().sumWeights()} are applied
+     * @param domain the latent summary, or null for no domain score
+     * @param uncertainty σ's per-class scales and cap, or null to leave σ as it is (required null without {@link ModelIo#SITE_STD})
+     * @param transitionMetal for each atomic number 0..Z, whether it is a transition metal (σ's class)
+     */
+    public static byte[] apply(byte[] onnx, ModelSpec spec, DomainSummary domain, Trust.Uncertainty uncertainty, boolean[] transitionMetal) {
+        ModelProto model = parse(onnx);
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        if (g.getNodeList().stream().anyMatch(n -> n.getName().startsWith("trust/"))) {
+            throw new IllegalArgumentException("the graph already has a trust head");
+        }
+        boolean hasStd = g.getOutputList().stream().anyMatch(v -> v.getName().equals(ModelIo.SITE_STD));
+        if (uncertainty != null && !hasStd) {
+            throw new IllegalArgumentException("σ calibration needs an ensemble (a graph with " + ModelIo.SITE_STD + ")");
+        }
+        boolean sumWeightsVariance = spec.trust().sumWeights().equals("variance");
+        if (sumWeightsVariance && !hasStd) {
+            throw new IllegalArgumentException("variance-weighted sums need an ensemble's σ");
+        }
+        String latent = domain == null ? null : latentName(g);
+        ValueInfoProto valuesInfo = output(g, ModelIo.SITE_VALUES);
+        ValueInfoProto stdInfo = hasStd ? output(g, ModelIo.SITE_STD) : null;
+        rename(g, ModelIo.SITE_VALUES, RAW_VALUES);
+        if (hasStd) {
+            rename(g, ModelIo.SITE_STD, RAW_STD);
+        }
+        g.clearOutput();
+        OnnxGraphBuilder b = new OnnxGraphBuilder(g, "trust/");
+        int p = spec.propertyCount();
+        boolean conserved = spec.conservedProperty() >= 0;
+        String axis1 = uncertainty != null || conserved ? b.constantLong("axes_1", new long[] {1}, new long[] {1}) : null;
+
+        // σ [N, P]: per-class scale, then the cap
+        String std = hasStd ? RAW_STD : null;
+        if (uncertainty != null) {
+            float[] scale = new float[transitionMetal.length];
+            for (int z = 0; z < scale.length; z++) {
+                scale[z] = z == 0 ? 1f : (float) (transitionMetal[z] ? uncertainty.scaleTransitionMetals() : uncertainty.scaleOther());
+            }
+            String s = b.node("Gather", new String[] {b.constant("std_scale_by_element", new long[] {scale.length}, scale), ModelIo.SPECIES},
+                    OnnxGraphBuilder.intAttribute("axis", 0));                                                         // [N]
+            std = b.node("Mul", new String[] {std, b.node("Unsqueeze", new String[] {s, axis1})});                   // [N, P]
+            std = b.node("Min", new String[] {std, b.constant("std_cap", new long[] {}, new float[] {(float) uncertainty.cap()})});
+        }
+
+        // values [N, P]: lower bounds, then a conserved sum
+        String values = RAW_VALUES;
+        boolean anyNonNegative = spec.properties().stream().anyMatch(q -> q.constraint() == PropertySpec.Constraint.NON_NEGATIVE);
+        if (anyNonNegative) {
+            float[] lower = new float[p];
+            for (int q = 0; q < p; q++) {
+                lower[q] = spec.properties().get(q).constraint() == PropertySpec.Constraint.NON_NEGATIVE ? 0f : -Float.MAX_VALUE;
+            }
+            values = b.node("Max", new String[] {values, b.constant("lower_bound", new long[] {p}, lower)});
+        }
+        if (conserved) {
+            g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
+                    "index of each atom's structure in the batch; a padding atom gives its own atom index", ModelIo.DIM_ATOMS));
+            g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_TOTAL, TensorProto.DataType.FLOAT,
+                    "the total each atom's structure sums to (for example its charge, e), repeated per atom", ModelIo.DIM_ATOMS));
+            int toDouble = TensorProto.DataType.DOUBLE.getNumber();
+            String y = b.node("Cast", new String[] {b.node("Squeeze", new String[] {values, axis1})}, OnnxGraphBuilder.intAttribute("to", toDouble)); // [N]
+            String total = b.node("Cast", new String[] {ModelIo.SITE_TOTAL}, OnnxGraphBuilder.intAttribute("to", toDouble));                   // [N]
+            String shapeN = b.node("Shape", new String[] {ModelIo.SITE_TOTAL});
+            String zeros = b.node("ConstantOfShape", new String[] {shapeN}, OnnxGraphBuilder.doubleTensorAttribute("value", 0));           // [N]
+            String w;
+            if (sumWeightsVariance) {
+                String s = b.node("Cast", new String[] {b.node("Squeeze", new String[] {std, axis1})}, OnnxGraphBuilder.intAttribute("to", toDouble));
+                w = b.node("Add", new String[] {b.node("Mul", new String[] {s, s}), b.constantDouble("variance_floor", new long[] {}, new double[] {1e-12})});
+            } else {
+                w = b.node("ConstantOfShape", new String[] {shapeN}, OnnxGraphBuilder.doubleTensorAttribute("value", 1));
+            }
+            String sumY = b.node("ScatterElements", new String[] {zeros, ModelIo.SITE_STRUCTURE, y}, OnnxGraphBuilder.intAttribute("axis", 0),
+                    OnnxGraphBuilder.stringAttribute("reduction", "add"));                                                      // [N]: per structure
+            String sumW = b.node("ScatterElements", new String[] {zeros, ModelIo.SITE_STRUCTURE, w}, OnnxGraphBuilder.intAttribute("axis", 0),
+                    OnnxGraphBuilder.stringAttribute("reduction", "add"));
+            String excess = b.node("Sub", new String[] {b.node("Gather", new String[] {sumY, ModelIo.SITE_STRUCTURE}, OnnxGraphBuilder.intAttribute("axis", 0)), total});
+            String share = b.node("Div", new String[] {excess, b.node("Gather", new String[] {sumW, ModelIo.SITE_STRUCTURE}, OnnxGraphBuilder.intAttribute("axis", 0))});
+            String corrected = b.node("Sub", new String[] {y, b.node("Mul", new String[] {w, share})});                              // [N]
+            values = b.node("Unsqueeze", new String[] {b.node("Cast", new String[] {corrected}, OnnxGraphBuilder.intAttribute("to",
+                    TensorProto.DataType.FLOAT.getNumber())), axis1});                                                           // [N, 1]
+        }
+        b.node("Identity", new String[] {values}, new String[] {ModelIo.SITE_VALUES});
+        g.addOutput(valuesInfo);
+        if (hasStd) {
+            b.node("Identity", new String[] {std}, new String[] {ModelIo.SITE_STD});
+            g.addOutput(stdInfo);
+        }
+
+        if (domain != null) {
+            domainScore(b, latent, domain);
+            g.addOutput(OnnxGraphBuilder.value(ModelIo.DOMAIN_SCORE, TensorProto.DataType.FLOAT,
+                    "domain-of-applicability score per atom (1 = the training quantile of its element)", ModelIo.DIM_ATOMS));
+        }
+        return model.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    /** domain_score [N] from h [N, H]. */
+    private static void domainScore(OnnxGraphBuilder b, String h, DomainSummary d) {
+        int hw = d.latentWidth();
+        int k = d.components();
+        int rows = d.elementRows();
+        String axis1 = b.constantLong("domain_axes_1", new long[] {1}, new long[] {1});
+        String axis2 = b.constantLong("domain_axes_2", new long[] {1}, new long[] {2});
+        String axes12 = b.constantLong("domain_axes_1_2", new long[] {2}, new long[] {1, 2});
+        String c = b.node("Sub", new String[] {h, b.constant("domain_mean", new long[] {hw}, d.mean())});                        // [N, H]
+        String z = b.node("MatMul", new String[] {c, b.constant("domain_projection", new long[] {hw, k}, d.projection())});      // [N, k]
+        String c2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {c, c}), axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
+        String z2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {z, z}), axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
+        String r2 = b.node("Relu", new String[] {b.node("Sub", new String[] {c2, z2})});                                         // [N]
+        String mu = b.node("Gather", new String[] {b.constant("domain_element_mean", new long[] {rows, k}, d.elementMean()), ModelIo.SPECIES},
+                OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N, k]
+        String dz = b.node("Unsqueeze", new String[] {b.node("Sub", new String[] {z, mu}), axis2});                             // [N, k, 1]
+        String w = b.node("Gather", new String[] {b.constant("domain_element_whitening", new long[] {rows, k, k}, d.elementWhitening()),
+                ModelIo.SPECIES}, OnnxGraphBuilder.intAttribute("axis", 0));                                                     // [N, k, k]
+        String u = b.node("MatMul", new String[] {w, dz});                                                                        // [N, k, 1]
+        String u2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {u, u}), axes12}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
+        String sum = b.node("Add", new String[] {u2, b.node("Mul", new String[] {r2,
+            b.constant("domain_residual_inverse_variance", new long[] {}, new float[] {d.residualInverseVariance()})})});
+        String dist = b.node("Sqrt", new String[] {b.node("Mul", new String[] {sum,
+            b.constant("domain_inverse_dof", new long[] {}, new float[] {1f / (k + 1)})})});                                    // [N]
+        String scale = b.node("Gather", new String[] {b.constant("domain_element_scale", new long[] {rows}, d.elementScale()), ModelIo.SPECIES},
+                OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N]
+        b.node("Div", new String[] {dist, scale}, new String[] {ModelIo.DOMAIN_SCORE});
+    }
+
+    /**
+     * The graph without its trust head (unchanged when it has none): the network's own outputs, its four
+     * inputs. An ensemble is built from its members' plain graphs and gets a trust head of its own.
+     */
+    public static byte[] strip(byte[] onnx) {
+        ModelProto model = parse(onnx);
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        if (g.getNodeList().stream().noneMatch(n -> n.getName().startsWith("trust/"))) {
+            return onnx;
+        }
+        List<NodeProto> kept = new ArrayList<>();
+        for (NodeProto n : g.getNodeList()) {
+            if (n.getName().startsWith("trust/")) {
+                continue;
+            }
+            NodeProto.Builder nb = n.toBuilder();
+            for (int k = 0; k < n.getOutputCount(); k++) {
+                nb.setOutput(k, n.getOutput(k).equals(RAW_VALUES) ? ModelIo.SITE_VALUES : n.getOutput(k).equals(RAW_STD) ? ModelIo.SITE_STD : n.getOutput(k));
+            }
+            for (int k = 0; k < n.getInputCount(); k++) {
+                nb.setInput(k, n.getInput(k).equals(RAW_VALUES) ? ModelIo.SITE_VALUES : n.getInput(k).equals(RAW_STD) ? ModelIo.SITE_STD : n.getInput(k));
+            }
+            kept.add(nb.build());
+        }
+        List<TensorProto> initializers = g.getInitializerList().stream().filter(t -> !t.getName().startsWith("trust/")).toList();
+        List<ValueInfoProto> inputs = g.getInputList().stream()
+                .filter(v -> !v.getName().equals(ModelIo.SITE_STRUCTURE) && !v.getName().equals(ModelIo.SITE_TOTAL)).toList();
+        List<ValueInfoProto> outputs = g.getOutputList().stream().filter(v -> !v.getName().equals(ModelIo.DOMAIN_SCORE)).toList();
+        g.clearNode().addAllNode(kept).clearInitializer().addAllInitializer(initializers).clearInput().addAllInput(inputs).clearOutput()
+                .addAllOutput(outputs);
+        return model.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    /**
+     * The graph with one more output, {@link #SITE_LATENT} [N, H]: the last hidden layer (member 0's in an
+     * ensemble), which a domain summary is fitted on. Never served; used while fitting.
+     */
+    public static byte[] withLatentOutput(byte[] onnx, int latentWidth) {
+        ModelProto model = parse(onnx);
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        String latent = latentName(g);
+        g.addNode(NodeProto.newBuilder().setOpType("Identity").setName("trust/latent_identity").addInput(latent).addOutput(SITE_LATENT));
+        g.addOutput(OnnxGraphBuilder.value(SITE_LATENT, TensorProto.DataType.FLOAT, "last hidden layer", ModelIo.DIM_ATOMS, latentWidth));
+        return model.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    /** The last hidden layer: the first input of the (first member's) output-layer MatMul. */
+    static String latentName(GraphProto.Builder g) {
+        List<String> found = new ArrayList<>();
+        for (NodeProto n : g.getNodeList()) {
+            if (n.getOpType().equals("MatMul") && n.getInputCount() == 2 && (n.getInput(1).equals(ModelIo.OUTPUT_WEIGHT)
+                    || n.getInput(1).equals("m0/" + ModelIo.OUTPUT_WEIGHT))) {
+                found.add(n.getInput(0));
+            }
+        }
+        if (found.size() != 1) {
+            throw new IllegalArgumentException("cannot find the last hidden layer (a MatMul by " + ModelIo.OUTPUT_WEIGHT + "): is this a persite graph?");
+        }
+        return found.get(0);
+    }
+
+    private static ValueInfoProto output(GraphProto.Builder g, String name) {
+        return g.getOutputList().stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the graph has no output " + name));
+    }
+
+    /** The node that produces {@code from} produces {@code to} instead, and every reader of it follows. */
+    private static void rename(GraphProto.Builder g, String from, String to) {
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            NodeProto n = g.getNode(i);
+            NodeProto.Builder nb = n.toBuilder();
+            boolean changed = false;
+            for (int k = 0; k < n.getOutputCount(); k++) {
+                if (n.getOutput(k).equals(from)) {
+                    nb.setOutput(k, to);
+                    changed = true;
+                }
+            }
+            for (int k = 0; k < n.getInputCount(); k++) {
+                if (n.getInput(k).equals(from)) {
+                    nb.setInput(k, to);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                g.setNode(i, nb);
+            }
+        }
+    }
+
+    private static ModelProto parse(byte[] onnx) {
+        try {
+            return ModelProto.parseFrom(onnx);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+        }
+    }
+}

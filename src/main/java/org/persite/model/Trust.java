@@ -1,0 +1,69 @@
+package org.persite.model;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The card's record of what makes a model's numbers trustworthy, beside its per-property constraints: how its
+ * domain-of-applicability score was fitted and what counts as out of domain, how its ensemble σ was
+ * recalibrated and capped, and how a conserved sum is spread over the sites. The arrays behind the domain
+ * score live in the ONNX graph ({@link OnnxTrustHead}); the card holds what a reader needs to interpret them.
+ *
+ * @param domain the domain score's facts, or null when the graph has no {@link ModelIo#DOMAIN_SCORE} output
+ * @param uncertainty σ's recalibration and cap, or null (a single model, or an ensemble as its members give it)
+ * @param sumWeights how a conserved-sum correction is spread: "uniform", or "variance" (weights σ²; ensembles only)
+ */
+public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
+
+    /** No domain score, σ as the ensemble gives it, uniform sum correction. */
+    public static final Trust NONE = new Trust(null, null, "uniform");
+
+    public Trust {
+        Objects.requireNonNull(sumWeights, "sumWeights");
+        if (!sumWeights.equals("uniform") && !sumWeights.equals("variance")) {
+            throw new IllegalArgumentException("sum weights must be 'uniform' or 'variance', got '" + sumWeights + "'");
+        }
+    }
+
+    /**
+     * The domain-of-applicability score: a site's last hidden layer h [H] is compared with the training sites of
+     * the same element, as a Mahalanobis distance in the training latents' top principal components plus the
+     * part of h outside them, divided by the {@code siteQuantile}-quantile of that distance over the element's
+     * training sites (so 1.0 is as far out as the farthest 1 - siteQuantile of training sites; elements with few
+     * training sites use all sites' quantile). A structure's score is the mean of its site scores.
+     *
+     * @param method "latent-mahalanobis-pca"
+     * @param components k, the principal components kept
+     * @param siteQuantile the training quantile a score of 1 stands for, for example 0.99
+     * @param threshold a structure whose score exceeds this is out of domain (fitted on the validation split)
+     * @param thresholdQuantile the share of validation structures at or below {@code threshold}
+     * @param elementSites training sites per element symbol (elements absent were never seen)
+     */
+    public record Domain(String method, int components, double siteQuantile, double threshold, double thresholdQuantile,
+            Map<String, Long> elementSites) {
+        public Domain {
+            elementSites = Map.copyOf(elementSites);
+            if (!(threshold > 0) || Double.isInfinite(threshold)) {
+                throw new IllegalArgumentException("the domain threshold must be positive and finite, got " + threshold);
+            }
+        }
+
+        /** Training sites of an element (0 when never seen). */
+        public long sites(String element) {
+            return elementSites.getOrDefault(element, 0L);
+        }
+    }
+
+    /**
+     * An ensemble's σ after recalibration: the members' spread times a per-class factor fitted on the validation
+     * split (transition-metal sites and the others apart), then capped at {@code cap}, the property's physical
+     * range on the training data (max - min); a capped σ is flagged.
+     */
+    public record Uncertainty(double scaleTransitionMetals, double scaleOther, double cap) {
+        public Uncertainty {
+            if (!(scaleTransitionMetals > 0) || !(scaleOther > 0) || !(cap > 0) || Double.isInfinite(cap)) {
+                throw new IllegalArgumentException("σ scales and cap must be positive and finite");
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package org.persite.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.InferenceException;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.PaddedBatch;
+import org.persite.inference.SiteOutputs;
+import org.persite.model.DomainSummary;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.ModelSpec;
+import org.persite.model.OnnxTrustHead;
+import org.persite.model.PropertySpec;
+import org.persite.model.Trust;
+import org.persite.structure.Elements;
+
+/**
+ * Gives a trained version its trust head (see {@link OnnxTrustHead}) and writes it as a new version: the
+ * constraints, a domain summary fitted on the training split's latents with its threshold fitted on the
+ * validation split, and, for ensembles, σ recalibrated per element class on the validation split and capped
+ * at the property's range. Everything is judged on the test split, and the figures go into the card.
+ * {@code persite calibrate} runs this on a version on disk; training runs it on every new version.
+ */
+public final class TrustFitting {
+    /** The most training sites the domain summary is fitted on (every k-th structure beyond). */
+    public static final int MAX_FIT_SITES = 200_000;
+
+    /**
+     * @param constraint the constraint of the (single) property
+     * @param components principal components of the domain summary
+     * @param siteQuantile the training quantile a site score of 1 stands for
+     * @param thresholdQuantile the share of validation structures inside the domain threshold
+     * @param sumWeights "uniform" or "variance" (ensembles) for a conserved sum
+     */
+    public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights) {
+        /** The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights. */
+        public static Options defaults(PropertySpec.Constraint c) {
+            return new Options(c, 16, 0.99, 0.99, "uniform");
+        }
+    }
+
+    /** The version written, and what was measured (also in its card). */
+    public record Outcome(LoadedModel model, Map<String, Double> figures, double[] testSiteScores) {
+    }
+
+    private TrustFitting() {
+    }
+
+    /**
+     * @param base a version without a trust head (single model or ensemble, one property)
+     * @param ds its training data, graphs built with its featurizer
+     * @param split the split it was trained on
+     * @param out the new version's folder; its name must be the new version number
+     */
+    public static Outcome fit(LoadedModel base, SiteDataset ds, SiteDataset.Split split, Options o, ElementTable table, Path out, int version,
+            String command) throws IOException {
+        ModelSpec spec = base.spec();
+        if (spec.propertyCount() != 1) {
+            throw new IllegalArgumentException("the trust head is fitted for single-property models; " + spec.name() + " predicts " + spec.propertyCount());
+        }
+        List<SiteDataset.Example> train = CgcnnTrainer.pick(ds, split.train());
+        List<SiteDataset.Example> val = CgcnnTrainer.pick(ds, split.validation());
+        List<SiteDataset.Example> test = CgcnnTrainer.pick(ds, split.test());
+        int rows = table.maxAtomicNumber() + 1;
+        boolean[] tm = new boolean[rows];
+        for (int z = 0; z < rows; z++) {
+            tm[z] = SiteMetrics.isTransitionMetal(z);
+        }
+        Map<String, Double> fig = new LinkedHashMap<>();
+        try {
+            // 1. the domain summary from the training latents
+            DomainSummary domain = fitDomain(base, train, o, rows);
+            // 2. σ per class, and its cap (ensembles)
+            boolean ensemble;
+            Trust.Uncertainty unc = null;
+            List<SiteOutputs> rawVal;
+            List<SiteOutputs> rawTest;
+            try (OnnxInferenceEngine raw = OnnxInferenceEngine.open(base, Device.CPU, false, 0)) {
+                ensemble = raw.hasUncertainty();
+                rawVal = Evaluation.outputs(raw, val, null);
+                rawTest = Evaluation.outputs(raw, test, null);
+            }
+            if (ensemble) {
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (SiteDataset.Example e : train) {
+                    for (float t : e.targets()) {
+                        if (!Float.isNaN(t)) {
+                            lo = Math.min(lo, t);
+                            hi = Math.max(hi, t);
+                        }
+                    }
+                }
+                unc = new Trust.Uncertainty(classScale(val, rawVal, true), classScale(val, rawVal, false), hi - lo);
+            }
+            String weights = ensemble ? o.sumWeights() : "uniform";
+            List<PropertySpec> props = List.of(spec.properties().get(0).withConstraint(o.constraint()));
+            Map<String, Long> elementSites = new TreeMap<>();
+            for (SiteDataset.Example e : train) {
+                for (int i = 0; i < e.graph().numSites(); i++) {
+                    if (!Float.isNaN(e.targets()[i])) {
+                        elementSites.merge(Elements.symbol(e.graph().species(i)), 1L, Long::sum);
+                    }
+                }
+            }
+            // a provisional threshold: the graph does not depend on it
+            Trust provisional = new Trust(new Trust.Domain("latent-mahalanobis-pca", domain.components(), o.siteQuantile(), 1, o.thresholdQuantile(),
+                    elementSites), unc, weights);
+            Map<String, String> prov = new LinkedHashMap<>(spec.provenance());
+            prov.put("trust", String.format(Locale.ROOT, "trust head fitted on v%d: constraint %s; domain summary on the training split's "
+                    + "latents (up to %d sites, k = %d, site quantile %.2f); %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
+                    domain.components(), o.siteQuantile(),
+                    unc == null ? "single model" : "σ recalibrated per class on the validation split and capped at the training range"));
+            prov.put("command", command);
+            ModelSpec draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(), provisional);
+            byte[] onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, unc, tm);
+
+            // 3. the threshold on validation, then the test figures
+            List<SiteOutputs> tVal;
+            List<SiteOutputs> tTest;
+            try (OnnxInferenceEngine trusted = OnnxInferenceEngine.open(new LoadedModel(out, draft, onnx, ""), Device.CPU, false, 0)) {
+                tVal = Evaluation.outputs(trusted, val, null);
+                tTest = Evaluation.outputs(trusted, test, null);
+            }
+            List<Double> valScores = new ArrayList<>();
+            for (SiteOutputs s : tVal) {
+                valScores.add(mean(s.domain()));
+            }
+            double threshold = DomainFitter.quantile(valScores, o.thresholdQuantile());
+            Trust trust = new Trust(new Trust.Domain(provisional.domain().method(), domain.components(), o.siteQuantile(), threshold,
+                    o.thresholdQuantile(), elementSites), unc, weights);
+
+            figures(fig, test, rawTest, tTest, o.constraint(), unc);
+            Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
+            SiteMetrics after = SiteMetrics.of(test, values(tTest));
+            metrics.put("test_mae", after.mae());
+            metrics.put("test_mae_tm", after.maeTransitionMetals());
+            metrics.put("validation_mae", SiteMetrics.of(val, values(tVal)).mae());
+            metrics.put("validation_mae_tm", SiteMetrics.of(val, values(tVal)).maeTransitionMetals());
+            metrics.putAll(fig);
+            metrics.put("domain_threshold", threshold);
+            ModelSpec finalSpec = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, metrics, trust);
+            LoadedModel written = ModelDirectory.write(out, finalSpec, onnx, ensemble);
+            double[] scores = tTest.stream().flatMapToDouble(t -> {
+                double[] d = new double[t.domain().length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = t.domain()[i];
+                }
+                return java.util.Arrays.stream(d);
+            }).sorted().toArray();
+            return new Outcome(written, fig, scores);
+        } catch (InferenceException e) {
+            throw new IllegalStateException("fitting the trust head of " + base.directory() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The domain summary from the last hidden layer of (up to {@value #MAX_FIT_SITES}) training sites. */
+    static DomainSummary fitDomain(LoadedModel base, List<SiteDataset.Example> train, Options o, int rows) throws InferenceException {
+        int h = latentWidth(base.spec());
+        byte[] latentGraph = OnnxTrustHead.withLatentOutput(base.onnx(), h);
+        long sites = train.stream().mapToLong(e -> e.graph().numSites()).sum();
+        int stride = (int) Math.max(1, (sites + MAX_FIT_SITES - 1) / MAX_FIT_SITES);
+        List<SiteDataset.Example> picked = new ArrayList<>();
+        for (int k = 0; k < train.size(); k += stride) {
+            picked.add(train.get(k));
+        }
+        int n = picked.stream().mapToInt(e -> e.graph().numSites()).sum();
+        float[] latent = new float[n * h];
+        int[] species = new int[n];
+        int at = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(new LoadedModel(base.directory(), base.spec(), latentGraph, ""), Device.CPU, false, 0)) {
+            Buckets buckets = Buckets.defaults();
+            int from = 0;
+            while (from < picked.size()) {
+                int to = from;
+                int atoms = 0;
+                while (to < picked.size() && (to == from || atoms + picked.get(to).graph().numSites() <= 1024)) {
+                    atoms += picked.get(to++).graph().numSites();
+                }
+                List<org.persite.graph.CrystalGraph> graphs = picked.subList(from, to).stream().map(SiteDataset.Example::graph).toList();
+                PaddedBatch b = PaddedBatch.pack(graphs, buckets);
+                float[] all = e.runOutput(b, OnnxTrustHead.SITE_LATENT);                                     // [Npad, H]
+                for (int g = 0; g < b.graphs(); g++) {
+                    System.arraycopy(all, b.offset(g) * h, latent, at * h, b.size(g) * h);
+                    for (int i = 0; i < b.size(g); i++) {
+                        species[at + i] = graphs.get(g).species(i);
+                    }
+                    at += b.size(g);
+                }
+                from = to;
+            }
+        }
+        return DomainFitter.fit(new DomainFitter.Latents(h, latent, species), o.components(), o.siteQuantile(), rows);
+    }
+
+    /** H: the last hidden layer's width (F with no hidden layer). */
+    static int latentWidth(ModelSpec s) {
+        return s.hyperparameters().hiddenLayers() == 0 ? s.hyperparameters().atomFeatures() : s.hyperparameters().hiddenWidth();
+    }
+
+    /** The factor that makes 1.645·s·σ cover 90% of the validation errors of one class (TM or not); 1 when the class is empty. */
+    static double classScale(List<SiteDataset.Example> val, List<SiteOutputs> out, boolean transitionMetals) {
+        List<Double> ratios = new ArrayList<>();
+        SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
+            if (SiteMetrics.isTransitionMetal(z) == transitionMetals) {
+                double err = Math.abs(out.get(k).values()[i] - target);
+                double s = out.get(k).std()[i];
+                ratios.add(s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY);
+            }
+        });
+        if (ratios.isEmpty()) {
+            return 1;
+        }
+        double q = DomainFitter.quantile(ratios, 0.90);
+        return Double.isFinite(q) ? Math.max(q / Calibration.Z90, 1e-6) : 1;
+    }
+
+    private static void figures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> raw, List<SiteOutputs> trusted,
+            PropertySpec.Constraint c, Trust.Uncertainty unc) {
+        SiteMetrics before = SiteMetrics.of(test, values(raw));
+        SiteMetrics after = SiteMetrics.of(test, values(trusted));
+        fig.put("test_mae_unconstrained", before.mae());
+        fig.put("test_mae_tm_unconstrained", before.maeTransitionMetals());
+        fig.put("test_mae", after.mae());
+        fig.put("test_mae_tm", after.maeTransitionMetals());
+        long negBefore = 0;
+        long negAfter = 0;
+        List<Double> sumBefore = new ArrayList<>();
+        List<Double> sumAfter = new ArrayList<>();
+        List<Double> siteScores = new ArrayList<>();
+        long capped = 0;
+        long sites = 0;
+        for (int k = 0; k < test.size(); k++) {
+            double sb = 0;
+            double sa = 0;
+            for (int i = 0; i < raw.get(k).values().length; i++) {
+                negBefore += raw.get(k).values()[i] < 0 ? 1 : 0;
+                negAfter += trusted.get(k).values()[i] < 0 ? 1 : 0;
+                sb += raw.get(k).values()[i];
+                sa += trusted.get(k).values()[i];
+                siteScores.add((double) trusted.get(k).domain()[i]);
+                if (unc != null) {
+                    capped += trusted.get(k).std()[i] >= (float) unc.cap() ? 1 : 0;
+                }
+                sites++;
+            }
+            sumBefore.add(Math.abs(sb));
+            sumAfter.add(Math.abs(sa));
+        }
+        fig.put("test_negative_sites_unconstrained", (double) negBefore);
+        fig.put("test_negative_sites", (double) negAfter);
+        if (c == PropertySpec.Constraint.CONSERVED_SUM) {
+            fig.put("test_abs_sum_median_unconstrained", DomainFitter.quantile(sumBefore, 0.5));
+            fig.put("test_abs_sum_max_unconstrained", DomainFitter.quantile(sumBefore, 1));
+            fig.put("test_abs_sum_max", DomainFitter.quantile(sumAfter, 1));
+        }
+        fig.put("domain_test_site_score_p50", DomainFitter.quantile(siteScores, 0.5));
+        fig.put("domain_test_site_score_p95", DomainFitter.quantile(siteScores, 0.95));
+        fig.put("domain_test_site_score_p99", DomainFitter.quantile(siteScores, 0.99));
+        errorAgainstScore(fig, test, trusted, siteScores);
+        if (unc != null) {
+            Calibration cal = Calibration.of(test, values(trusted), std(trusted), Calibration.Z90);
+            fig.put("test_within_1.645_std", cal.withinFraction());
+            fig.put("test_within_1.645_std_tm", cal.withinFractionTransitionMetals());
+            fig.put("test_mean_std", cal.meanStd());
+            fig.put("test_mean_std_tm", cal.meanStdTransitionMetals());
+            fig.put("test_std_capped_fraction", sites == 0 ? 0 : (double) capped / sites);
+            fig.put("uncertainty_scale_tm", unc.scaleTransitionMetals());
+            fig.put("uncertainty_scale_other", unc.scaleOther());
+            fig.put("uncertainty_cap", unc.cap());
+        }
+    }
+
+    /**
+     * Janet et al.'s check on our data: the test MAE of the sites in each band of domain score (below its median,
+     * median to 90%, 90% to 99%, above 99%), and the sites' MAE in structures of each domain verdict.
+     */
+    private static void errorAgainstScore(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, List<Double> siteScores) {
+        double[] edges = {DomainFitter.quantile(siteScores, 0.5), DomainFitter.quantile(siteScores, 0.9), DomainFitter.quantile(siteScores, 0.99)};
+        String[] names = {"below_p50", "p50_p90", "p90_p99", "above_p99"};
+        double[] sum = new double[4];
+        long[] n = new long[4];
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            double s = trusted.get(k).domain()[i];
+            int band = s < edges[0] ? 0 : s < edges[1] ? 1 : s < edges[2] ? 2 : 3;
+            sum[band] += Math.abs(trusted.get(k).values()[i] - target);
+            n[band]++;
+        });
+        for (int b = 0; b < 4; b++) {
+            fig.put("test_mae_domain_" + names[b], n[b] == 0 ? Double.NaN : sum[b] / n[b]);
+        }
+    }
+
+    static List<float[]> values(List<SiteOutputs> o) {
+        return o.stream().map(SiteOutputs::values).toList();
+    }
+
+    static List<float[]> std(List<SiteOutputs> o) {
+        return o.stream().map(SiteOutputs::std).toList();
+    }
+
+    private static double mean(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m += v;
+        }
+        return a.length == 0 ? 0 : m / a.length;
+    }
+
+    /** Whether a loaded graph already has a trust head (a domain score output). */
+    public static boolean hasTrustHead(LoadedModel m) {
+        return m.spec().trust().domain() != null;
+    }
+}

@@ -1,0 +1,125 @@
+package org.persite.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.persite.TestVectors;
+import org.persite.graph.CrystalGraphBuilder;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.structure.Format;
+import org.persite.structure.ParseResult;
+import org.persite.structure.Structure;
+import org.persite.train.Evaluation;
+import org.persite.train.SiteDataset;
+import org.persite.train.TrainingProvenance;
+
+/**
+ * The shipped models' trust heads on their whole data sets (the split re-made from each card): the |m| model
+ * predicts no negative value on its test split, every DDEC structure's charges sum to the total it was asked
+ * for, and the domain score ranks every site of the non-oxide probes (data/probes: metals, intermetallics, a
+ * sulfide) above 95% of the oxide test sites, and flags each probe out of domain.
+ */
+class ShippedTrustTest {
+
+    private static SiteDataset dataset(LoadedModel m) {
+        TrainingProvenance t = TrainingProvenance.of(m.spec());
+        return SiteDataset.load(Path.of(m.spec().provenance().get("data")), t.target(), m.spec().featurizer(), TestVectors.READER);
+    }
+
+    @Test
+    void theMagneticMomentModelIsNeverNegativeAndKnowsWhatItHasNotSeen() throws Exception {
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of("models/magmom")));
+        assertEquals(PropertySpec.Constraint.NON_NEGATIVE, m.spec().properties().get(0).constraint());
+        Trust.Domain domain = m.spec().trust().domain();
+        assertNotNull(domain, "the default model has a domain summary");
+        SiteDataset ds = dataset(m);
+        SiteDataset.Split split = ds.split(TrainingProvenance.of(m.spec()).splitSeed());
+        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
+        List<Double> scores = new ArrayList<>();
+        int flagged = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+            List<SiteOutputs> out = Evaluation.outputs(e, test, null);
+            long sites = 0;
+            for (int k = 0; k < test.size(); k++) {
+                float[] v = out.get(k).values();
+                for (int i = 0; i < v.length; i++) {
+                    assertTrue(v[i] >= 0, test.get(k).id() + " site " + i + ": " + v[i]);
+                    scores.add((double) out.get(k).domain()[i]);
+                    sites++;
+                }
+                String[] elements = new String[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    elements[i] = org.persite.structure.Elements.symbol(test.get(k).graph().species(i));
+                }
+                flagged += DomainAssessment.of(domain, out.get(k).domain(), elements, 20).outOfDomain() ? 1 : 0;
+            }
+            assertTrue(sites > 100_000, "the whole test split: " + sites + " sites");
+            double[] sorted = scores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double p95 = sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
+            System.out.printf("magmom v%d: %d test sites, domain score p95 %.3f; %d of %d test structures flagged out of domain%n",
+                    m.spec().version(), sorted.length, p95, flagged, test.size());
+            assertTrue(flagged < 0.05 * test.size(), flagged + " of " + test.size() + " oxide test structures flagged out of domain");
+
+            CrystalGraphBuilder builder = new CrystalGraphBuilder(m.spec().featurizer());
+            int probes = 0;
+            try (var files = Files.list(Path.of("data/probes"))) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("POSCAR")).sorted().toList()) {
+                    Structure s = ((ParseResult.Parsed) TestVectors.READER.readFile(f, Format.POSCAR).get(0)).value().structure();
+                    SiteOutputs o = e.layout().split(e.predictOne(builder.build(s), Buckets.defaults()));
+                    for (int i = 0; i < o.domain().length; i++) {
+                        int below = Arrays.binarySearch(sorted, o.domain()[i]);
+                        below = below < 0 ? -below - 1 : below;
+                        assertTrue(o.domain()[i] > p95, f.getFileName() + " site " + i + " (" + s.species(i) + ") scores " + o.domain()[i]
+                                + ", above only " + 100.0 * below / sorted.length + "% of the oxide test sites");
+                    }
+                    String[] elements = new String[s.size()];
+                    for (int i = 0; i < elements.length; i++) {
+                        elements[i] = s.species(i);
+                    }
+                    DomainAssessment a = DomainAssessment.of(domain, o.domain(), elements, 20);
+                    assertTrue(a.outOfDomain(), f.getFileName() + " is not flagged: " + a);
+                    probes++;
+                }
+            }
+            assertTrue(probes >= 9);
+        }
+    }
+
+    @Test
+    void everyDdecStructuresChargesSumToItsTotal() throws Exception {
+        for (String name : List.of("models/ddec-charge", "models/ddec-charge-ensemble")) {
+            LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of(name)));
+            assertEquals(PropertySpec.Constraint.CONSERVED_SUM, m.spec().properties().get(0).constraint(), name);
+            SiteDataset ds = dataset(m);
+            assertTrue(ds.size() > 2000, name + ": every structure of the data set, not a sample");
+            double[] totals = new double[ds.size()];
+            for (int k = 0; k < totals.length; k++) {
+                totals[k] = k % 7 == 0 ? (k % 2 == 0 ? 1 : -2) : 0; // a few charged cells, as a request's total_charge gives them
+            }
+            double worst = 0;
+            try (OnnxInferenceEngine e = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+                assertTrue(e.conservesSum());
+                List<SiteOutputs> out = Evaluation.outputs(e, ds.examples(), totals);
+                for (int k = 0; k < ds.size(); k++) {
+                    double sum = 0;
+                    for (float q : out.get(k).values()) {
+                        sum += q;
+                    }
+                    worst = Math.max(worst, Math.abs(sum - totals[k]));
+                    assertEquals(totals[k], sum, 1e-4, name + " " + ds.get(k).id() + " sums to " + sum);
+                }
+            }
+            System.out.printf("%s v%d: %d structures, largest |sum - total| %.2e e%n", name, m.spec().version(), ds.size(), worst);
+        }
+    }
+}

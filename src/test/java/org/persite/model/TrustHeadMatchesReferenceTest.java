@@ -1,0 +1,209 @@
+package org.persite.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestModels;
+import org.persite.TestVectors;
+import org.persite.graph.CrystalGraph;
+import org.persite.graph.CrystalGraphBuilder;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Buckets;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.structure.Format;
+import org.persite.structure.ParseResult;
+import org.persite.train.DomainFitter;
+import org.persite.train.SiteMetrics;
+
+/**
+ * The trust head in ONNX Runtime agrees with the plain-Java oracle ({@link ReferenceForward} and
+ * {@link TrustMath}, double precision) on random models and real structures: non-negative values, a conserved
+ * sum per structure with its own total (several structures in one padded batch), the domain score, and an
+ * ensemble's recalibrated, capped σ with variance-weighted sums.
+ */
+class TrustHeadMatchesReferenceTest {
+    @TempDir
+    static Path tmp;
+
+    static List<CrystalGraph> graphs = new ArrayList<>();
+    static final ElementTable TABLE = ElementTable.cgcnn();
+    static final boolean[] TM = new boolean[TABLE.maxAtomicNumber() + 1];
+
+    @BeforeAll
+    static void load() {
+        CrystalGraphBuilder b = new CrystalGraphBuilder(org.persite.graph.FeaturizerSettings.reference());
+        List<ParseResult> sample = TestVectors.READER.readFile(TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl"), Format.JSONL);
+        for (int k = 0; k < sample.size(); k += 45) {
+            graphs.add(b.build(((ParseResult.Parsed) sample.get(k)).value().structure()));
+        }
+        graphs.add(b.build(TestVectors.parseOne(TestVectors.input("cod-1000041.cif"))));
+        for (int z = 0; z < TM.length; z++) {
+            TM[z] = SiteMetrics.isTransitionMetal(z);
+        }
+    }
+
+    /** A domain summary fitted (in Java) on the reference latents of the first half of the graphs. */
+    static DomainSummary summary(ReferenceForward ref, int width) {
+        List<float[]> rows = new ArrayList<>();
+        List<Integer> species = new ArrayList<>();
+        for (CrystalGraph g : graphs.subList(0, graphs.size() / 2)) {
+            double[][] h = ref.latent(g);
+            for (int i = 0; i < h.length; i++) {
+                float[] r = new float[width];
+                for (int c = 0; c < width; c++) {
+                    r[c] = (float) h[i][c];
+                }
+                rows.add(r);
+                species.add(g.species(i));
+            }
+        }
+        float[] flat = new float[rows.size() * width];
+        for (int s = 0; s < rows.size(); s++) {
+            System.arraycopy(rows.get(s), 0, flat, s * width, width);
+        }
+        return DomainFitter.fit(new org.persite.train.DomainFitter.Latents(width, flat, species.stream().mapToInt(Integer::intValue).toArray()),
+                8, 0.99, TABLE.maxAtomicNumber() + 1);
+    }
+
+    static Trust.Domain card() {
+        return new Trust.Domain("latent-mahalanobis-pca", 8, 0.99, 2, 0.99, Map.of("O", 100L));
+    }
+
+    @Test
+    void nonNegativeValuesAndDomainScoresMatchTheOracle() throws Exception {
+        ModelSpec base = TestModels.spec("trust-nn", 1, CgcnnHyperparameters.reference(), 1);
+        CgcnnWeights w = TestModels.weights(base, 11);
+        // a mean that puts about half the raw predictions below 0, so the constraint has work to do
+        ReferenceForward centred = new ReferenceForward(base.withTrust(Trust.NONE, List.of(new PropertySpec("magmom", "μB", 0, 0.81)), base.provenance()),
+                w, TABLE);
+        List<Double> raw0 = new ArrayList<>();
+        for (CrystalGraph g : graphs) {
+            for (double v : centred.predict(g)) {
+                raw0.add(v);
+            }
+        }
+        double median = DomainFitter.quantile(raw0, 0.5);
+        ModelSpec spec = base.withTrust(new Trust(card(), null, "uniform"),
+                List.of(new PropertySpec("magmom", "μB", -median, 0.81, PropertySpec.Constraint.NON_NEGATIVE)), base.provenance());
+        ReferenceForward ref = new ReferenceForward(spec, w, TABLE);
+        DomainSummary d = summary(ref, spec.hyperparameters().hiddenWidth());
+        byte[] onnx = OnnxTrustHead.apply(OnnxCgcnnWriter.write(spec, w, TABLE), spec, d, null, TM);
+        LoadedModel m = ModelDirectory.write(tmp.resolve("nn"), spec, onnx, false);
+        int negativeRaw = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
+            assertTrue(e.hasDomainScore());
+            List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                SiteOutputs o = e.layout().split(rows.get(k));
+                CrystalGraph g = graphs.get(k);
+                double[] raw = ref.predict(g);
+                double[] want = ref.predictConstrained(g, 0);
+                int[] species = new int[g.numSites()];
+                for (int i = 0; i < species.length; i++) {
+                    species[i] = g.species(i);
+                }
+                double[] score = TrustMath.domainScores(d, ref.latent(g), species);
+                for (int i = 0; i < g.numSites(); i++) {
+                    negativeRaw += raw[i] < 0 ? 1 : 0;
+                    assertTrue(o.values()[i] >= 0, "a negative |m| " + o.values()[i]);
+                    OnnxMatchesReferenceTest.assertClose(want[i], o.values()[i], 0.81, "value " + k + "/" + i);
+                    OnnxMatchesReferenceTest.assertClose(score[i], o.domain()[i], 1e-2, "domain score " + k + "/" + i);
+                }
+            }
+        }
+        assertTrue(negativeRaw > 20, "the raw model predicts negative values on " + negativeRaw + " sites: too few to test the constraint");
+    }
+
+    @Test
+    void conservedSumsMeetEachStructuresOwnTotalInOneBatch() throws Exception {
+        ModelSpec base = TestModels.spec("trust-q", 1, CgcnnHyperparameters.reference(), 1);
+        CgcnnWeights w = TestModels.weights(base, 12);
+        ModelSpec spec = base.withTrust(Trust.NONE, List.of(new PropertySpec("charge", "e", 0.2, 0.6, PropertySpec.Constraint.CONSERVED_SUM)),
+                base.provenance());
+        ReferenceForward ref = new ReferenceForward(spec, w, TABLE);
+        byte[] onnx = OnnxTrustHead.apply(OnnxCgcnnWriter.write(spec, w, TABLE), spec, null, null, TM);
+        LoadedModel m = ModelDirectory.write(tmp.resolve("q"), spec, onnx, false);
+        double[] totals = new double[graphs.size()];
+        for (int k = 0; k < totals.length; k++) {
+            totals[k] = (k % 5) - 2; // -2 .. +2 e
+        }
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
+            assertTrue(e.conservesSum());
+            // several structures per padded batch: each one's sum is its own
+            List<float[]> rows = e.predictAll(graphs, totals, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                double[] want = ref.predictConstrained(graphs.get(k), totals[k]);
+                double sum = 0;
+                double rawSum = 0;
+                for (int i = 0; i < want.length; i++) {
+                    sum += rows.get(k)[i];
+                    rawSum += ref.predict(graphs.get(k))[i];
+                    OnnxMatchesReferenceTest.assertClose(want[i], rows.get(k)[i], 0.6, "charge " + k + "/" + i);
+                }
+                assertEquals(totals[k], sum, 1e-4, "structure " + k + " sums to " + sum);
+                assertTrue(Math.abs(rawSum - totals[k]) > 1e-2, "the raw sum already met the total: the test would not see a missing correction");
+            }
+        }
+    }
+
+    @Test
+    void anEnsemblesSigmaIsRecalibratedPerClassCappedAndWeightsItsSums() throws Exception {
+        ModelSpec base = TestModels.spec("trust-ens", 1, CgcnnHyperparameters.reference(), 1);
+        List<CgcnnWeights> ws = List.of(TestModels.weights(base, 21), TestModels.weights(base, 22), TestModels.weights(base, 23));
+        Trust.Uncertainty u = new Trust.Uncertainty(1.7, 0.6, 0.9);
+        ModelSpec spec = base.withTrust(new Trust(card(), u, "variance"),
+                List.of(new PropertySpec("charge", "e", 0.1, 0.6, PropertySpec.Constraint.CONSERVED_SUM)), base.provenance());
+        List<ReferenceForward> refs = ws.stream().map(w -> new ReferenceForward(spec, w, TABLE)).toList();
+        DomainSummary d = summary(refs.get(0), spec.hyperparameters().hiddenWidth());
+        byte[] ensemble = OnnxEnsembleWriter.write(spec, ws.stream().map(w -> OnnxCgcnnWriter.write(spec, w, TABLE)).toList());
+        byte[] onnx = OnnxTrustHead.apply(ensemble, spec, d, u, TM);
+        LoadedModel m = ModelDirectory.write(tmp.resolve("ens"), spec, onnx, true);
+        int capped = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
+            assertTrue(e.hasUncertainty() && e.hasDomainScore() && e.conservesSum());
+            List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                CrystalGraph g = graphs.get(k);
+                int n = g.numSites();
+                double[][] member = refs.stream().map(r -> r.predict(g)).toArray(double[][]::new);
+                double[] mean = new double[n];
+                double[] sd = new double[n];
+                int[] species = new int[n];
+                for (int i = 0; i < n; i++) {
+                    species[i] = g.species(i);
+                    for (double[] y : member) {
+                        mean[i] += y[i] / member.length;
+                    }
+                    for (double[] y : member) {
+                        sd[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (member.length - 1);
+                    }
+                    sd[i] = Math.sqrt(sd[i]);
+                }
+                double[] std = TrustMath.calibrateStd(u, sd, species, TM);
+                double[] want = TrustMath.constrain(spec, mean, std, 0);
+                double[] score = TrustMath.domainScores(d, refs.get(0).latent(g), species);
+                SiteOutputs o = e.layout().split(rows.get(k));
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += o.values()[i];
+                    capped += std[i] >= u.cap() ? 1 : 0;
+                    assertTrue(o.std()[i] <= (float) u.cap(), "σ above the cap");
+                    OnnxMatchesReferenceTest.assertClose(std[i], o.std()[i], 0.1, "σ " + k + "/" + i);
+                    OnnxMatchesReferenceTest.assertClose(want[i], o.values()[i], 0.6, "mean " + k + "/" + i);
+                    OnnxMatchesReferenceTest.assertClose(score[i], o.domain()[i], 1e-2, "domain " + k + "/" + i);
+                }
+                assertEquals(0, sum, 1e-4);
+            }
+        }
+        assertTrue(capped > 0, "no σ reached the cap: the cap was not tested");
+    }
+}
