@@ -61,6 +61,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "csv", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SiteRowWriter.Style style;
 
+    @Option(names = "--strict", description = "In-process: refuse a structure the reader could read only by assuming something (default: a warning line).")
+    boolean strict;
+
     @Option(names = "--total-charge", defaultValue = "0", description = {"For a charge model (conserved sum): the net charge, in e, every",
         "structure's site charges sum to (default: ${DEFAULT-VALUE}, neutral cells)."})
     double totalCharge;
@@ -166,7 +169,8 @@ final class PredictCommand implements Callable<Integer> {
         }
         BatcherSettings batching = BatcherSettings.fromConfig(config.section().getConfig("inference"));
         EngineSettings engineSettings = EngineSettings.fromConfig(config.section().getConfig("inference"));
-        StructureReader reader = new StructureReader(config.structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
+        StructureReader reader = new StructureReader(config.structureLimits(ElementTable.cgcnn()).withStrict(strict
+                || config.structureLimits(ElementTable.cgcnn()).strict()), CellListOverlapFinder.INSTANCE);
         CrystalGraphBuilder builder = new CrystalGraphBuilder(loaded.spec().featurizer());
         String version = loaded.spec().name() + "/" + loaded.spec().version();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),
@@ -184,6 +188,7 @@ final class PredictCommand implements Callable<Integer> {
                         progress.failed(f.error().getMessage());
                         continue;
                     }
+                    ((ParseResult.Parsed) r).warnings().forEach(w -> err.println("warning: " + w));
                     Structure s = ((ParseResult.Parsed) r).value().structure();
                     CrystalGraph g = builder.build(s);
                     if (!graphs.isEmpty() && pendingAtoms + g.numSites() > batching.maxBatchAtoms()) {

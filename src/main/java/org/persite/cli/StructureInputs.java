@@ -33,6 +33,9 @@ final class StructureInputs {
     @Option(names = "--json", description = "Print JSON Lines: one object per structure.")
     boolean json;
 
+    @Option(names = "--strict", description = "Refuse a structure the reader could read only by assuming something (default: a warning line).")
+    boolean strict;
+
     /**
      * Reads every file and prints each structure with {@code print}, in input order. A refused structure is
      * a line on standard error and, with --json, an error object on standard output; the rest go on.
@@ -70,11 +73,16 @@ final class StructureInputs {
         if (maxAtoms != null) {
             limits = limits.withMaxAtoms(maxAtoms);
         }
+        if (strict) {
+            limits = limits.withStrict(true);
+        }
         StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         int[] errors = {0};
         for (Path file : files) {
             reader.readFile(file, format, r -> {
                 if (r instanceof ParseResult.Parsed p) {
+                    p.warnings().forEach(w -> err.println("warning: " + w));
+                    err.flush();
                     sink.accept(p);
                 } else if (r instanceof ParseResult.Failed f) {
                     errors[0]++;

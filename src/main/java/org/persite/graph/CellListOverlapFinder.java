@@ -12,10 +12,12 @@ public final class CellListOverlapFinder implements OverlapFinder {
 
     @Override
     public Overlap find(Structure s, double minDistance) {
-        // a pair exactly at the minimum distance is allowed; only strictly closer pairs are overlaps
+        // a pair at the minimum distance is allowed, within a tolerance of 1e-9 relative (1e-6 Å at most): a distance
+        // written as 0.5 can come back as 0.4999999999999998 from the fractional coordinates and the cell
         CellList cells = new CellList(s, minDistance);
         CellList.Pairs pairs = new CellList.Pairs();
-        double best = minDistance * minDistance;
+        double limit = minDistance - Math.min(1e-6, 1e-9 * Math.max(1, minDistance));
+        double best = limit * limit;
         int bi = -1;
         int bj = -1;
         for (int i = 0; i < s.size(); i++) {

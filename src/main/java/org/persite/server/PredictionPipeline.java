@@ -161,6 +161,11 @@ public final class PredictionPipeline {
                 Batcher.Reply reply = predictions.get(k).join();
                 k++;
                 sr.setName(s.source()).setFormula(s.formula());
+                java.util.List<String> warnings = ((ParseResult.Parsed) r).warnings();
+                sr.addAllWarnings(warnings);
+                if (!warnings.isEmpty() && LOG.isDebugEnabled()) {
+                    LOG.debug("request {}: {}", req.getRequestId(), String.join("; ", warnings));
+                }
                 if (reply instanceof Batcher.Predicted p) {
                     sr.setStatus(status(Code.OK, "", ""));
                     int props = p.properties();

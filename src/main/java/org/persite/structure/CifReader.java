@@ -58,6 +58,8 @@ final class CifReader {
         final int line;
         final Map<String, Value> items = new HashMap<>();
         final List<Loop> loops = new ArrayList<>();
+        /** What the tokenizer accepted beyond CIF 1.1 in this block, as warnings. */
+        final List<String> notes = new ArrayList<>();
         StructureException syntaxError;
 
         Block(String name, int line) {
@@ -81,6 +83,14 @@ final class CifReader {
         private final String source;
         private int pos;
         private int line = 1;
+        /** Leniencies since the last drain (see {@link #drainNotes}). */
+        private final List<String> notes = new ArrayList<>();
+
+        List<String> drainNotes() {
+            List<String> out = new ArrayList<>(notes);
+            notes.clear();
+            return out;
+        }
 
         Tokenizer(String text, String source) {
             this.s = text;
@@ -123,10 +133,26 @@ final class CifReader {
             }
             if (c == '\'' || c == '"') {
                 int i = pos + 1;
+                int extraLines = 0;
                 while (true) {
-                    if (i >= n || s.charAt(i) == '\n') {
+                    if (i >= n) {
                         throw new StructureException(source, startLine, ErrorKind.SYNTAX,
                                 "quoted value starting with " + c + " is not closed on its line");
+                    }
+                    if (s.charAt(i) == '\n') {
+                        // not CIF 1.1, but Crystallographica writes it: a quote that closes on a later line, before the next
+                        // tag, loop or block, is one value
+                        int next = i + 1;
+                        while (next < n && (s.charAt(next) == ' ' || s.charAt(next) == '\t')) {
+                            next++;
+                        }
+                        String rest = s.substring(next, Math.min(n, next + 5)).toLowerCase(java.util.Locale.ROOT);
+                        if (extraLines >= 20 || next >= n || s.charAt(next) == '_' || rest.startsWith("loop_") || rest.startsWith("data_")
+                                || s.indexOf(c, next) < 0) {
+                            throw new StructureException(source, startLine, ErrorKind.SYNTAX,
+                                    "quoted value starting with " + c + " is not closed on its line");
+                        }
+                        extraLines++;
                     }
                     if (s.charAt(i) == c && (i + 1 >= n || Character.isWhitespace(s.charAt(i + 1)))) {
                         break;
@@ -134,6 +160,12 @@ final class CifReader {
                     i++;
                 }
                 String v = s.substring(pos + 1, i);
+                if (extraLines > 0) {
+                    v = v.replaceAll("\\s*\\n\\s*", " ");
+                    notes.add(source + ":" + startLine + ": a quoted value runs over " + (extraLines + 1)
+                            + " lines (not valid CIF 1.1); read as one value");
+                    line += extraLines;
+                }
                 pos = i + 1;
                 return new Token(Kind.VALUE, v, startLine, true);
             }
@@ -183,6 +215,9 @@ final class CifReader {
         try {
             Token tok = tz.next();
             while (tok.kind != Kind.END) {
+                if (block != null) {
+                    block.notes.addAll(tz.drainNotes());
+                }
                 switch (tok.kind) {
                     case DATA -> {
                         block = new Block(tok.text, tok.line);
@@ -260,7 +295,8 @@ final class CifReader {
                 continue;
             }
             try {
-                out.add(ParseResult.of(structure(name, b)));
+                List<String> warnings = new ArrayList<>(b.notes);
+                out.add(ParseResult.of(structure(name, b, warnings), warnings));
             } catch (StructureException e) {
                 out.add(new ParseResult.Failed(e));
             }
@@ -268,22 +304,30 @@ final class CifReader {
         return out;
     }
 
-    private Structure structure(String src, Block b) throws StructureException {
+    private Structure structure(String src, Block b, List<String> warnings) throws StructureException {
         Lattice lattice = lattice(src, b);
-        List<SymmetryOperation> ops = operations(src, b);
+        List<SymmetryOperation> ops = operations(src, b, warnings);
 
         Loop atoms = b.loopWith("_atom_site_fract_x");
-        if (atoms == null) {
-            throw new StructureException(src, b.line, b.loopWith("_atom_site_cartn_x") != null ? ErrorKind.UNSUPPORTED : ErrorKind.NO_ATOMS,
-                    b.loopWith("_atom_site_cartn_x") != null
-                            ? "only Cartesian atom sites (_atom_site_Cartn_x) are given; persite reads _atom_site_fract_x/y/z"
-                            : "no atom sites: the block has no _atom_site_fract_x loop");
+        boolean cartesian = atoms == null && b.loopWith("_atom_site_cartn_x") != null;
+        if (cartesian) {
+            atoms = b.loopWith("_atom_site_cartn_x");
         }
-        int cx = atoms.column("_atom_site_fract_x");
-        int cy = atoms.column("_atom_site_fract_y");
-        int cz = atoms.column("_atom_site_fract_z");
+        if (atoms == null) {
+            throw new StructureException(src, b.line, ErrorKind.NO_ATOMS, "no atom sites: the block has no _atom_site_fract_x (or _atom_site_Cartn_x) loop");
+        }
+        String axisTag = cartesian ? "_atom_site_cartn_" : "_atom_site_fract_";
+        int cx = atoms.column(axisTag + "x");
+        int cy = atoms.column(axisTag + "y");
+        int cz = atoms.column(axisTag + "z");
         if (cy < 0 || cz < 0) {
-            throw new StructureException(src, atoms.line, ErrorKind.MISSING, "the atom site loop lacks _atom_site_fract_" + (cy < 0 ? "y" : "z"));
+            throw new StructureException(src, atoms.line, ErrorKind.MISSING, "the atom site loop lacks " + axisTag + (cy < 0 ? "y" : "z"));
+        }
+        double[] toFractional = null;
+        if (cartesian) {
+            toFractional = cifDefaultFrameInverse(src, b);
+            warnings.add(src + ":" + atoms.line + ": the sites are Cartesian (_atom_site_Cartn_x/y/z); converted to fractional with the cell, "
+                    + "in the CIF dictionary's default frame (a along x, b in the xy plane)");
         }
         int cType = atoms.column("_atom_site_type_symbol");
         int cLabel = atoms.column("_atom_site_label");
@@ -319,9 +363,18 @@ final class CifReader {
                             label != null ? label : Elements.symbol(element), atoms.get(row, cOcc).text));
                 }
             }
-            double x = coordinate(src, atoms.get(row, cx), "_atom_site_fract_x");
-            double y = coordinate(src, atoms.get(row, cy), "_atom_site_fract_y");
-            double zc = coordinate(src, atoms.get(row, cz), "_atom_site_fract_z");
+            double x = coordinate(src, atoms.get(row, cx), axisTag + "x", label, warnings);
+            double y = coordinate(src, atoms.get(row, cy), axisTag + "y", label, warnings);
+            double zc = coordinate(src, atoms.get(row, cz), axisTag + "z", label, warnings);
+            if (toFractional != null) {
+                double[] m = toFractional;
+                double fx = x * m[0] + y * m[3] + zc * m[6];
+                double fy = x * m[1] + y * m[4] + zc * m[7];
+                double fz = x * m[2] + y * m[5] + zc * m[8];
+                x = snapThirds(fx);
+                y = snapThirds(fy);
+                zc = snapThirds(fz);
+            }
             int orbitStart = n;
             for (SymmetryOperation op : ops) {
                 op.apply(x, y, zc, p);
@@ -375,11 +428,42 @@ final class CifReader {
         return z;
     }
 
-    private static double coordinate(String src, Value v, String tag) throws StructureException {
+    private static double coordinate(String src, Value v, String tag, String label, List<String> warnings) throws StructureException {
+        if (!v.quoted && v.text.equals(".")) { // ICSD writes '.' for a coordinate of 0, as pymatgen reads it
+            warnings.add(src + ":" + v.line + ": " + tag + " of site " + (label == null ? "?" : label) + " is '.', read as 0");
+            return 0;
+        }
         if (v.missing()) {
             throw new StructureException(src, v.line, ErrorKind.MISSING, tag + " is unknown ('" + v.text + "')");
         }
         return snapThirds(Numbers.parse(v.text, src, v.line, tag));
+    }
+
+    /**
+     * Cartesian (Å) → fractional, [3][3] row-major as x_f = x_c · M: the inverse of the CIF core dictionary's
+     * default orthogonalisation (a along x, b in the xy plane, c completing a right-handed set).
+     */
+    private static double[] cifDefaultFrameInverse(String src, Block b) throws StructureException {
+        double[] p = cellParameters(src, b); // a, b, c, alpha, beta, gamma (degrees)
+        double ca = Math.cos(Math.toRadians(p[3]));
+        double cb = Math.cos(Math.toRadians(p[4]));
+        double cg = Math.cos(Math.toRadians(p[5]));
+        double sg = Math.sin(Math.toRadians(p[5]));
+        double v = Math.sqrt(Math.max(0, 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg));
+        double[][] rows = {{p[0], 0, 0}, {p[1] * cg, p[1] * sg, 0}, {p[2] * cb, p[2] * (ca - cb * cg) / sg, p[2] * v / sg}};
+        double det = rows[0][0] * (rows[1][1] * rows[2][2] - rows[1][2] * rows[2][1]) - rows[0][1] * (rows[1][0] * rows[2][2] - rows[1][2] * rows[2][0])
+                + rows[0][2] * (rows[1][0] * rows[2][1] - rows[1][1] * rows[2][0]);
+        double[] inv = new double[9];
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                int i1 = (j + 1) % 3;
+                int i2 = (j + 2) % 3;
+                int j1 = (i + 1) % 3;
+                int j2 = (i + 2) % 3;
+                inv[3 * i + j] = (rows[i1][j1] * rows[i2][j2] - rows[i1][j2] * rows[i2][j1]) / det;
+            }
+        }
+        return inv;
     }
 
     /**
@@ -402,6 +486,20 @@ final class CifReader {
     };
 
     private static Lattice lattice(String src, Block b) throws StructureException {
+        double[] p = cellParameters(src, b);
+        try {
+            return Lattice.fromParameters(p[0], p[1], p[2], p[3], p[4], p[5]);
+        } catch (IllegalArgumentException e) {
+            int lastLine = b.line;
+            for (String tag : CELL) {
+                lastLine = Math.max(lastLine, b.items.get(tag).line);
+            }
+            throw new StructureException(src, lastLine, ErrorKind.BAD_CELL, e.getMessage());
+        }
+    }
+
+    /** a, b, c (Å), alpha, beta, gamma (degrees), each checked. */
+    private static double[] cellParameters(String src, Block b) throws StructureException {
         double[] p = new double[6];
         int lastLine = b.line;
         for (int k = 0; k < 6; k++) {
@@ -419,19 +517,35 @@ final class CifReader {
             }
             lastLine = Math.max(lastLine, v.line);
         }
-        try {
-            return Lattice.fromParameters(p[0], p[1], p[2], p[3], p[4], p[5]);
-        } catch (IllegalArgumentException e) {
-            throw new StructureException(src, lastLine, ErrorKind.BAD_CELL, e.getMessage());
-        }
+        return p;
     }
 
     private static final String[] OPERATION_TAGS = {
         "_space_group_symop_operation_xyz", "_symmetry_equiv_pos_as_xyz"
     };
 
-    private static List<SymmetryOperation> operations(String src, Block b) throws StructureException {
+    private static final String[] HALL_TAGS = {"_space_group_name_hall", "_symmetry_space_group_name_hall"};
+    private static final String[] HM_TAGS = {"_space_group_name_h-m_alt", "_symmetry_space_group_name_h-m"};
+    private static final String[] NUMBER_TAGS = {"_space_group_it_number", "_symmetry_int_tables_number"};
+
+    private static Value first(Block b, String[] tags) {
+        for (String t : tags) {
+            Value v = b.items.get(t);
+            if (v != null && !v.missing() && !v.text.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The block's symmetry operations: its explicit list; else built from its Hall symbol, Hermann–Mauguin symbol or
+     * International Tables number (in that order), with a warning; else the identity when it names no group or P1.
+     * When a list and a symbol disagree the list wins, as in pymatgen, with a warning.
+     */
+    private static List<SymmetryOperation> operations(String src, Block b, List<String> warnings) throws StructureException {
         List<SymmetryOperation> ops = new ArrayList<>();
+        int listLine = 0;
         for (String tag : OPERATION_TAGS) {
             Loop loop = b.loopWith(tag);
             if (loop != null) {
@@ -439,26 +553,85 @@ final class CifReader {
                 for (int row = 0; row < loop.rows(); row++) {
                     ops.add(operation(src, loop.get(row, col)));
                 }
+                listLine = loop.line;
                 break;
             }
             Value single = b.items.get(tag);
             if (single != null) {
                 ops.add(operation(src, single));
+                listLine = single.line;
                 break;
             }
         }
+        Value hall = first(b, HALL_TAGS);
+        Value hm = first(b, HM_TAGS);
+        Value number = first(b, NUMBER_TAGS);
+        SpaceGroups.Setting named = null;
+        Value namedBy = null;
+        String tried = null;
+        if (hall != null) {
+            named = SpaceGroups.byHall(hall.text);
+            namedBy = hall;
+            tried = "Hall symbol '" + hall.text + "'";
+        }
+        if (named == null && hm != null) {
+            named = SpaceGroups.byHermannMauguin(hm.text);
+            namedBy = hm;
+            tried = tried == null ? "space group '" + hm.text + "'" : tried + " and space group '" + hm.text + "'";
+        }
+        if (named == null && number != null) {
+            try {
+                named = SpaceGroups.byNumber(Integer.parseInt(number.text.trim()));
+                namedBy = number;
+            } catch (NumberFormatException e) {
+                // an unreadable number names nothing
+            }
+            tried = tried == null ? "space group number '" + number.text + "'" : tried + " and number '" + number.text + "'";
+        }
         if (!ops.isEmpty()) {
+            if (named != null && !sameGroup(ops, HallSymbol.operations(named.hall()))) {
+                warnings.add(src + ":" + listLine + ": the " + ops.size() + " listed symmetry operations differ from those of " + named.describe()
+                        + " (" + HallSymbol.operations(named.hall()).size() + " operations), named at line " + namedBy.line + "; the list is used");
+            }
             return ops;
         }
-        Value hm = b.items.get("_symmetry_space_group_name_h-m");
-        if (hm == null) {
-            hm = b.items.get("_space_group_name_h-m_alt");
+        if (named != null) {
+            List<HallSymbol.Operation> built = HallSymbol.operations(named.hall());
+            if (named.number() != 1) {
+                warnings.add(src + ":" + namedBy.line + ": no symmetry operations are listed; the " + built.size() + " operations of "
+                        + named.describe() + " were built from the " + (namedBy == hall ? "Hall symbol" : namedBy == hm ? "Hermann-Mauguin symbol"
+                        : "International Tables number"));
+            }
+            List<SymmetryOperation> out = new ArrayList<>(built.size());
+            for (HallSymbol.Operation o : built) {
+                out.add(SymmetryOperation.parse(o.xyz()));
+            }
+            return out;
         }
-        if (hm == null || hm.missing() || hm.text.replace(" ", "").equalsIgnoreCase("P1")) {
+        if (tried == null || (hm != null && hm.text.replace(" ", "").equalsIgnoreCase("P1"))) {
             return List.of(SymmetryOperation.IDENTITY);
         }
-        throw new StructureException(src, hm.line, ErrorKind.UNSUPPORTED, "space group '" + hm.text
-                + "' is named but its symmetry operations are not listed; persite needs _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz");
+        Value where = hall != null ? hall : hm != null ? hm : number;
+        throw new StructureException(src, where.line, ErrorKind.UNSUPPORTED, tried
+                + " is not a space group persite knows, and no symmetry operations are listed (_symmetry_equiv_pos_as_xyz or "
+                + "_space_group_symop_operation_xyz)");
+    }
+
+    /** Whether two operation lists are the same set (translations modulo 1). */
+    private static boolean sameGroup(List<SymmetryOperation> listed, List<HallSymbol.Operation> built) {
+        if (listed.size() != built.size()) {
+            return false;
+        }
+        java.util.Set<String> a = new java.util.HashSet<>();
+        for (SymmetryOperation o : listed) {
+            a.add(o.canonical());
+        }
+        for (HallSymbol.Operation o : built) {
+            if (!a.contains(SymmetryOperation.parse(o.xyz()).canonical())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static SymmetryOperation operation(String src, Value v) throws StructureException {

@@ -28,6 +28,8 @@ public enum ErrorKind {
     TOO_LARGE,
     /** Something the format allows but persite does not support (for example a CIF without symmetry operations). */
     UNSUPPORTED,
+    /** With persite.structure.strict (--strict): the reader would have had to assume something to read it (its warning). */
+    ASSUMPTION,
     /**
      * A defect in persite's reader, not in the input. The input is reported as failed rather than taking the
      * stream down; please report it with the input attached.

@@ -82,6 +82,12 @@ final class ExtXyzReader {
         if (lat == null) {
             throw new StructureException(src, commentLine, ErrorKind.MISSING, "no Lattice= on the comment line; non-periodic XYZ is not supported");
         }
+        String pbc = kv.get("pbc");
+        if (pbc != null && !pbc.trim().matches("(?i)(T|True|1)\\s+(T|True|1)\\s+(T|True|1)")) {
+            throw new StructureException(src, commentLine, ErrorKind.UNSUPPORTED, "pbc=\"" + pbc.trim() + "\": persite treats every structure as "
+                    + "periodic along a, b and c, and a non-periodic axis is not supported; give a cell with enough vacuum along that axis "
+                    + "and pbc=\"T T T\"");
+        }
         String[] lt = lat.trim().split("\\s+");
         if (lt.length != 9) {
             throw new StructureException(src, commentLine, ErrorKind.BAD_CELL, "Lattice= must have 9 numbers (a, b, c vectors), found " + lt.length);

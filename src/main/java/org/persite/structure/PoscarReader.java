@@ -17,13 +17,14 @@ final class PoscarReader {
 
     List<ParseResult> read(String source, String text) {
         try {
-            return List.of(ParseResult.of(structure(source, text)));
+            List<String> warnings = new java.util.ArrayList<>();
+            return List.of(ParseResult.of(structure(source, text, warnings), warnings));
         } catch (StructureException e) {
             return List.of(new ParseResult.Failed(e));
         }
     }
 
-    private Structure structure(String src, String text) throws StructureException {
+    private Structure structure(String src, String text, List<String> warnings) throws StructureException {
         String[] lines = text.split("\r?\n", -1);
         // line numbers below are 1-based: lines[k] is line k+1
         String[] scaleTok = fields(src, lines, 1, 1);
@@ -46,21 +47,33 @@ final class PoscarReader {
         Lattice lattice = lattice(src, m, 2);
 
         String[] speciesTok = fields(src, lines, 5, 1);
+        int countsIndex = 6; // lines[6] = line 7
         if (isInteger(speciesTok[0])) {
-            throw new StructureException(src, 6, ErrorKind.MISSING, "expected the element symbols (VASP 5 species line), found counts '"
-                    + Numbers.clip(lines[5].strip()) + "'; VASP 4 files without a species line are not supported");
+            // VASP 4: no species line; many tools write the species in the comment line ("Fe O" or "Fe2 O3")
+            String[] fromComment = speciesFromComment(lines[0], speciesTok.length);
+            if (fromComment == null) {
+                throw new StructureException(src, 6, ErrorKind.MISSING, "expected the element symbols (VASP 5 species line), found counts '"
+                        + Numbers.clip(lines[5].strip()) + "', and the comment line '" + Numbers.clip(lines[0].strip()) + "' does not name "
+                        + speciesTok.length + " element" + (speciesTok.length == 1 ? "" : "s") + " to take them from (a VASP 4 file)");
+            }
+            warnings.add(src + ":1: a VASP 4 POSCAR without a species line: the species " + String.join(" ", fromComment)
+                    + " were read from the comment line");
+            speciesTok = fromComment;
+            countsIndex = 5;
         }
+        int speciesLine = countsIndex == 6 ? 6 : 1;
         int[] elements = new int[speciesTok.length];
         for (int k = 0; k < speciesTok.length; k++) {
             String sym = speciesTok[k].split("[_/]", 2)[0]; // "Fe_pv", "Fe/3f8a..." name a potential of Fe
             int z = Elements.atomicNumber(sym.length() > 1 ? sym.substring(0, 1).toUpperCase() + sym.substring(1).toLowerCase() : sym.toUpperCase());
-            validator.checkElement(src, 6, z, speciesTok[k]);
+            validator.checkElement(src, speciesLine, z, speciesTok[k]);
             elements[k] = z;
         }
-        String[] countTok = fields(src, lines, 6, 1);
+        int countLine = countsIndex + 1;
+        String[] countTok = fields(src, lines, countsIndex, 1);
         if (countTok.length != elements.length) {
-            throw new StructureException(src, 7, ErrorKind.SYNTAX, String.format(
-                    "%d species on line 6 but %d counts on line 7", elements.length, countTok.length));
+            throw new StructureException(src, countLine, ErrorKind.SYNTAX, String.format(
+                    "%d species on line %d but %d counts on line %d", elements.length, speciesLine, countTok.length, countLine));
         }
         int[] counts = new int[countTok.length];
         long total = 0;
@@ -68,22 +81,24 @@ final class PoscarReader {
             try {
                 counts[k] = Integer.parseInt(countTok[k]);
             } catch (NumberFormatException e) {
-                throw new StructureException(src, 7, ErrorKind.BAD_NUMBER, "atom count is not an integer: '" + Numbers.clip(countTok[k]) + "'");
+                throw new StructureException(src, countLine, ErrorKind.BAD_NUMBER, "atom count is not an integer: '" + Numbers.clip(countTok[k]) + "'");
             }
             if (counts[k] < 0) {
-                throw new StructureException(src, 7, ErrorKind.BAD_NUMBER, "atom count is negative: " + counts[k]);
+                throw new StructureException(src, countLine, ErrorKind.BAD_NUMBER, "atom count is negative: " + counts[k]);
             }
             total += counts[k];
         }
         if (total == 0) {
-            throw new StructureException(src, 7, ErrorKind.NO_ATOMS, "the counts add up to 0 atoms");
+            throw new StructureException(src, countLine, ErrorKind.NO_ATOMS, "the counts add up to 0 atoms");
         }
-        validator.checkAtomCount(src, 7, (int) Math.min(total, Integer.MAX_VALUE));
+        validator.checkAtomCount(src, countLine, (int) Math.min(total, Integer.MAX_VALUE));
         int n = (int) total;
 
-        int idx = 7;
+        int idx = countsIndex + 1;
         String mode = idx < lines.length ? lines[idx].strip() : "";
+        boolean selective = false;
         if (!mode.isEmpty() && (mode.charAt(0) == 'S' || mode.charAt(0) == 's')) {
+            selective = true;
             idx++;
             mode = idx < lines.length ? lines[idx].strip() : "";
         }
@@ -107,6 +122,11 @@ final class PoscarReader {
                 String[] t = lines[idx + site].trim().split("\\s+");
                 if (t.length < 3) {
                     throw new StructureException(src, lineNo, ErrorKind.SYNTAX, "expected 3 coordinates, found '" + Numbers.clip(lines[idx + site].strip()) + "'");
+                }
+                if (selective && t.length > 3 && t.length < 6 && t[3].matches("(?i)[TF].*")) {
+                    throw new StructureException(src, lineNo, ErrorKind.SYNTAX, String.format(
+                            "selective dynamics: expected 3 flags (T or F) after the coordinates, found %d in '%s'", t.length - 3,
+                            Numbers.clip(lines[idx + site].strip())));
                 }
                 double x = Numbers.parse(t[0], src, lineNo, "coordinate");
                 double y = Numbers.parse(t[1], src, lineNo, "coordinate");
@@ -147,6 +167,26 @@ final class PoscarReader {
     private static final String[] WHAT = {
         "a comment", "the scale factor", "lattice vector a", "lattice vector b", "lattice vector c", "the element symbols", "the atom counts"
     };
+
+    /**
+     * The species named in a VASP 4 comment line: exactly {@code count} leading tokens that are each an element
+     * symbol, optionally followed by a count ("Fe2 O3", "Li Co O"); null when the line is not such a list.
+     */
+    static String[] speciesFromComment(String comment, int count) {
+        String[] t = comment.trim().split("\\s+");
+        if (t.length < count) {
+            return null;
+        }
+        String[] out = new String[count];
+        for (int k = 0; k < count; k++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([A-Z][a-z]?)\\d*(\\.\\d+)?").matcher(t[k]);
+            if (!m.matches() || Elements.atomicNumber(m.group(1)) < 1) {
+                return null;
+            }
+            out[k] = m.group(1);
+        }
+        return out;
+    }
 
     private static boolean isInteger(String t) {
         return !t.isEmpty() && t.chars().allMatch(Character::isDigit);

@@ -14,11 +14,18 @@ import com.typesafe.config.Config;
  * @param maxInputBytes largest input accepted, in bytes ({@code max-input-bytes})
  * @param mergeTolerance sites produced by symmetry expansion that land within this distance (Å) of each
  *     other are one site ({@code merge-tolerance})
+ * @param strict a structure the reader could read only by assuming something (a warning) is refused instead,
+ *     with {@link ErrorKind#ASSUMPTION} ({@code strict})
  */
-public record StructureLimits(int maxAtoms, double minDistance, int maxAtomicNumber, long maxInputBytes, double mergeTolerance) {
+public record StructureLimits(int maxAtoms, double minDistance, int maxAtomicNumber, long maxInputBytes, double mergeTolerance, boolean strict) {
 
-    /** The documented defaults: 5,000 atoms, 0.5 Å, Z ≤ 100, 64 MiB, 0.01 Å. */
-    public static final StructureLimits DEFAULTS = new StructureLimits(5000, 0.5, 100, 64L << 20, 0.01);
+    /** The documented defaults: 5,000 atoms, 0.5 Å, Z ≤ 100, 64 MiB, 0.01 Å, warnings not fatal. */
+    public static final StructureLimits DEFAULTS = new StructureLimits(5000, 0.5, 100, 64L << 20, 0.01, false);
+
+    /** Limits whose warnings are not fatal. */
+    public StructureLimits(int maxAtoms, double minDistance, int maxAtomicNumber, long maxInputBytes, double mergeTolerance) {
+        this(maxAtoms, minDistance, maxAtomicNumber, maxInputBytes, mergeTolerance, false);
+    }
 
     public StructureLimits {
         if (maxAtoms < 1) {
@@ -41,14 +48,19 @@ public record StructureLimits(int maxAtoms, double minDistance, int maxAtomicNum
     /** Reads the limits from a {@code persite.structure} config section. */
     public static StructureLimits fromConfig(Config c) {
         return new StructureLimits(c.getInt("max-atoms"), c.getDouble("min-distance"), c.getInt("max-atomic-number"),
-                c.getBytes("max-input-bytes"), c.getDouble("merge-tolerance"));
+                c.getBytes("max-input-bytes"), c.getDouble("merge-tolerance"), c.hasPath("strict") && c.getBoolean("strict"));
     }
 
     public StructureLimits withMaxAtoms(int n) {
-        return new StructureLimits(n, minDistance, maxAtomicNumber, maxInputBytes, mergeTolerance);
+        return new StructureLimits(n, minDistance, maxAtomicNumber, maxInputBytes, mergeTolerance, strict);
     }
 
     public StructureLimits withMaxAtomicNumber(int z) {
-        return new StructureLimits(maxAtoms, minDistance, z, maxInputBytes, mergeTolerance);
+        return new StructureLimits(maxAtoms, minDistance, z, maxInputBytes, mergeTolerance, strict);
+    }
+
+    /** These limits with warnings fatal (or not): {@code --strict}. */
+    public StructureLimits withStrict(boolean s) {
+        return new StructureLimits(maxAtoms, minDistance, maxAtomicNumber, maxInputBytes, mergeTolerance, s);
     }
 }

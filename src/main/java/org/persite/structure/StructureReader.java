@@ -51,7 +51,8 @@ public final class StructureReader {
     }
 
     /** Reads a file, handing each structure's outcome to {@code sink} in input order. */
-    public void readFile(Path path, Format format, Consumer<ParseResult> sink) {
+    public void readFile(Path path, Format format, Consumer<ParseResult> results) {
+        Consumer<ParseResult> sink = r -> results.accept(strict(r));
         String name = path.toString();
         try {
             boolean gz = name.endsWith(".gz");
@@ -85,11 +86,21 @@ public final class StructureReader {
     /** Reads in-memory content (for example a gRPC request's text). */
     public List<ParseResult> read(String name, Format format, byte[] content) {
         try {
-            return readChecked(name, format, content);
+            return readChecked(name, format, content).stream().map(this::strict).toList();
         } catch (RuntimeException e) {
             // last line of defence: a reader bug costs this input only, never the stream around it
             return List.of(internal(name, e));
         }
+    }
+
+    /** With strict limits, a structure read with an assumption is refused, its first warning the reason. */
+    private ParseResult strict(ParseResult r) {
+        if (limits().strict() && r instanceof ParseResult.Parsed p && !p.warnings().isEmpty()) {
+            String w = p.warnings().get(0);
+            return new ParseResult.Failed(new StructureException(p.value().structure().source(), 0, ErrorKind.ASSUMPTION,
+                    "refused under persite.structure.strict (--strict): " + w));
+        }
+        return r;
     }
 
     private static ParseResult internal(String name, RuntimeException e) {

@@ -90,17 +90,18 @@ public final class StructureValidator {
             OverlapFinder.Overlap o = overlaps.find(s, limits.minDistance());
             if (o != null) {
                 String what = o.i() == o.j()
-                        ? "site " + describe(s, o.i()) + " is " + fmt(o.distance()) + " Å from its own periodic image"
-                        : "sites " + describe(s, o.i()) + " and " + describe(s, o.j()) + " are " + fmt(o.distance()) + " Å apart";
+                        ? "site " + describe(s, o.i()) + " is " + fmt(o.distance(), limits.minDistance()) + " Å from its own periodic image"
+                        : "sites " + describe(s, o.i()) + " and " + describe(s, o.j()) + " are " + fmt(o.distance(), limits.minDistance()) + " Å apart";
                 throw new StructureException(src, line, ErrorKind.OVERLAPPING_ATOMS,
-                        what + ", closer than the minimum of " + limits.minDistance() + " Å (persite.structure.min-distance)");
+                        what + ", closer than the minimum of " + limits.minDistance() + " Å (persite.structure.min-distance; compared within 1e-6 Å)");
             }
         }
         return s;
     }
 
-    private static String fmt(double d) {
-        return String.format("%.4f", d);
+    /** 4 decimals, or 9 when the distance is that close to the minimum, so the reason for a refusal shows. */
+    private static String fmt(double d, double min) {
+        return String.format(java.util.Locale.ROOT, Math.abs(d - min) < 5e-5 ? "%.9f" : "%.4f", d);
     }
 
     private static String describe(Structure s, int i) {

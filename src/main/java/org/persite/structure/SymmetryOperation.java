@@ -95,4 +95,18 @@ final class SymmetryOperation {
         out[1] = r[3] * x + r[4] * y + r[5] * z + t[1];
         out[2] = r[6] * x + r[7] * y + r[8] * z + t[2];
     }
+
+    /** A key equal for equal operations: R, and t reduced to [0, 1) and rounded to 1e-4 (for comparing lists). */
+    String canonical() {
+        StringBuilder k = new StringBuilder();
+        for (double v : r) {
+            k.append(Math.round(v)).append(',');
+        }
+        for (double v : t) {
+            double m = v - Math.floor(v);
+            long q = Math.round(m * 1e4) % 10000;
+            k.append(q).append(',');
+        }
+        return k.toString();
+    }
 }

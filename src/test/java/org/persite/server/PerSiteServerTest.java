@@ -250,6 +250,19 @@ class PerSiteServerTest {
     }
 
     @Test
+    void whatTheReaderAssumedComesBackAsAWarning() throws Exception {
+        // a CIF that names its space group and lists no operations: built from the symbol, and said so
+        PredictResponse r = predict(TestServer.text("sg", "c2m.cif", Files.readString(Path.of("src/test/resources/cif-symbols/c2m.cif"))));
+        assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());
+        assertEquals(16, r.getStructures(0).getSitesCount());
+        assertEquals(1, r.getStructures(0).getWarningsCount());
+        assertTrue(r.getStructures(0).getWarnings(0).contains("were built from the Hermann-Mauguin symbol"), r.getStructures(0).getWarnings(0));
+        // a file that assumes nothing has no warning
+        PredictResponse plain = predict(TestServer.text("nacl", "nacl.cif", Files.readString(TestVectors.input("cod-1000041.cif"))));
+        assertEquals(0, plain.getStructures(0).getWarningsCount());
+    }
+
+    @Test
     void metricsCountRequestsAtomsAndBatches() throws Exception {
         predict(TestServer.text("m", "nacl.cif", Files.readString(TestVectors.input("cod-1000041.cif"))));
         String text = ts.metrics();

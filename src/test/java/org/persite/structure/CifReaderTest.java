@@ -131,8 +131,10 @@ class CifReaderTest {
     }
 
     @Test
-    void aNamedSpaceGroupWithoutOperationsIsRefusedNotGuessed() {
-        StructureException e = Readers.error("fm3m.cif", "data_x\n_symmetry_space_group_name_H-M 'F m -3 m'\n" + CUBIC4 + atoms("Na1 Na 0 0 0"));
+    void aNamedSpaceGroupWithoutOperationsIsBuiltFromItsSymbolAndAnUnknownOneRefused() {
+        // the symbol is expanded (Fm-3m: Na at the origin gives the 4 face-centred sites); see CifSpaceGroupTest
+        assertEquals(4, Readers.one("fm3m.cif", "data_x\n_symmetry_space_group_name_H-M 'F m -3 m'\n" + CUBIC4 + atoms("Na1 Na 0 0 0")).size());
+        StructureException e = Readers.error("fm3q.cif", "data_x\n_symmetry_space_group_name_H-M 'F m -3 q'\n" + CUBIC4 + atoms("Na1 Na 0 0 0"));
         assertEquals(ErrorKind.UNSUPPORTED, e.kind());
         // no operations and no space group name, or P 1: the sites are taken as they are
         assertEquals(1, Readers.one("p1.cif", "data_x\n_symmetry_space_group_name_H-M 'P 1'\n" + CUBIC4 + atoms("Na1 Na 0 0 0")).size());
