@@ -188,7 +188,7 @@ final class PredictCommand implements Callable<Integer> {
                         progress.failed(f.error().getMessage());
                         continue;
                     }
-                    ((ParseResult.Parsed) r).warnings().forEach(w -> err.println("warning: " + w));
+                    ((ParseResult.Parsed) r).warnings().forEach(progress::warned);
                     Structure s = ((ParseResult.Parsed) r).value().structure();
                     CrystalGraph g = builder.build(s);
                     if (!graphs.isEmpty() && pendingAtoms + g.numSites() > batching.maxBatchAtoms()) {

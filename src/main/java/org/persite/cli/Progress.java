@@ -42,6 +42,13 @@ final class Progress {
         draw(true);
     }
 
+    /** A line on standard error for what the reader assumed; it is not an error. */
+    synchronized void warned(String message) {
+        clearLine();
+        err.println("warning: " + message);
+        draw(true);
+    }
+
     synchronized int errors() {
         return errors;
     }

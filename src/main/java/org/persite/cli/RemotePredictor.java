@@ -87,6 +87,7 @@ final class RemotePredictor {
                 rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0, s.getSites(0).hasDomainScore()));
         String version = resp.getModel() + "/" + resp.getModelVersion();
         for (StructureResult s : resp.getStructuresList()) {
+            s.getWarningsList().forEach(progress::warned);
             if (s.getStatus().getCode() != 0) {
                 progress.failed(s.getStatus().getMessage());
                 continue;

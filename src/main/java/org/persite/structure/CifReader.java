@@ -230,6 +230,12 @@ final class CifReader {
                             throw new StructureException(source, tok.line, ErrorKind.SYNTAX, "item " + tok.text + " appears before any data_ block");
                         }
                         Token value = tz.next();
+                        if (value.kind == Kind.END && (block.loopWith("_atom_site_fract_x") != null || block.loopWith("_atom_site_cartn_x") != null)) {
+                            // a last item without a value after the atom sites (some programs end with a bare _eof): pymatgen ignores it
+                            block.notes.add(source + ":" + tok.line + ": item " + tok.text + " at the end of the file has no value; ignored");
+                            tok = value;
+                            continue;
+                        }
                         if (value.kind != Kind.VALUE) {
                             throw new StructureException(source, tok.line, ErrorKind.SYNTAX,
                                     "item " + tok.text + " has no value" + (value.kind == Kind.END ? " (the file ends here; is it truncated?)" : ""));

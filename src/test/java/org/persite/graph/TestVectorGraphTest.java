@@ -25,8 +25,11 @@ class TestVectorGraphTest {
     @ParameterizedTest
     @MethodSource("inputs")
     void neighbourCountsAndNearestDistancesMatch(String name) {
-        Structure s = TestVectors.parseOne(TestVectors.input(name));
-        JsonNode exp = TestVectors.expected(name);
+        check(name, TestVectors.parseOne(TestVectors.input(name)), TestVectors.expected(name));
+    }
+
+    /** Every site of {@code s} against an expected file of the test vectors' format: count within 8 Å, 12 nearest, all within 4 Å. */
+    static void check(String name, Structure s, JsonNode exp) {
         assertEquals(8.0, exp.get("cutoff").asDouble());
         assertEquals(12, exp.get("max_neighbors").asInt());
         CrystalGraph g = new CrystalGraphBuilder(8.0, 12).build(s);

@@ -82,6 +82,11 @@ class DialectTest {
                 """);
         assertEquals("CuO", p.value().structure().formula());
         assertTrue(p.warnings().get(0).contains(":8: a quoted value runs over 2 lines"), p.warnings().toString());
+        // a bare last item after the atom sites (a trailing _eof) is ignored, as pymatgen does; before them it is truncation
+        ParseResult.Parsed eof = parsed("eof.cif", Format.CIF, CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                + "_atom_site_fract_z\nCu1 0.1 0.2 0.3\n\n_eof\n");
+        assertTrue(eof.warnings().get(0).contains("item _eof at the end of the file has no value; ignored"), eof.warnings().toString());
+        assertTrue(failed("cut.cif", Format.CIF, CELL + "_cell_formula_units_Z\n").getMessage().contains("truncated"));
         // a quote that never closes before the next tag is still a clear syntax error
         StructureException e = failed("open.cif", Format.CIF, CELL + "_chemical_name_mineral 'Copper\n_atom_site_dummy x\n");
         assertEquals(ErrorKind.SYNTAX, e.kind());
