@@ -83,6 +83,16 @@ class CifSpaceGroupTest {
         assertTrue(trap.contains("4 listed symmetry operations differ from those of C2/c") && trap.contains("the list is used"), trap);
     }
 
+    /** Real files that give both a symbol and the operation list: the two agree, so nothing is said. */
+    @Test
+    void aListThatAgreesWithItsSymbolGivesNoWarning() {
+        for (String f : List.of("diffpy-PbTe.cif", "pymatgen-cod-1000208.cif", "diffpy-curlybrackets.cif")) {
+            List<ParseResult> r = TestVectors.READER.readFile(Path.of("src/test/resources/corpus/inputs").resolve(f), Format.CIF);
+            ParseResult.Parsed p = (ParseResult.Parsed) r.get(0);
+            assertTrue(p.warnings().isEmpty(), f + ": " + p.warnings());
+        }
+    }
+
     /** pymatgen 2022.11 misreads these two; they are checked against the textbook structures. */
     @Test
     void originChoiceTwoAndHexagonalAxes() {
