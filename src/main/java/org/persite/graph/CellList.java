@@ -83,16 +83,24 @@ final class CellList {
         // search in the LLL-reduced basis (reduced = U · input), and report images in the input basis
         long[] u = LatticeReduction.lll(s.lattice().rowMajor());
         long[] uInv = LatticeReduction.inverse(u);
-        this.basis = isIdentity(u) ? null : u;
         double[] in = s.lattice().rowMajor();
-        double[] lat = new double[9];
-        for (int r = 0; r < 3; r++) {
-            for (int x = 0; x < 3; x++) {
-                lat[3 * r + x] = u[3 * r] * in[x] + u[3 * r + 1] * in[3 + x] + u[3 * r + 2] * in[6 + x];
-            }
+        double[] lat = reducedRows(u, in);
+        double[] w;
+        try {
+            w = finite(lat) ? Lattice.ofRows(lat).perpendicularWidths() : null;
+        } catch (IllegalArgumentException degenerate) {
+            w = null;
         }
+        if (w == null || !finite(w)) {
+            // found by fuzzing: for an extreme cell the reduced basis's arithmetic overflows (widths NaN, zero bins); the
+            // input basis is always valid, only slower to search
+            u = new long[] {1, 0, 0, 0, 1, 0, 0, 0, 1};
+            uInv = u.clone();
+            lat = in.clone();
+            w = Lattice.ofRows(lat).perpendicularWidths();
+        }
+        this.basis = isIdentity(u) ? null : u;
         Lattice lattice = Lattice.ofRows(lat);
-        double[] w = lattice.perpendicularWidths();
         int[] nb = new int[3];
         for (int k = 0; k < 3; k++) {
             double target = radius * (k == 2 ? BIN_FRACTION_AXIS2 : BIN_FRACTION);
@@ -296,6 +304,26 @@ final class CellList {
     private static IllegalArgumentException tooMany(double radius) {
         return new IllegalArgumentException(String.format(
                 "a neighbour search within %.4g Å of this cell needs more than %d periodic copies", radius, MAX_GHOSTS));
+    }
+
+    /** The reduced basis's rows, U · input. */
+    private static double[] reducedRows(long[] u, double[] in) {
+        double[] lat = new double[9];
+        for (int r = 0; r < 3; r++) {
+            for (int x = 0; x < 3; x++) {
+                lat[3 * r + x] = u[3 * r] * in[x] + u[3 * r + 1] * in[3 + x] + u[3 * r + 2] * in[6 + x];
+            }
+        }
+        return lat;
+    }
+
+    private static boolean finite(double[] a) {
+        for (double v : a) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isIdentity(long[] u) {

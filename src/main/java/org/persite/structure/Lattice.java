@@ -88,6 +88,11 @@ public final class Lattice {
     private void checkShape() {
         double[] len = lengths();
         double abc = len[0] * len[1] * len[2];
+        // found by fuzzing: a length of 1.9e307 Å is finite, but the volume overflows to infinity and passed the checks below
+        if (!Double.isFinite(volume) || !Double.isFinite(abc)) {
+            throw new IllegalArgumentException(String.format(
+                    "the cell is too large to compute with: lengths %.4g, %.4g, %.4g Å give a volume that overflows", len[0], len[1], len[2]));
+        }
         if (!(volume >= MIN_VOLUME) || !(volume >= MIN_SHAPE_FACTOR * abc)) {
             throw new IllegalArgumentException(String.format(
                     "degenerate cell: volume %.6g Å^3 for lengths %.4f, %.4f, %.4f Å (the cell must have a positive volume)",

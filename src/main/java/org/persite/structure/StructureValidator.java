@@ -72,6 +72,9 @@ public final class StructureValidator {
     }
 
     /** Every check; the line is the one to blame when the structure as a whole is at fault (0 if none). */
+    /** The farthest a fractional coordinate may lie from the origin, in cells (not a policy limit: beyond it a double loses the position). */
+    static final double MAX_CELLS_FROM_ORIGIN = 1e6;
+
     public Structure validate(Structure s, int line) throws StructureException {
         String src = s.source();
         if (s.size() == 0) {
@@ -83,6 +86,13 @@ public final class StructureValidator {
             for (int k = 0; k < 3; k++) {
                 if (!Double.isFinite(s.frac(i, k))) {
                     throw new StructureException(src, line, ErrorKind.BAD_NUMBER, "site " + describe(s, i) + " has a non-finite coordinate");
+                }
+                // found by fuzzing: a coordinate like 4.5e16 is finite, but its place in the cell is lost to rounding and its
+                // periodic image offsets overflow; within a million cells of the origin a double still places it to 1e-9
+                if (Math.abs(s.frac(i, k)) > MAX_CELLS_FROM_ORIGIN) {
+                    throw new StructureException(src, line, ErrorKind.BAD_NUMBER, String.format(java.util.Locale.ROOT,
+                            "site %s has fractional coordinate %.6g, more than %.0e cells from the origin: its position in the cell is lost to "
+                                    + "rounding", describe(s, i), s.frac(i, k), MAX_CELLS_FROM_ORIGIN));
                 }
             }
         }

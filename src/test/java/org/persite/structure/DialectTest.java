@@ -166,4 +166,23 @@ class DialectTest {
         assertEquals(ErrorKind.MISSING, e.kind());
         assertTrue(e.getMessage().contains("does not name 2 elements"), e.getMessage());
     }
+
+    /** Found by fuzzing (ReaderFuzzTest's poscar and extxyz findings): a finite coordinate 10^16 cells away overflowed the graph builder. */
+    @Test
+    void aCoordinateFarBeyondTheCellIsRefusedNotOverflowed() {
+        StructureException e = failed("far.vasp", Format.POSCAR, "far\n1.0\n4 0 0\n0 4 0\n0 0 4\nK Cl\n1 1\nDirect\n0 0 0\n045010000000000000 0.5 0\n");
+        assertEquals(ErrorKind.BAD_NUMBER, e.kind());
+        assertTrue(e.getMessage().contains("fractional coordinate 4.50100e+16, more than 1e+06 cells from the origin"), e.getMessage());
+        // a site a few cells out is fine: it is the same site as its image in the cell
+        assertEquals(2, parsed("near.vasp", Format.POSCAR, "near\n1.0\n4 0 0\n0 4 0\n0 0 4\nK Cl\n1 1\nDirect\n0 0 0\n3.5 0.5 -2.5\n")
+                .value().structure().size());
+    }
+
+    /** Found by fuzzing (the explicit path): a 1.9e307 Å lattice vector gave an infinite volume that passed the checks. */
+    @Test
+    void aCellWhoseVolumeOverflowsIsRefused() {
+        StructureException e = failed("huge.vasp", Format.POSCAR, "huge\n1.0\n30 0 0\n0 30 0\n1.9e307 19 30\nCo\n2\nDirect\n0 0 0\n0.5 0 0\n");
+        assertEquals(ErrorKind.BAD_CELL, e.kind());
+        assertTrue(e.getMessage().contains("too large to compute with"), e.getMessage());
+    }
 }
