@@ -74,6 +74,8 @@ public final class StructureValidator {
     /** Every check; the line is the one to blame when the structure as a whole is at fault (0 if none). */
     /** The farthest a fractional coordinate may lie from the origin, in cells (not a policy limit: beyond it a double loses the position). */
     static final double MAX_CELLS_FROM_ORIGIN = 1e6;
+    /** The longest cell edge accepted, in Å (0.1 mm: not a policy limit, a bound on what is an atomistic cell). */
+    static final double MAX_CELL_LENGTH = 1e6;
 
     public Structure validate(Structure s, int line) throws StructureException {
         String src = s.source();
@@ -81,6 +83,14 @@ public final class StructureValidator {
             throw new StructureException(src, line, ErrorKind.NO_ATOMS, "the structure has no atoms");
         }
         checkAtomCount(src, line, s.size());
+        double[] len = s.lattice().lengths();
+        for (int k = 0; k < 3; k++) {
+            // found by fuzzing: a 3.5e17 Å cell edge passed, and the neighbour search's image offsets overflowed
+            if (len[k] > MAX_CELL_LENGTH) {
+                throw new StructureException(src, line, ErrorKind.BAD_CELL, String.format(java.util.Locale.ROOT,
+                        "cell length %s = %.4g Å is longer than %.0e Å: not an atomistic cell", "abc".charAt(k), len[k], MAX_CELL_LENGTH));
+            }
+        }
         for (int i = 0; i < s.size(); i++) {
             checkElement(src, line, s.atomicNumber(i), s.species(i));
             for (int k = 0; k < 3; k++) {
@@ -97,7 +107,13 @@ public final class StructureValidator {
             }
         }
         if (limits.minDistance() > 0) {
-            OverlapFinder.Overlap o = overlaps.find(s, limits.minDistance());
+            OverlapFinder.Overlap o;
+            try {
+                o = overlaps.find(s, limits.minDistance());
+            } catch (IllegalArgumentException tooManyImages) {
+                // found by fuzzing: a needle-thin or huge cell needs more periodic copies than the search allows
+                throw new StructureException(src, line, ErrorKind.BAD_CELL, tooManyImages.getMessage());
+            }
             if (o != null) {
                 String what = o.i() == o.j()
                         ? "site " + describe(s, o.i()) + " is " + fmt(o.distance(), limits.minDistance()) + " Å from its own periodic image"

@@ -185,4 +185,12 @@ class DialectTest {
         assertEquals(ErrorKind.BAD_CELL, e.kind());
         assertTrue(e.getMessage().contains("too large to compute with"), e.getMessage());
     }
+
+    /** Found by fuzzing (poscar): a 3.5e17 Å cell edge overflowed the neighbour search's image offsets. */
+    @Test
+    void aCellEdgeLongerThanAnAtomisticCellIsRefused() {
+        StructureException e = failed("long.vasp", Format.POSCAR, "long\n1.0\n346379999999999998 0.6 0\n2.6 0.07 0\n0 0 3.6\nK Cl\n1 1\nDirect\n0 0 0\n0 0.5 0.5\n");
+        assertEquals(ErrorKind.BAD_CELL, e.kind());
+        assertTrue(e.getMessage().contains("cell length a = 3.464e+17 Å is longer than 1e+06 Å"), e.getMessage());
+    }
 }
