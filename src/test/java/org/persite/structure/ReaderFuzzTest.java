@@ -31,33 +31,28 @@ class ReaderFuzzTest {
 
     @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
     void cif(byte[] data) {
-        long t0 = System.nanoTime();
-        check(READER.read("fuzz.cif", Format.CIF, data));
-        timed(t0);
+        readTimed("fuzz.cif", Format.CIF, data);
     }
 
     @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
     void poscar(byte[] data) {
-        long t0 = System.nanoTime();
-        check(READER.read("POSCAR", Format.POSCAR, data));
-        timed(t0);
+        readTimed("POSCAR", Format.POSCAR, data);
     }
 
     @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
     void extxyz(byte[] data) {
-        long t0 = System.nanoTime();
-        check(READER.read("fuzz.extxyz", Format.EXTXYZ, data));
-        timed(t0);
+        readTimed("fuzz.extxyz", Format.EXTXYZ, data);
     }
 
     @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
     void jsonl(byte[] data) {
-        long t0 = System.nanoTime();
-        check(READER.read("fuzz.jsonl", Format.JSONL, data));
-        timed(t0);
+        readTimed("fuzz.jsonl", Format.JSONL, data);
     }
 
-    static void timed(long t0) {
+    /** Reads one input, checks the oracle, and (while fuzzing) its time. */
+    static void readTimed(String name, Format format, byte[] data) {
+        long t0 = System.nanoTime();
+        check(READER.read(name, format, data));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (TIMED && ms > 1000) {
             throw new AssertionError("one input took " + ms + " ms (the oracle allows 1 s)");
