@@ -27,8 +27,7 @@ public final class PaddedBatch {
     private final LongBuffer nbrIndex;
     private final FloatBuffer nbrDistance;
     private final FloatBuffer nbrMask;
-    private final LongBuffer siteStructure;
-    private final FloatBuffer siteTotal;
+    private final float[] totals; // per graph, or null (all 0); site_structure and site_total are built only when asked
 
     private PaddedBatch(int paddedAtoms, int realAtoms, int maxNeighbors, int[] offsets, int[] sizes) {
         this.paddedAtoms = paddedAtoms;
@@ -41,11 +40,7 @@ public final class PaddedBatch {
         this.nbrIndex = direct(8L * slots).asLongBuffer();
         this.nbrDistance = direct(4L * slots).asFloatBuffer();
         this.nbrMask = direct(4L * slots).asFloatBuffer();
-        this.siteStructure = direct(8L * paddedAtoms).asLongBuffer();
-        this.siteTotal = direct(4L * paddedAtoms).asFloatBuffer();
-        for (int i = 0; i < paddedAtoms; i++) { // padding atoms: their own index, which no structure uses; total 0
-            siteStructure.put(i, i);
-        }
+        this.totals = new float[offsets.length];
     }
 
     private static ByteBuffer direct(long bytes) {
@@ -97,11 +92,9 @@ public final class PaddedBatch {
             int n = g.numSites();
             offsets[k] = offset;
             sizes[k] = n;
-            float graphTotal = totals == null ? 0f : (float) totals[k];
+            b.totals[k] = totals == null ? 0f : (float) totals[k];
             for (int i = 0; i < n; i++) {
                 b.species.put(offset + i, g.species(i));
-                b.siteStructure.put(offset + i, k);
-                b.siteTotal.put(offset + i, graphTotal);
             }
             if (idx.length < n * m) {
                 idx = new long[n * m];
@@ -185,14 +178,32 @@ public final class PaddedBatch {
         return nbrMask.duplicate().rewind();
     }
 
-    /** site_structure [Npad]: each real atom's graph index; a padding atom's own index. */
+    /**
+     * site_structure [Npad]: each real atom's graph index; a padding atom's own index, which no graph uses. Built on
+     * each call, for models with a conserved sum only (the others never pay for it).
+     */
     public LongBuffer siteStructure() {
-        return siteStructure.duplicate().rewind();
+        LongBuffer b = direct(8L * paddedAtoms).asLongBuffer();
+        for (int i = 0; i < paddedAtoms; i++) {
+            b.put(i, i);
+        }
+        for (int g = 0; g < offsets.length; g++) {
+            for (int i = 0; i < sizes[g]; i++) {
+                b.put(offsets[g] + i, g);
+            }
+        }
+        return b.rewind();
     }
 
-    /** site_total [Npad]: the conserved total of each atom's graph (0 for padding). */
+    /** site_total [Npad]: the conserved total of each atom's graph (0 for padding). Built on each call, as {@link #siteStructure}. */
     public FloatBuffer siteTotal() {
-        return siteTotal.duplicate().rewind();
+        FloatBuffer b = direct(4L * paddedAtoms).asFloatBuffer();
+        for (int g = 0; g < offsets.length; g++) {
+            for (int i = 0; i < sizes[g]; i++) {
+                b.put(offsets[g] + i, totals[g]);
+            }
+        }
+        return b.rewind();
     }
 
     /** The rows of graph {@code graph} from a batch output [Npad·P]: [n·P]. */
