@@ -12,19 +12,19 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.CrystalGraph;
 import org.persite.graph.CrystalGraphBuilder;
 import org.persite.graph.ElementTable;
 import org.persite.inference.BatcherSettings;
 import org.persite.inference.EngineSettings;
 import org.persite.inference.InferenceException;
 import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.local.LocalPredictor;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelLoadException;
 import org.persite.model.PropertySpec;
 import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
 import org.persite.structure.StructureReader;
 import picocli.CommandLine.Command;
@@ -179,68 +179,53 @@ final class PredictCommand implements Callable<Integer> {
                     loaded.spec().properties().stream().map(PropertySpec::unit).toList(), engine.hasUncertainty(),
                     engine.hasDomainScore() && loaded.spec().trust().domain() != null);
             long minElementSites = config.section().getLong("domain.min-element-sites");
-            List<Structure> pending = new ArrayList<>();
-            List<CrystalGraph> graphs = new ArrayList<>();
-            int pendingAtoms = 0;
-            for (Path file : files) {
-                for (ParseResult r : reader.readFile(file, inputFormat)) {
-                    if (r instanceof ParseResult.Failed f) {
-                        progress.failed(f.error().getMessage());
-                        continue;
-                    }
-                    ((ParseResult.Parsed) r).warnings().forEach(progress::warned);
-                    Structure s = ((ParseResult.Parsed) r).value().structure();
-                    CrystalGraph g = builder.build(s);
-                    if (!graphs.isEmpty() && pendingAtoms + g.numSites() > batching.maxBatchAtoms()) {
-                        flush(engine, batching, pending, graphs, rows, version, progress, loaded.spec().trust().domain(), minElementSites, totalCharge);
-                        pendingAtoms = 0;
-                    }
-                    pending.add(s);
-                    graphs.add(g);
-                    pendingAtoms += g.numSites();
+            org.persite.model.Trust.Domain domain = loaded.spec().trust().domain();
+            int cores = Runtime.getRuntime().availableProcessors();
+            LocalPredictor.Settings spread = new LocalPredictor.Settings(cores, batching.maxConcurrentBatches(), batching.maxBatchAtoms(),
+                    batching.buckets(), 256);
+            int p = engine.properties();
+            new LocalPredictor(reader, builder, engine, spread, totalCharge).run(files, inputFormat, new LocalPredictor.Sink() {
+                @Override
+                public void warned(String warning) {
+                    progress.warned(warning);
                 }
-            }
-            if (!graphs.isEmpty()) {
-                flush(engine, batching, pending, graphs, rows, version, progress, loaded.spec().trust().domain(), minElementSites, totalCharge);
-            }
+
+                @Override
+                public void failed(String message) {
+                    progress.failed(message);
+                }
+
+                @Override
+                public void predicted(Structure s, SiteOutputs o) {
+                    boolean outOfDomain = false;
+                    if (o.domain() != null && domain != null) {
+                        String[] elements = new String[s.size()];
+                        for (int i = 0; i < elements.length; i++) {
+                            elements[i] = s.species(i);
+                        }
+                        outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), elements, minElementSites).outOfDomain();
+                    }
+                    int width = o.std() == null ? p : 2 * p;
+                    float[] site = new float[width];
+                    for (int i = 0; i < s.size(); i++) {
+                        System.arraycopy(o.values(), i * p, site, 0, p);
+                        if (o.std() != null) {
+                            System.arraycopy(o.std(), i * p, site, p, p);
+                        }
+                        rows.row(s.source(), i, s.species(i), site, o.domain() == null ? Float.NaN : o.domain()[i], outOfDomain, version);
+                    }
+                    progress.predicted(s.size());
+                }
+            });
+            rows.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("error: interrupted");
+            return 1;
         } catch (InferenceException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
         return progress.errors() == 0 ? 0 : 1;
-    }
-
-    private static void flush(OnnxInferenceEngine engine, BatcherSettings batching, List<Structure> structures, List<CrystalGraph> graphs,
-            SiteRowWriter rows, String version, Progress progress, org.persite.model.Trust.Domain domain, long minElementSites, double totalCharge)
-            throws InferenceException {
-        double[] totals = new double[graphs.size()];
-        java.util.Arrays.fill(totals, totalCharge);
-        List<float[]> values = engine.predictAll(graphs, totals, batching.buckets(), batching.maxBatchAtoms());
-        int p = engine.properties();
-        for (int k = 0; k < structures.size(); k++) {
-            Structure s = structures.get(k);
-            org.persite.inference.SiteOutputs o = engine.layout().split(values.get(k)); // P values, P σ (ensembles), domain score
-            boolean outOfDomain = false;
-            if (o.domain() != null && domain != null) {
-                String[] elements = new String[s.size()];
-                for (int i = 0; i < elements.length; i++) {
-                    elements[i] = s.species(i);
-                }
-                outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), elements, minElementSites).outOfDomain();
-            }
-            int width = o.std() == null ? p : 2 * p;
-            for (int i = 0; i < s.size(); i++) {
-                float[] site = new float[width];
-                System.arraycopy(o.values(), i * p, site, 0, p);
-                if (o.std() != null) {
-                    System.arraycopy(o.std(), i * p, site, p, p);
-                }
-                rows.row(s.source(), i, s.species(i), site, o.domain() == null ? Float.NaN : o.domain()[i], outOfDomain, version);
-            }
-            progress.predicted(s.size());
-        }
-        rows.flush();
-        structures.clear();
-        graphs.clear();
     }
 }

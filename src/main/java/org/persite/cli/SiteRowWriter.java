@@ -83,10 +83,10 @@ final class SiteRowWriter {
         if (style == Style.csv) {
             StringBuilder row = new StringBuilder(csv(structure)).append(',').append(site).append(',').append(element);
             for (float v : values) {
-                row.append(',').append(String.format(Locale.ROOT, "%.6g", v));
+                GeneralFormat.append(row.append(','), v, 6);                                  // as "%.6g"
             }
             if (domain) {
-                row.append(',').append(String.format(Locale.ROOT, "%.4g", domainScore)).append(',').append(outOfDomain);
+                GeneralFormat.append(row.append(','), domainScore, 4).append(',').append(outOfDomain);     // as "%.4g"
             }
             out.println(row.append(',').append(model));
         } else {

@@ -76,14 +76,14 @@ public final class BatchQueue<T> {
         int atoms = 0;
         while (!queue.isEmpty()) {
             Entry<T> head = queue.getFirst();
-            if (!batch.isEmpty() && atoms + head.atoms() > maxBatchAtoms) {
+            if (!BatchFill.joins(batch.size(), atoms, head.atoms(), maxBatchAtoms)) {
                 break;
             }
             queue.removeFirst();
             queuedAtoms -= head.atoms();
             atoms += head.atoms();
             batch.add(head);
-            if (atoms >= maxBatchAtoms) {
+            if (BatchFill.full(atoms, maxBatchAtoms)) {
                 break;
             }
         }

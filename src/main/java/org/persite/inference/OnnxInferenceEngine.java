@@ -279,7 +279,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         while (from < graphs.size()) {
             int to = from;
             int atoms = 0;
-            while (to < graphs.size() && (to == from || atoms + graphs.get(to).numSites() <= maxBatchAtoms)) {
+            while (to < graphs.size() && BatchFill.joins(to - from, atoms, graphs.get(to).numSites(), maxBatchAtoms)) {
                 atoms += graphs.get(to++).numSites();
             }
             PaddedBatch b = PaddedBatch.pack(graphs.subList(from, to), totals == null ? null : java.util.Arrays.copyOfRange(totals, from, to), buckets);

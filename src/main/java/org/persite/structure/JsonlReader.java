@@ -31,6 +31,20 @@ final class JsonlReader {
 
     /** Reads every line of {@code in}, handing each outcome to {@code sink} as soon as it is known. */
     void read(String source, BufferedReader in, Consumer<ParseResult> sink) {
+        split(source, in, (lineNo, text) -> sink.accept(line(source, lineNo, text)), sink);
+    }
+
+    /** One non-blank line of a JSON Lines input, not yet parsed. */
+    @FunctionalInterface
+    interface LineSink {
+        void line(int lineNo, String text);
+    }
+
+    /**
+     * Cuts {@code in} into its non-blank lines, in order, without parsing them ({@link #line} parses one); an input
+     * without any line gives {@code empty} its one EMPTY failure instead.
+     */
+    void split(String source, BufferedReader in, LineSink lines, Consumer<ParseResult> empty) {
         int lineNo = 0;
         boolean any = false;
         try {
@@ -41,17 +55,18 @@ final class JsonlReader {
                     continue;
                 }
                 any = true;
-                sink.accept(line(source, lineNo, line));
+                lines.line(lineNo, line);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (!any) {
-            sink.accept(new ParseResult.Failed(new StructureException(source, 0, ErrorKind.EMPTY, "no JSON lines")));
+            empty.accept(new ParseResult.Failed(new StructureException(source, 0, ErrorKind.EMPTY, "no JSON lines")));
         }
     }
 
-    private ParseResult line(String source, int lineNo, String text) {
+    /** Parses and validates one line (its number for the messages). */
+    ParseResult line(String source, int lineNo, String text) {
         String name = source + ":" + lineNo;
         try {
             JsonNode node;

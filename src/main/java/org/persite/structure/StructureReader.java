@@ -52,7 +52,26 @@ public final class StructureReader {
 
     /** Reads a file, handing each structure's outcome to {@code sink} in input order. */
     public void readFile(Path path, Format format, Consumer<ParseResult> results) {
-        Consumer<ParseResult> sink = r -> results.accept(strict(r));
+        readFileTasks(path, format, task -> task.read().forEach(results));
+    }
+
+    /**
+     * One unit of parsing work, cut from a file by {@link #readFileTasks}: one JSON line, or one whole file of
+     * another format. {@link #read} parses and validates it (the costly part) and may run on any thread; it never
+     * throws.
+     */
+    @FunctionalInterface
+    public interface ReadTask {
+        /** The structures of this unit, in input order, each parsed or failed. */
+        List<ParseResult> read();
+    }
+
+    /**
+     * Reads a file on this thread only as far as cutting it into {@link ReadTask}s (lines of JSON Lines, the whole
+     * content otherwise), handed to {@code tasks} in input order: the caller parses them where it likes, for
+     * example on a pool, and keeps their order. A JSON Lines file is streamed, so memory does not grow with it.
+     */
+    public void readFileTasks(Path path, Format format, Consumer<ReadTask> tasks) {
         String name = path.toString();
         try {
             boolean gz = name.endsWith(".gz");
@@ -61,7 +80,8 @@ public final class StructureReader {
                 try (InputStream raw = Files.newInputStream(path);
                         InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw;
                         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-                    jsonl.read(name, r, sink);
+                    jsonl.split(name, r, (lineNo, text) -> tasks.accept(() -> List.of(strict(jsonl.line(name, lineNo, text)))),
+                            empty -> tasks.accept(() -> List.of(empty)));
                 }
                 return;
             }
@@ -70,16 +90,20 @@ public final class StructureReader {
                 bytes = readBounded(in, limits().maxInputBytes());
             }
             if (bytes == null) {
-                sink.accept(tooLarge(name));
+                ParseResult tooLarge = tooLarge(name);
+                tasks.accept(() -> List.of(tooLarge));
                 return;
             }
-            read(name, f, bytes).forEach(sink);
+            tasks.accept(() -> read(name, f, bytes));
         } catch (RuntimeException e) {
-            sink.accept(internal(name, e));
+            ParseResult failed = internal(name, e);
+            tasks.accept(() -> List.of(failed));
         } catch (NoSuchFileException e) {
-            sink.accept(new ParseResult.Failed(new StructureException(name, 0, ErrorKind.MISSING, "no such file")));
+            ParseResult failed = new ParseResult.Failed(new StructureException(name, 0, ErrorKind.MISSING, "no such file"));
+            tasks.accept(() -> List.of(failed));
         } catch (IOException e) {
-            sink.accept(new ParseResult.Failed(new StructureException(name, 0, ErrorKind.MISSING, "cannot read the file: " + e.getMessage())));
+            ParseResult failed = new ParseResult.Failed(new StructureException(name, 0, ErrorKind.MISSING, "cannot read the file: " + e.getMessage()));
+            tasks.accept(() -> List.of(failed));
         }
     }
 
