@@ -67,6 +67,10 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
         default void batchDone(int structures, int realAtoms, int paddedAtoms, long computeNanos) {
         }
 
+        /** A batch (packing and the engine call) took this much of its thread's CPU time. */
+        default void batchCpu(long cpuNanos) {
+        }
+
         /** The queue now holds this many atoms. */
         default void queueDepth(long atoms) {
         }
@@ -118,8 +122,10 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
     }
 
     private record BatchDone(List<BatchQueue.Entry<Predict>> entries, PaddedBatch batch, float[] out, Throwable error,
-            long startNanos, long computeNanos) implements Command {
+            long startNanos, long computeNanos, long cpuNanos) implements Command {
     }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private enum FlushDue implements Command {
         INSTANCE
@@ -258,21 +264,23 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
         }
         CompletableFuture<BatchDone> done = CompletableFuture.supplyAsync(() -> {
             PaddedBatch batch = null;
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
             try {
-                batch = PaddedBatch.pack(graphs, totals, settings.buckets());
+                batch = PaddedBatch.pack(graphs, totals, settings.buckets());          // [Npad, M] inputs
                 long t0 = System.nanoTime();
-                float[] out = engine.run(batch);
-                return new BatchDone(entries, batch, out, null, start, System.nanoTime() - t0);
+                float[] out = engine.run(batch);                                         // [Npad, C]
+                return new BatchDone(entries, batch, out, null, start, System.nanoTime() - t0, THREADS.getCurrentThreadCpuTime() - cpu0);
             } catch (InferenceException | RuntimeException e) {
-                return new BatchDone(entries, batch, null, e, start, 0);
+                return new BatchDone(entries, batch, null, e, start, 0, THREADS.getCurrentThreadCpuTime() - cpu0);
             }
         }, inferenceExecutor);
         getContext().pipeToSelf(done, (result, failure) -> result != null ? result
-                : new BatchDone(entries, null, null, failure, start, 0));
+                : new BatchDone(entries, null, null, failure, start, 0, 0));
     }
 
     private Behavior<Command> onBatchDone(BatchDone d) {
         inFlight--;
+        listener.batchCpu(d.cpuNanos());
         if (d.error() == null) {
             listener.batchDone(d.entries().size(), d.batch().realAtoms(), d.batch().paddedAtoms(), d.computeNanos());
         }

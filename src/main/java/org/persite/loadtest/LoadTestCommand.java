@@ -96,6 +96,9 @@ public final class LoadTestCommand implements Callable<Integer> {
         report.put("cores", Runtime.getRuntime().availableProcessors());
         report.put("cpu", cpuModel());
         List<MemorySampler.Sample> screeningRss = null;
+        cpu = new ServerCpu(metrics);
+        lastCpu = cpu.read();
+        cpuReport = report;
         try (MemorySampler memory = new MemorySampler(metrics)) {
             LoadGenerator gen = new LoadGenerator(clients, system, workload, memory);
             Duration phase = Duration.ofSeconds(phaseSeconds);
@@ -204,8 +207,22 @@ public final class LoadTestCommand implements Callable<Integer> {
         }
     }
 
-    private static PhaseResult say(PhaseResult p) {
+    private ServerCpu cpu;
+    private ServerCpu.Snapshot lastCpu;
+    private Report cpuReport;
+
+    /** Prints a phase, with the server's CPU per atom since the previous phase ended (phases run one after another). */
+    private PhaseResult say(PhaseResult p) {
         System.out.println(Report.line(p));
+        if (cpu != null) {
+            ServerCpu.Snapshot now = cpu.read();
+            ServerCpu.Breakdown b = ServerCpu.between(lastCpu, now);
+            lastCpu = now;
+            if (b != null) {
+                System.out.println(b.line());
+                cpuReport.cpu(p.name(), b);
+            }
+        }
         return p;
     }
 }

@@ -24,8 +24,15 @@ final class Report {
     private final List<PhaseResult> phases = new ArrayList<>();
     private final Map<String, Object> summary = new LinkedHashMap<>();
 
+    private final Map<String, ServerCpu.Breakdown> cpu = new LinkedHashMap<>();
+
     void add(PhaseResult p) {
         phases.add(p);
+    }
+
+    /** The server's CPU per atom during a phase (from its own counters). */
+    void cpu(String phase, ServerCpu.Breakdown b) {
+        cpu.put(phase, b);
     }
 
     void put(String key, Object value) {
@@ -50,7 +57,13 @@ final class Report {
         Files.createDirectories(dir);
         Map<String, Object> doc = new LinkedHashMap<>(summary);
         doc.put("phases", phases);
+        doc.put("server_cpu_us_per_atom", cpu);
         JSON.writeValue(dir.resolve("results.json").toFile(), doc);
+        try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(dir.resolve("cpu-breakdown.csv"), StandardCharsets.UTF_8))) {
+            csv.println("phase,atoms,total_us_per_atom," + String.join(",", ServerCpu.STAGES) + ",other");
+            cpu.forEach((phase, b) -> csv.println(phase + "," + (long) b.atoms() + "," + String.format(Locale.ROOT, "%.2f", b.totalUsPerAtom()) + ","
+                    + String.join(",", b.stages().values().stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList())));
+        }
         try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(dir.resolve("results.csv"), StandardCharsets.UTF_8))) {
             csv.println("name,mode,offered,seconds,sent,ok,atoms,structures_per_s,atoms_per_s,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
                     + "error_p99_ms,errors,rss_start_mib,rss_max_mib,rss_end_mib,parse_ms,graph_ms,queue_ms,inference_ms,server_ms,transport_ms");

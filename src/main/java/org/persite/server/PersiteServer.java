@@ -114,13 +114,9 @@ public final class PersiteServer implements AutoCloseable {
             throw e;
         }
         StructureValidator validator = new StructureValidator(limits, CellListOverlapFinder.INSTANCE);
-        ActorRef<ParserActor.Command> parsers = spawner.spawn(pool(settings.parserPoolSize(), ParserActor.create(reader, validator),
-                ServerSettings.PARSE_DISPATCHER), "parsers", Props.empty());
-        ActorRef<GraphBuilderActor.Command> graphBuilders = spawner.spawn(pool(settings.graphPoolSize(), GraphBuilderActor.create(),
-                ServerSettings.GRAPH_DISPATCHER), "graph-builders", Props.empty());
-
-        PredictionPipeline pipeline = new PredictionPipeline(parsers, graphBuilders, registry, metrics, settings.stepTimeout(), settings.maxMessageBytes(),
-                system.scheduler(), section.getLong("domain.min-element-sites"));
+        PredictionPipeline pipeline = new PredictionPipeline(new RequestPreparer(reader, validator),
+                system.dispatchers().lookup(DispatcherSelector.fromConfig(ServerSettings.PARSE_DISPATCHER)), registry, metrics, settings.stepTimeout(),
+                settings.maxMessageBytes(), system.scheduler(), section.getLong("domain.min-element-sites"));
         PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
         Config training = section.getConfig("training");
         TrainingJob.Runner single;
@@ -251,11 +247,6 @@ public final class PersiteServer implements AutoCloseable {
     }
 
     /** A pool of {@code size} copies of {@code behavior} on dispatcher {@code dispatcher}, each restarted if it fails. */
-    private static <T> Behavior<T> pool(int size, Behavior<T> behavior, String dispatcher) {
-        return Routers.pool(size, Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart()))
-                .withRoundRobinRouting()
-                .withRouteeProps(DispatcherSelector.fromConfig(dispatcher));
-    }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> scala(

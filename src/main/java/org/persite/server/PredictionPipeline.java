@@ -28,16 +28,19 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One request's way through the server: parser pool, then graph-builder pool, then the model's batcher,
- * each step an ask with a bounded timeout. It always completes with a {@link PredictResponse}: every problem
- * (a bad structure, an unknown model, overload, a deadline) becomes a status in the response, never an
- * exception, so one item can never end a stream. The callers bound how many requests are in here at once.
+ * One request's way through the server, flowing forward: one step on the parse dispatcher reads the request's
+ * structures and builds their graphs ({@link RequestPreparer}), then each graph goes to the model's batcher, whose
+ * answer completes the response. It always completes with a {@link PredictResponse}: every problem (a bad
+ * structure, an unknown model, overload, a deadline) becomes a status in the response, never an exception, so one
+ * item can never end a stream. The callers bound how many requests are in here at once (the unary limit and each
+ * stream's window), and so how many steps wait for the dispatcher.
  */
 public final class PredictionPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(PredictionPipeline.class);
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
-    private final ActorRef<ParserActor.Command> parsers;
-    private final ActorRef<GraphBuilderActor.Command> graphBuilders;
+    private final RequestPreparer preparer;
+    private final java.util.concurrent.Executor prepareExecutor;
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final Duration stepTimeout;
@@ -45,17 +48,16 @@ public final class PredictionPipeline {
     private final Scheduler scheduler;
     private final long minElementSites;
 
-    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelRegistry registry,
-            ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler) {
-        this(parsers, graphBuilders, registry, metrics, stepTimeout, maxMessageBytes, scheduler, 20);
-    }
-
-    /** @param minElementSites an element with fewer training sites makes a structure out of domain (persite.domain.min-element-sites) */
-    public PredictionPipeline(ActorRef<ParserActor.Command> parsers, ActorRef<GraphBuilderActor.Command> graphBuilders, ModelRegistry registry,
+    /**
+     * @param prepareExecutor where reading and graph building run (persite.server.parse-dispatcher), never the default dispatcher
+     * @param stepTimeout the safety net for the batcher's answer when a request has no deadline
+     * @param minElementSites an element with fewer training sites makes a structure out of domain (persite.domain.min-element-sites)
+     */
+    public PredictionPipeline(RequestPreparer preparer, java.util.concurrent.Executor prepareExecutor, ModelRegistry registry,
             ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler, long minElementSites) {
+        this.preparer = preparer;
+        this.prepareExecutor = prepareExecutor;
         this.minElementSites = minElementSites;
-        this.parsers = parsers;
-        this.graphBuilders = graphBuilders;
         this.registry = registry;
         this.metrics = metrics;
         this.stepTimeout = stepTimeout;
@@ -101,57 +103,43 @@ public final class PredictionPipeline {
 
     private CompletionStage<PredictResponse> run(PredictRequest req, ServedModel model, StructureInput input, Instant deadline,
             BooleanSupplier cancelled, BooleanSupplier gone, long t0) {
-        CompletionStage<ParserActor.Parsed> parsed = AskPattern.ask(parsers, replyTo -> new ParserActor.Parse(input, gone, replyTo),
-                stepTimeout, scheduler);
-        return parsed.thenCompose(p -> {
+        return CompletableFuture.supplyAsync(() -> preparer.prepare(input, model.graphBuilder(), gone), prepareExecutor).thenCompose(p -> {
             if (p.skipped()) {
                 return done(goneResponse(req, cancelled));
             }
-            metrics.stageSeconds.labelValues("parse").observe(p.nanos() / 1e9);
-            List<Structure> ok = new ArrayList<>();
-            for (ParseResult r : p.results()) {
-                if (r instanceof ParseResult.Parsed s) {
-                    ok.add(s.value().structure());
-                }
+            metrics.stageSeconds.labelValues("parse").observe(p.parseNanos() / 1e9);
+            metrics.stageCpu.labelValues("parse").inc(p.parseCpuNanos() / 1e9);
+            metrics.stageCpu.labelValues("graph").inc(p.graphCpuNanos() / 1e9);
+            if (!p.structures().isEmpty()) {
+                metrics.stageSeconds.labelValues("graph").observe(p.graphNanos() / 1e9);
             }
-            CompletionStage<GraphBuilderActor.Built> built = ok.isEmpty()
-                    ? done(new GraphBuilderActor.Built(List.of(), false, 0))
-                    : AskPattern.ask(graphBuilders, replyTo -> new GraphBuilderActor.Build(ok, model.graphBuilder(), gone, replyTo),
-                            stepTimeout, scheduler);
-            return built.thenCompose(b -> {
-                if (b.skipped()) {
-                    return done(goneResponse(req, cancelled));
+            List<CompletableFuture<Batcher.Reply>> predictions = new ArrayList<>(p.structures().size());
+            for (int k = 0; k < p.structures().size(); k++) {
+                RequestPreparer.Outcome o = p.outcomes().get(k);
+                if (o.graph() == null) {
+                    predictions.add(CompletableFuture.completedFuture(new Batcher.Rejected("", Batcher.Reason.INVALID_GRAPH, o.error())));
+                    continue;
                 }
-                if (!ok.isEmpty()) {
-                    metrics.stageSeconds.labelValues("graph").observe(b.nanos() / 1e9);
-                }
-                List<CompletableFuture<Batcher.Reply>> predictions = new ArrayList<>();
-                for (int k = 0; k < b.outcomes().size(); k++) {
-                    GraphBuilderActor.Outcome o = b.outcomes().get(k);
-                    if (o.graph() == null) {
-                        predictions.add(CompletableFuture.completedFuture(new Batcher.Rejected("", Batcher.Reason.INVALID_GRAPH, o.error())));
-                        continue;
-                    }
-                    String itemId = req.getRequestId() + "#" + k;
-                    predictions.add(AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(),
-                            replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, req.getTotalCharge(), replyTo), stepTimeout, scheduler)
-                            .toCompletableFuture());
-                }
-                return CompletableFuture.allOf(predictions.toArray(CompletableFuture[]::new))
-                        .thenApply(v -> assemble(req, model, p, b, ok, predictions, t0));
-            });
-        }).exceptionally(e -> failure(req, Code.INTERNAL, "internal error: " + e, "")); // a step timed out: the safety net
+                String itemId = req.getRequestId() + "#" + k;
+                predictions.add(AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(),
+                        replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, req.getTotalCharge(), replyTo), stepTimeout, scheduler)
+                        .toCompletableFuture());
+            }
+            return CompletableFuture.allOf(predictions.toArray(CompletableFuture[]::new)).thenApply(v -> assemble(req, model, p, predictions, t0));
+        }).exceptionally(e -> failure(req, Code.INTERNAL, "internal error: " + e, "")); // the batcher's answer timed out: the safety net
     }
 
-    private PredictResponse assemble(PredictRequest req, ServedModel model, ParserActor.Parsed parsed, GraphBuilderActor.Built built,
-            List<Structure> ok, List<CompletableFuture<Batcher.Reply>> predictions, long t0) {
+    private PredictResponse assemble(PredictRequest req, ServedModel model, RequestPreparer.Prepared prepared,
+            List<CompletableFuture<Batcher.Reply>> predictions, long t0) {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        List<Structure> ok = prepared.structures();
         PredictResponse.Builder resp = header(req, model);
         org.persite.api.v1.Status first = null;
         long queueNanos = 0;
         long computeNanos = 0;
         int batchAtoms = 0;
         int k = 0;
-        for (ParseResult r : parsed.results()) {
+        for (ParseResult r : prepared.results()) {
             StructureResult.Builder sr = StructureResult.newBuilder();
             if (r instanceof ParseResult.Failed f) {
                 sr.setName(f.error().source()).setStatus(status(Code.INVALID_ARGUMENT, f.error().getMessage(), f.error().kind().name()));
@@ -221,12 +209,14 @@ public final class PredictionPipeline {
         long total = System.nanoTime() - t0;
         metrics.stageSeconds.labelValues("total").observe(total / 1e9);
         resp.setStatus(first != null ? first : status(Code.OK, "", ""));
-        resp.setTimings(Timings.newBuilder().setParseUs(parsed.nanos() / 1000).setGraphUs(built.nanos() / 1000).setQueueUs(queueNanos / 1000)
+        resp.setTimings(Timings.newBuilder().setParseUs(prepared.parseNanos() / 1000).setGraphUs(prepared.graphNanos() / 1000).setQueueUs(queueNanos / 1000)
                 .setInferenceUs(computeNanos / 1000).setTotalUs(total / 1000).setBatchAtoms(batchAtoms));
         if (first != null) {
             logFailure(req.getRequestId(), first);
         }
-        return resp.build();
+        PredictResponse built = resp.build();
+        metrics.stageCpu.labelValues("respond").inc((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
+        return built;
     }
 
     private static PredictResponse.Builder header(PredictRequest req, ServedModel model) {

@@ -38,6 +38,15 @@ public final class ServerMetrics implements AutoCloseable {
     final Histogram stageSeconds = Histogram.builder().name("persite_stage_duration_seconds")
             .help("Time per structure in each pipeline stage: parse, graph, queue, inference, total").unit(Unit.SECONDS)
             .labelNames("stage").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
+    /**
+     * CPU time spent in each stage, from the working thread's own CPU clock: parse and graph (the parse dispatcher),
+     * inference (packing a batch and the ONNX Runtime call, whose intra-op threads are this thread when
+     * persite.inference.intra-op-threads = 1) and respond (assembling the response). Against
+     * process_cpu_seconds_total, what is left is transport, gRPC, actors, GC and the JIT.
+     */
+    final Counter stageCpu = Counter.builder().name("persite_stage_cpu_seconds_total")
+            .help("CPU time per pipeline stage (parse, graph, inference, respond), from the working thread's CPU clock").unit(Unit.SECONDS)
+            .labelNames("stage").register(registry);
     /** Real atoms per batch. */
     final Histogram batchAtoms = Histogram.builder().name("persite_batch_atoms")
             .help("Real (unpadded) atoms per inference batch").labelNames("model").classicOnly()
@@ -78,6 +87,11 @@ public final class ServerMetrics implements AutoCloseable {
     /** A batcher listener that records batches, queue depth and refusals for one model. */
     Batcher.Listener batcherListener(String model) {
         return new Batcher.Listener() {
+            @Override
+            public void batchCpu(long cpuNanos) {
+                stageCpu.labelValues("inference").inc(cpuNanos / 1e9);
+            }
+
             @Override
             public void batchDone(int n, int realAtoms, int paddedAtoms, long computeNanos) {
                 batchAtoms.labelValues(model).observe(realAtoms);

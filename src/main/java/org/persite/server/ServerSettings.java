@@ -11,8 +11,6 @@ import java.time.Duration;
  * @param maxInFlightPerStream a PredictStream's window, in requests
  * @param maxConcurrentStreams PredictStream calls open at once
  * @param maxInFlightUnary unary Predict calls worked on at once
- * @param parserPoolSize parser actors (the config's 0 means one per core)
- * @param graphPoolSize graph-builder actors (the config's 0 means one per core)
  * @param stepTimeout the longest one pipeline step may take when the request has no deadline
  * @param shutdownDrain how long SIGTERM waits for calls in flight
  * @param adminToken the Admin API's bearer token; empty disables the Admin API
@@ -20,13 +18,11 @@ import java.time.Duration;
  * @param tls TLS for the gRPC port
  */
 public record ServerSettings(String host, int port, String metricsHost, int metricsPort, long maxMessageBytes,
-        int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary, int parserPoolSize, int graphPoolSize,
+        int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary,
         Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls) {
 
-    /** The config path of the dispatcher parser actors run on. */
+    /** The config path of the dispatcher that reads requests and builds their graphs (one step per request). */
     public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
-    /** The config path of the dispatcher graph-builder actors run on. */
-    public static final String GRAPH_DISPATCHER = "persite.server.graph-dispatcher";
 
     public ServerSettings {
         if (port < 0 || port > 65535) {
@@ -41,23 +37,22 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
         if (requireTokenForPredict && adminToken.isEmpty()) {
             throw new IllegalArgumentException("persite.server.require-token-for-predict needs persite.server.admin-token");
         }
-        if (parserPoolSize < 1 || graphPoolSize < 1) {
-            throw new IllegalArgumentException("parser-pool-size and graph-pool-size must be >= 1 (0 in the config means one per core)");
-        }
     }
 
     /** From the {@code persite.server} section. */
     public static ServerSettings fromConfig(Config c) {
-        int cores = Runtime.getRuntime().availableProcessors();
+        for (String removed : new String[] {"parser-pool-size", "graph-pool-size", "graph-dispatcher"}) {
+            if (c.hasPath(removed)) { // said, not silently ignored
+                throw new IllegalArgumentException("persite.server." + removed + " was removed: reading a request and building its graphs are one "
+                        + "step on persite.server.parse-dispatcher; size that with its thread-pool-executor (one thread per core by default)");
+            }
+        }
         return new ServerSettings(c.getString("host"), c.getInt("port"), c.getString("metrics.host"),
                 c.getBoolean("metrics.enabled") ? c.getInt("metrics.port") : -1, c.getBytes("max-message-bytes"),
                 c.getInt("max-in-flight-per-stream"), c.getInt("max-concurrent-streams"), c.getInt("max-in-flight-unary"),
-                orCores(c.getInt("parser-pool-size"), cores), orCores(c.getInt("graph-pool-size"), cores), c.getDuration("step-timeout"),
+                c.getDuration("step-timeout"),
                 c.getDuration("shutdown-drain"), c.getString("admin-token"), c.getBoolean("require-token-for-predict"),
                 new TlsSettings(c.getBoolean("tls.enabled"), c.getString("tls.certificate"), c.getString("tls.private-key")));
     }
 
-    private static int orCores(int v, int cores) {
-        return v == 0 ? cores : v;
-    }
 }

@@ -271,6 +271,9 @@ class PerSiteServerTest {
         assertEquals(3.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
         assertTrue(text.contains("persite_stage_duration_seconds_bucket{stage=\"inference\""), text);
         assertTrue(text.contains("persite_batch_padding_efficiency_count"), text);
+        for (String stage : new String[] {"parse", "graph", "inference", "respond"}) { // each stage's CPU, from its thread's clock
+            assertTrue(ts.metric("persite_stage_cpu_seconds_total{stage=\"" + stage + "\"}") > 0, stage + ": " + text);
+        }
         assertTrue(text.contains("persite_queue_atoms{model=\"magmom\"}"), text);
         assertTrue(text.contains("process_resident_memory_bytes") || text.contains("jvm_memory_used_bytes"), "JVM/process metrics");
         assertFalse(text.isEmpty());
