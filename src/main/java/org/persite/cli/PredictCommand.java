@@ -160,8 +160,8 @@ final class PredictCommand implements Callable<Integer> {
         PersiteConfig config = PersiteConfig.load();
         LoadedModel loaded;
         try {
-            Path dir = model != null ? Path.of(model)
-                    : Path.of(config.section().getString("models.directory")).resolve(config.section().getString("models.default"));
+            org.persite.server.ModelsSettings models = org.persite.server.ModelsSettings.fromConfig(config.section().getConfig("models"));
+            Path dir = model != null ? Path.of(model) : models.directory().resolve(models.defaultModel());
             loaded = ModelDirectory.load(ModelDirectory.resolve(dir));
         } catch (ModelLoadException e) {
             err.println("error: " + e.getMessage());

@@ -173,7 +173,7 @@ public final class AdminService implements AdminPowerApi {
                 throw new IllegalArgumentException("resume '" + in.getResume() + "': " + e.getMessage());
             }
         }
-        if (!ModelRegistry.safeName(in.getModel())) {
+        if (!ModelRepository.safeName(in.getModel())) {
             throw new IllegalArgumentException("'" + in.getModel() + "' is not a model name (letters, digits, '.', '_', '-')");
         }
         if (in.getDataset().isEmpty() || in.getProperty().isEmpty()) {

@@ -30,90 +30,50 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The model registry: {@code models/<name>/<integer version>/}, as in Triton's model repository. At start the
- * newest version of every model is served. A version is made live by {@link #activate}: <b>load, warm, gate,
- * then switch</b> (Triton issue #2076 unloaded first and went down; here the old version serves until the new
- * one has passed the gate, and closes only when its last request is answered). Every path is confined to the
- * models directory: names are plain, and symbolic links that lead out of it are refused.
+ * The lifecycle of the served versions: which version of each model is live, and the moves between them. A version is
+ * made live by {@link #activate}: <b>load, warm, gate, then switch</b> (Triton issue #2076 unloaded first and went
+ * down; here the old version serves until the new one has passed the gate, and closes only when its last request is
+ * answered). Requests hold a version with {@link #acquire} / {@link #release}. What is on disk is the
+ * {@link ModelRepository}'s; what a version must pass is the {@link ActivationGate}'s.
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
-    /**
-     * The checks a version passes before it goes live.
-     *
-     * @param smokeStructures predicted at every activation: every value must be finite
-     * @param maxValidationMaeIncrease the old card-to-card validation check (negative: off)
-     * @param compare the comparing gate's settings (see {@link ComparingGate})
-     * @param reader reads the gate sets
-     */
-    public record Gate(List<Structure> smokeStructures, double maxValidationMaeIncrease, ComparingGate.Settings compare,
-            org.persite.structure.StructureReader reader) {
-        /** A gate that does not compare on a gate set beyond the card checks (margin 2%, baseline required). */
-        public Gate(List<Structure> smokeStructures, double maxValidationMaeIncrease) {
-            this(smokeStructures, maxValidationMaeIncrease, new ComparingGate.Settings(0.02, true),
-                    new org.persite.structure.StructureReader(org.persite.structure.StructureLimits.DEFAULTS,
-                            org.persite.graph.CellListOverlapFinder.INSTANCE));
-        }
-    }
-
-    /** Why a version is being activated, which decides how much of the gate applies. */
-    enum Activation {
-        /** At start: the recorded or newest version; it is not compared (nothing is active yet). */
-        START,
-        /** Activate, poll or training: the whole gate. */
-        GATED,
-        /** Activate with force: the comparison and baseline are skipped, and the log and report say so. */
-        FORCED,
-        /** Rollback: the operator goes back; not compared. */
-        ROLLBACK
-    }
-
-    private final Path root;
+    private final ModelRepository repository;
     private final String defaultName;
     private final EngineSettings engineSettings;
     private final BatcherSettings batching;
     private final Spawner spawner;
     private final ServerMetrics metrics;
-    private final Gate gate;
-    private final ComparingGate comparing;
+    private final ActivationGate gate;
     private final Map<String, ServedModel> active = new ConcurrentHashMap<>();
     private final Map<String, Deque<Integer>> previous = new HashMap<>();
     /** Per model, the highest version folder seen so far: poll activates only versions above it. */
     private final Map<String, Integer> highestSeen = new ConcurrentHashMap<>();
     private final Object admin = new Object(); // one activation at a time
 
-    private ModelRegistry(Path root, String defaultName, EngineSettings engineSettings, BatcherSettings batching, Spawner spawner,
-            ServerMetrics metrics, Gate gate) {
-        this.root = root;
+    private ModelRegistry(ModelRepository repository, String defaultName, EngineSettings engineSettings, BatcherSettings batching, Spawner spawner,
+            ServerMetrics metrics, ActivationGate gate) {
+        this.repository = repository;
         this.defaultName = defaultName;
         this.engineSettings = engineSettings;
         this.batching = batching;
         this.spawner = spawner;
         this.metrics = metrics;
         this.gate = gate;
-        this.comparing = new ComparingGate(gate.compare(), gate.reader());
     }
 
     /**
      * Scans {@code root} and serves the newest version of every model (each through the gate). A model that
      * fails is logged and left out; the default model must load, or the server does not start.
      */
-    public static ModelRegistry open(Path root, String defaultName, EngineSettings engineSettings, BatcherSettings batching, Spawner spawner,
-            ServerMetrics metrics, Gate gate) throws ModelLoadException {
-        if (!Files.isDirectory(root)) {
-            throw new ModelLoadException(root, "the models directory does not exist (persite.models.directory)");
-        }
-        Path real;
-        try {
-            real = root.toRealPath();
-        } catch (IOException e) {
-            throw new ModelLoadException(root, "cannot resolve the models directory: " + e.getMessage());
-        }
-        ModelRegistry r = new ModelRegistry(real, defaultName, engineSettings, batching, spawner, metrics, gate);
-        for (String name : r.modelNames()) {
+    public static ModelRegistry open(ModelRepository repository, String defaultName, EngineSettings engineSettings, BatcherSettings batching,
+            Spawner spawner, ServerMetrics metrics, ActivationGate gate) throws ModelLoadException {
+        Path root = repository.root();
+        ModelRegistry r = new ModelRegistry(repository, defaultName, engineSettings, batching, spawner, metrics, gate);
+        for (String name : repository.modelNames()) {
             try {
-                List<Integer> versions = r.versions(name);
+                List<Integer> versions = repository.versions(name);
                 if (!versions.isEmpty()) {
                     r.highestSeen.put(name, versions.get(versions.size() - 1));
                     r.openRecordedOrNewest(name, versions);
@@ -143,13 +103,13 @@ public final class ModelRegistry implements AutoCloseable {
         int newest = versions.get(versions.size() - 1);
         ModelDirectory.ActiveVersion recorded = null;
         try {
-            recorded = ModelDirectory.readActive(root.resolve(name));
+            recorded = repository.recordedActive(name);
         } catch (ModelLoadException e) {
             LOG.error("model {}: {}; serving the newest version, v{}", name, e.getMessage(), newest);
         }
         if (recorded != null && versions.contains(recorded.version())) {
             try {
-                activate(name, recorded.version(), false, Activation.START);
+                activate(name, recorded.version(), false, ActivationGate.Activation.START);
                 synchronized (admin) {
                     Deque<Integer> h = new ArrayDeque<>();
                     recorded.previous().stream().filter(versions::contains).forEach(h::addLast);
@@ -163,7 +123,7 @@ public final class ModelRegistry implements AutoCloseable {
         } else if (recorded != null) {
             LOG.error("model {}: v{}, recorded as active, is not there; serving the newest version, v{}", name, recorded.version(), newest);
         }
-        activate(name, newest, false, Activation.START);
+        activate(name, newest, false, ActivationGate.Activation.START);
     }
 
     /**
@@ -178,7 +138,7 @@ public final class ModelRegistry implements AutoCloseable {
                 throw new UnknownModelException("no model named '" + n + "'; served: " + String.join(", ", new java.util.TreeSet<>(active.keySet())));
             }
             if (version != 0 && version != m.version()) {
-                boolean onDisk = versions(n).contains(version);
+                boolean onDisk = repository.versions(n).contains(version);
                 throw new UnknownModelException("model " + n + " version " + version + " is not served; the server serves version " + m.version()
                         + (onDisk ? " (version " + version + " is on disk but not active)" : ""));
             }
@@ -212,7 +172,12 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The models directory (real path). */
     public Path root() {
-        return root;
+        return repository.root();
+    }
+
+    /** What is on disk. */
+    public ModelRepository repository() {
+        return repository;
     }
 
     /**
@@ -233,13 +198,13 @@ public final class ModelRegistry implements AutoCloseable {
      * report say that the gate was forced.
      */
     public ServedModel activate(String name, int version, boolean force) throws ModelLoadException {
-        return activate(name, version, true, force ? Activation.FORCED : Activation.GATED);
+        return activate(name, version, true, force ? ActivationGate.Activation.FORCED : ActivationGate.Activation.GATED);
     }
 
     /** As {@link #activate(String, int)}; {@code record} writes the change to the model's active.json. */
-    private ServedModel activate(String name, int version, boolean record, Activation why) throws ModelLoadException {
+    private ServedModel activate(String name, int version, boolean record, ActivationGate.Activation why) throws ModelLoadException {
         synchronized (admin) {
-            Path dir = versionDir(name, version);
+            Path dir = repository.versionDir(name, version);
             ServedModel current = active.get(name);
             if (current != null && current.version() == version) {
                 return current;
@@ -249,9 +214,7 @@ public final class ModelRegistry implements AutoCloseable {
                 throw new ModelLoadException(dir, "its card says " + loaded.spec().name() + " v" + loaded.spec().version() + ", not " + name + " v"
                         + version);
             }
-            if (current != null) {
-                checkCompatible(dir, current.model(), loaded);
-            }
+            gate.checkCompatible(dir, current, loaded);
             OnnxInferenceEngine engine;
             String report;
             try {
@@ -263,23 +226,7 @@ public final class ModelRegistry implements AutoCloseable {
                 if (engineSettings.warmUp()) {
                     engine.warmUp(batching.buckets());
                 }
-                smokeTest(dir, loaded, engine);
-                switch (why) {
-                    case GATED -> {
-                        if (current != null) {
-                            checkValidationMae(dir, current.model(), loaded);
-                        }
-                        report = "passed: " + comparing.check(dir, root.resolve(name), loaded, engine, current);
-                    }
-                    case FORCED -> {
-                        report = "FORCED past the comparison by Activate(force)" + (current == null ? "" : " over the active v" + current.version());
-                        LOG.warn("model {}: v{} activation gate FORCED (the comparison with the active version and the baseline check were skipped)",
-                                name, version);
-                    }
-                    case ROLLBACK -> report = "rolled back to" + (current == null ? "" : " from v" + current.version()) + "; not compared";
-                    case START -> report = "served at start (" + (ModelDirectory.ACTIVE_FILE) + " or newest); not compared";
-                    default -> throw new IllegalStateException();
-                }
+                report = gate.check(why, dir, repository.modelDir(name), loaded, engine, current);
             } catch (ModelLoadException | InferenceException | RuntimeException e) {
                 engine.close();
                 throw e instanceof ModelLoadException mle ? mle : new ModelLoadException(dir, "failed the gate: " + e.getMessage());
@@ -317,10 +264,10 @@ public final class ModelRegistry implements AutoCloseable {
                 target = history.pop();
             } else {
                 // no recorded history: the highest version on disk below the active one
-                target = versions(name).stream().filter(v -> v < current).reduce((a, b) -> b)
-                        .orElseThrow(() -> new ModelLoadException(root.resolve(name), "there is no earlier version to roll back to"));
+                target = repository.versions(name).stream().filter(v -> v < current).reduce((a, b) -> b)
+                        .orElseThrow(() -> new ModelLoadException(repository.modelDir(name), "there is no earlier version to roll back to"));
             }
-            ServedModel now = activate(name, target, false, Activation.ROLLBACK);
+            ServedModel now = activate(name, target, false, ActivationGate.Activation.ROLLBACK);
             // activate() pushed the version we left; a rollback must not make it the next rollback target twice
             previous.get(name).pop();
             record(name);
@@ -333,8 +280,8 @@ public final class ModelRegistry implements AutoCloseable {
      * mode. A version that fails the gate is logged once and not retried (a newer version is tried when it appears).
      */
     public void poll(Map<String, Integer> refused) {
-        for (String name : modelNames()) {
-            List<Integer> versions = versions(name);
+        for (String name : repository.modelNames()) {
+            List<Integer> versions = repository.versions(name);
             if (versions.isEmpty()) {
                 continue;
             }
@@ -358,124 +305,16 @@ public final class ModelRegistry implements AutoCloseable {
         ServedModel m = active.get(name);
         Deque<Integer> h = previous.getOrDefault(name, new ArrayDeque<>());
         try {
-            ModelDirectory.writeActive(root.resolve(name), new ModelDirectory.ActiveVersion(m.version(), List.copyOf(h)));
+            repository.recordActive(name, new ModelDirectory.ActiveVersion(m.version(), List.copyOf(h)));
         } catch (IOException e) {
             LOG.warn("model {}: v{} is live, but {} could not be written ({}): a restart would serve the recorded or newest version", name,
                     m.version(), ModelDirectory.ACTIVE_FILE, e.getMessage());
         }
     }
 
-    /** Every integer version folder of a model, ascending (empty for an unknown or unsafe name). */
+    /** Every integer version folder of a model on disk, ascending. */
     public List<Integer> versions(String name) {
-        if (!safeName(name)) {
-            return List.of();
-        }
-        Path dir = root.resolve(name);
-        List<Integer> out = new ArrayList<>();
-        if (!confined(dir)) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> Files.isDirectory(p) && confined(p)).map(p -> p.getFileName().toString()).filter(f -> f.matches("\\d{1,9}"))
-                    .forEach(f -> out.add(Integer.parseInt(f)));
-        } catch (IOException e) {
-            return List.of();
-        }
-        out.sort(null);
-        return out;
-    }
-
-    private List<String> modelNames() {
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(ModelRegistry::safeName)
-                    .filter(n -> confined(root.resolve(n))).sorted().toList();
-        } catch (IOException e) {
-            LOG.error("cannot list {}: {}", root, e.getMessage());
-            return List.of();
-        }
-    }
-
-    /** The folder of a version, checked to lie inside the models directory. */
-    Path versionDir(String name, int version) throws ModelLoadException {
-        if (!safeName(name)) {
-            throw new ModelLoadException(root, "'" + name + "' is not a model name (letters, digits, '.', '_', '-'; no path)");
-        }
-        if (version < 1) {
-            throw new ModelLoadException(root.resolve(name), "versions are positive integers, got " + version);
-        }
-        Path dir = root.resolve(name).resolve(Integer.toString(version));
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
-            throw new ModelLoadException(dir, "no such model version");
-        }
-        if (!confined(dir)) {
-            throw new ModelLoadException(dir, "the model folder leads outside the models directory (a symbolic link?); refused");
-        }
-        return dir;
-    }
-
-    static boolean safeName(String name) {
-        return name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}") && !name.contains("..");
-    }
-
-    /** True when the real path of {@code p} (links followed) is inside the models directory. */
-    private boolean confined(Path p) {
-        try {
-            return p.toRealPath().startsWith(root);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The new version must speak to clients as the old one did: same properties and units, same element table. */
-    private static void checkCompatible(Path dir, LoadedModel current, LoadedModel next) throws ModelLoadException {
-        List<String> a = outputs(current);
-        List<String> b = outputs(next);
-        if (!a.equals(b)) {
-            throw new ModelLoadException(dir, "incompatible: it predicts " + b + " but the active version predicts " + a);
-        }
-        String ta = current.spec().featurizer().elementTableId();
-        String tb = next.spec().featurizer().elementTableId();
-        if (!ta.equals(tb)) {
-            throw new ModelLoadException(dir, "incompatible featurizer: element table " + tb + ", the active version uses " + ta);
-        }
-    }
-
-    private static List<String> outputs(LoadedModel m) {
-        return m.spec().properties().stream().map(p -> p.name() + " [" + p.unit() + "]").toList();
-    }
-
-    /** A prediction of the shipped example structures must be finite. */
-    private void smokeTest(Path dir, LoadedModel loaded, OnnxInferenceEngine engine) throws ModelLoadException, InferenceException {
-        if (gate.smokeStructures().isEmpty()) {
-            return;
-        }
-        CrystalGraphBuilder builder = new CrystalGraphBuilder(loaded.spec().featurizer());
-        List<CrystalGraph> graphs = gate.smokeStructures().stream().map(builder::build).toList();
-        List<float[]> out = engine.predictAll(graphs, batching.buckets(), batching.maxBatchAtoms());
-        for (int k = 0; k < out.size(); k++) {
-            for (float v : out.get(k)) {
-                if (!Float.isFinite(v)) {
-                    throw new ModelLoadException(dir, "failed the gate: it predicts " + v + " for " + gate.smokeStructures().get(k).source());
-                }
-            }
-        }
-    }
-
-    /** Optionally: its validation MAE is no worse than the active version's by more than the configured fraction. */
-    private void checkValidationMae(Path dir, LoadedModel current, LoadedModel next) throws ModelLoadException {
-        if (!(gate.maxValidationMaeIncrease() >= 0)) {
-            return;
-        }
-        Double a = current.spec().metrics().get("validation_mae");
-        Double b = next.spec().metrics().get("validation_mae");
-        if (a == null || b == null) {
-            return;
-        }
-        if (b > a * (1 + gate.maxValidationMaeIncrease())) {
-            throw new ModelLoadException(dir, String.format(java.util.Locale.ROOT,
-                    "failed the gate: validation MAE %.4f is worse than the active version's %.4f by more than %.0f%% "
-                            + "(persite.models.gate.max-validation-mae-increase)", b, a, 100 * gate.maxValidationMaeIncrease()));
-        }
+        return repository.versions(name);
     }
 
     /** A request named a model or version that the server does not serve. */

@@ -85,6 +85,8 @@ public final class PersiteServer implements AutoCloseable {
         ServerSettings settings = ServerSettings.fromConfig(section.getConfig("server"));
         BatcherSettings batching = BatcherSettings.fromConfig(section.getConfig("inference"));
         EngineSettings engineSettings = EngineSettings.fromConfig(section.getConfig("inference"));
+        ModelsSettings models = ModelsSettings.fromConfig(section.getConfig("models"));
+        TrainingSettings training = TrainingSettings.fromConfig(section.getConfig("training"));
         ElementTable table = ElementTable.cgcnn();
         StructureLimits limits = pc.structureLimits(table);
 
@@ -104,10 +106,10 @@ public final class PersiteServer implements AutoCloseable {
         StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         ModelRegistry registry;
         try {
-            ModelRegistry.Gate gate = new ModelRegistry.Gate(ExampleStructures.load(reader), section.getDouble("models.gate.max-validation-mae-increase"),
-                    new ComparingGate.Settings(section.getDouble("models.gate.margin"), section.getBoolean("models.gate.require-baseline")), reader);
-            registry = ModelRegistry.open(Path.of(section.getString("models.directory")), section.getString("models.default"), engineSettings,
-                    batching, spawner, metrics, gate);
+            ActivationGate gate = new ActivationGate(new ActivationGate.Settings(ExampleStructures.load(reader), models.maxValidationMaeIncrease(),
+                    new ComparingGate.Settings(models.gateMargin(), models.requireBaseline()), reader), batching);
+            registry = ModelRegistry.open(ModelRepository.at(models.directory()), models.defaultModel(), engineSettings, batching, spawner, metrics,
+                    gate);
         } catch (ModelLoadException | RuntimeException e) {
             system.terminate();
             metrics.close();
@@ -118,11 +120,9 @@ public final class PersiteServer implements AutoCloseable {
                 system.dispatchers().lookup(DispatcherSelector.fromConfig(ServerSettings.PARSE_DISPATCHER)), registry, metrics, settings.stepTimeout(),
                 settings.maxMessageBytes(), system.scheduler(), section.getLong("domain.min-element-sites"));
         PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
-        Config training = section.getConfig("training");
         TrainingJob.Runner single;
-        if (training.getBoolean("process.isolated")) {
-            TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.getStringList("process.java-options"),
-                    training.getLong("process.address-space-mb"), training.getDuration("process.stop-grace"),
+        if (training.isolated()) {
+            TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.javaOptions(), training.addressSpaceMb(), training.stopGrace(),
                     section.root().render(com.typesafe.config.ConfigRenderOptions.concise())));
             single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), checkpointing.resumeFrom() != null,
                     listener, cancelled);
@@ -159,11 +159,10 @@ public final class PersiteServer implements AutoCloseable {
                                 outcome.model().spec().version(), e.getMessage());
                         return e.getMessage();
                     }
-                }, training.getString("when-busy").equals("queue") ? training.getInt("max-queued-jobs") : 0,
-                training.getDuration("restart-backoff.min"), training.getDuration("restart-backoff.max")), "trainer", Props.empty());
+                }, training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax()), "trainer", Props.empty());
         AdminService admin = new AdminService(registry, service, trainer, system,
-                system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.getString("data-directory")),
-                training.getBoolean("activate"));
+                system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.dataDirectory()),
+                training.activate());
         HealthService health = new HealthService();
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
                 PerSitePowerApiHandlerFactory.partial(settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service,
@@ -212,7 +211,7 @@ public final class PersiteServer implements AutoCloseable {
             LOG.info("stopped");
             return CompletableFuture.completedFuture(Done.getInstance());
         });
-        java.time.Duration poll = section.getDuration("models.poll-interval");
+        java.time.Duration poll = models.pollInterval();
         if (!poll.isZero()) {
             java.util.Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
             system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused), system.dispatchers().lookup(DispatcherSelector.blocking()));
