@@ -38,7 +38,8 @@ public final class OrtProfile {
     }
 
     public static void main(String[] args) throws Exception {
-        Path version = Path.of(args.length > 0 ? args[0] : "models/magmom/3");
+        String what = args.length > 0 ? args[0] : "models/magmom/3";
+        Path version = what.equals("random") ? randomModel() : Path.of(what);
         int bucket = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 400;
         LoadedModel model = ModelDirectory.load(version);
@@ -88,6 +89,18 @@ public final class OrtProfile {
                 in.values().forEach(OnnxTensor::close);
             }
         }
+    }
+
+    /** A model of the reference shape (F 64, M 12, 3 convolutions, H 128) with seeded random weights, as written today. */
+    private static Path randomModel() throws java.io.IOException {
+        org.persite.model.CgcnnHyperparameters hp = org.persite.model.CgcnnHyperparameters.reference();
+        org.persite.model.ModelSpec spec = new org.persite.model.ModelSpec("random", 1, hp, org.persite.graph.FeaturizerSettings.reference(),
+                List.of(new org.persite.model.PropertySpec("magmom", "μB", 0, 1)), Map.of(), Map.of());
+        org.persite.model.CgcnnWeights w = org.persite.model.CgcnnWeights.random(hp, org.persite.graph.ElementTable.cgcnn().featureLength(),
+                new org.persite.graph.GaussianExpansion(spec.featurizer()).size(), 1, 1);
+        Path dir = Files.createTempDirectory("persite-profile").resolve("random");
+        ModelDirectory.write(dir, spec, w, org.persite.graph.ElementTable.cgcnn());
+        return dir;
     }
 
     private static void summarise(Path profile) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package org.persite.inference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +49,30 @@ class BatchInvarianceTest {
     static void tearDown() {
         engine.close();
         graphs = new ArrayList<>();
+    }
+
+    /**
+     * A masked slot adds exactly nothing, whatever atom it points at and whatever distance it holds: the graph gives
+     * masked core slots a -1e20 pre-activation whose softplus is exactly 0 (no multiply by the mask), so the outputs
+     * must be bit-identical when the masked slots' contents change.
+     */
+    @Test
+    void maskedSlotsContributeExactlyNothing() throws Exception {
+        CrystalGraph molecule = graphs.get(graphs.size() - 1); // CO2 in a box: most of its M slots are masked
+        PaddedBatch b = PaddedBatch.pack(List.of(graphs.get(0), molecule), new Buckets(List.of(256)));
+        float[] before = engine.run(b);
+        int masked = 0;
+        int m = b.maxNeighbors();
+        for (int slot = 0; slot < b.realAtoms() * m; slot++) {
+            if (b.nbrMask().get(slot) == 0f) {
+                b.nbrIndex().put(slot, (slot * 7L) % b.realAtoms());  // another real atom
+                b.nbrDistance().put(slot, 1.0f + (slot % 5));        // a distance well inside the cutoff
+                masked++;
+            }
+        }
+        assertTrue(masked > 0, "the batch has masked slots");
+        float[] after = engine.run(b);
+        assertArrayEquals(before, after, "masked slots changed a prediction");
     }
 
     @Test
