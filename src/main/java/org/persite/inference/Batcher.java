@@ -121,7 +121,7 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
     public record Rejected(String id, Reason reason, String message) implements Reply {
     }
 
-    private record BatchDone(List<BatchQueue.Entry<Predict>> entries, PaddedBatch batch, float[] out, Throwable error,
+    private record BatchDone(List<BatchQueue.Entry<Predict>> entries, PaddedBatch batch, BatchOutputs out, Throwable error,
             long startNanos, long computeNanos, long cpuNanos) implements Command {
     }
 
@@ -268,7 +268,7 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
             try {
                 batch = PaddedBatch.pack(graphs, totals, settings.buckets());          // [Npad, M] inputs
                 long t0 = System.nanoTime();
-                float[] out = engine.run(batch);                                         // [Npad, C]
+                BatchOutputs out = engine.runOutputs(batch);                             // [Npad, P] values, σ; [Npad] domain
                 return new BatchDone(entries, batch, out, null, start, System.nanoTime() - t0, THREADS.getCurrentThreadCpuTime() - cpu0);
             } catch (InferenceException | RuntimeException e) {
                 return new BatchDone(entries, batch, null, e, start, 0, THREADS.getCurrentThreadCpuTime() - cpu0);
@@ -291,7 +291,7 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
                 continue;
             }
             int pcount = engine.properties();
-            SiteOutputs o = engine.layout().split(d.batch().split(d.out(), engine.outputsPerSite(), k));    // [sites, C] → values, σ, domain
+            SiteOutputs o = d.out().of(d.batch(), k);                                                       // [sites, P] values, σ; [sites] domain
             p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, o.values(), o.std(), o.domain(), engine.modelName(),
                     engine.modelVersion(), d.startNanos() - d.entries().get(k).enqueuedNanos(), d.computeNanos(), d.batch().realAtoms(),
                     d.batch().paddedAtoms()));

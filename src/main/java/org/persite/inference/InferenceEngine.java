@@ -48,6 +48,14 @@ public interface InferenceEngine extends AutoCloseable {
      */
     float[] run(PaddedBatch batch) throws InferenceException;
 
+    /**
+     * Runs a batch and returns each kind of output in its own array (values [Npad, P], σ [Npad, P], domain [Npad]).
+     * The default splits {@link #run}'s rows; an engine that reads its outputs apart overrides it.
+     */
+    default BatchOutputs runOutputs(PaddedBatch batch) throws InferenceException {
+        return BatchOutputs.fromRows(layout(), run(batch));
+    }
+
     @Override
     void close();
 }

@@ -170,6 +170,35 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         }
     }
 
+    /** Each output kind read straight into its own array: no interleaving, no split afterwards. */
+    @Override
+    public BatchOutputs runOutputs(PaddedBatch b) throws InferenceException {
+        if (b.maxNeighbors() != maxNeighbors) {
+            throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
+        }
+        if (exiting || !RUNS.readLock().tryLock()) {
+            throw new InferenceException("ONNX Runtime is closing: the JVM is exiting", null);
+        }
+        use.readLock().lock();
+        try {
+            if (closed) {
+                throw new InferenceException("model " + name + " v" + version + " was unloaded", null);
+            }
+            return runSession(b, (result, n) -> new BatchOutputs(properties, read(result, ModelIo.SITE_VALUES),                 // [Npad, P]
+                    uncertainty ? read(result, ModelIo.SITE_STD) : null, domain ? read(result, ModelIo.DOMAIN_SCORE) : null)); // [Npad, P], [Npad]
+        } finally {
+            use.readLock().unlock();
+            RUNS.readLock().unlock();
+        }
+    }
+
+    private static float[] read(OrtSession.Result result, String output) {
+        FloatBuffer buf = ((OnnxTensor) result.get(output).orElseThrow()).getFloatBuffer();
+        float[] a = new float[buf.remaining()];
+        buf.get(a);
+        return a;
+    }
+
     /**
      * Stops every engine of this JVM for good: new runs fail at once, and this waits (at most {@code wait}) for
      * the runs in flight to end. Call it just before {@link System#exit}; returns whether they all ended.

@@ -206,15 +206,15 @@ public final class LocalPredictor {
         java.util.Arrays.fill(totals, total);
         return new Unit(items, CompletableFuture.supplyAsync(() -> {
             PaddedBatch b = PaddedBatch.pack(graphs, totals, settings.buckets());   // [Npad, M] inputs
-            float[] out;
+            org.persite.inference.BatchOutputs out;
             try {
-                out = engine.run(b);                                                   // [Npad, C]
+                out = engine.runOutputs(b);                                            // [Npad, P] values, σ; [Npad] domain
             } catch (InferenceException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
             List<SiteOutputs> split = new ArrayList<>(graphs.size());
             for (int k = 0; k < graphs.size(); k++) {
-                split.add(engine.layout().split(b.split(out, engine.outputsPerSite(), k)));  // [n, C] → values, σ, domain
+                split.add(out.of(b, k));                                               // [n, P], [n]
             }
             return split;
         }, pool));
