@@ -1,5 +1,6 @@
 package org.persite.cli;
 
+import org.persite.config.HostPort;
 import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;

@@ -1,5 +1,6 @@
 package org.persite.cli;
 
+import org.persite.config.HostPort;
 import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
 import java.io.IOException;

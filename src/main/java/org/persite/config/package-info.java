@@ -1,2 +1,6 @@
-/** Loading persite's HOCON configuration (reference.conf defaults, conf/application.conf overrides) into typed settings. */
+/**
+ * Loading persite's HOCON configuration (reference.conf defaults, conf/application.conf overrides) into typed
+ * settings, and {@link org.persite.config.HostPort}, a server address as the command line and clients give it (here
+ * so that the command line and the load generator share it without importing each other).
+ */
 package org.persite.config;

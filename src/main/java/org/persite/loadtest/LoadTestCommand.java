@@ -75,7 +75,7 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        org.persite.cli.HostPort address = org.persite.cli.HostPort.parse(server);
+        org.persite.config.HostPort address = org.persite.config.HostPort.parse(server);
         String host = address.host();
         int port = address.port();
         if (!InetAddress.getByName(host).isLoopbackAddress() || !InetAddress.getByName(metrics.getHost()).isLoopbackAddress()) {

@@ -1,4 +1,4 @@
-package org.persite.cli;
+package org.persite.config;
 
 /** A server address given on the command line as HOST:PORT. */
 public record HostPort(String host, int port) {
