@@ -39,10 +39,14 @@ public final class PerSiteService implements PerSitePowerApi {
     private final ModelRegistry registry;
     private final ServerMetrics metrics;
     private final ServerSettings settings;
+    private final java.util.concurrent.Executor blocking;
     private final AtomicInteger unaryInFlight = new AtomicInteger();
     private final AtomicInteger openStreams = new AtomicInteger();
 
-    public PerSiteService(PredictionPipeline pipeline, ModelRegistry registry, ServerMetrics metrics, ServerSettings settings) {
+    /** @param blocking where descriptions that list the models directory run (never a request thread) */
+    public PerSiteService(PredictionPipeline pipeline, ModelRegistry registry, ServerMetrics metrics, ServerSettings settings,
+            java.util.concurrent.Executor blocking) {
+        this.blocking = blocking;
         this.pipeline = pipeline;
         this.registry = registry;
         this.metrics = metrics;
@@ -132,16 +136,23 @@ public final class PerSiteService implements PerSitePowerApi {
 
     @Override
     public CompletionStage<ListModelsResponse> listModels(ListModelsRequest in, Metadata metadata) {
-        ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
-        for (ServedModel m : registry.all()) {
-            b.addModels(info(m));
-        }
-        count("ListModels", Code.OK);
-        return CompletableFuture.completedFuture(b.build());
+        // each description lists the model's version folders on disk: off the request thread
+        return CompletableFuture.supplyAsync(() -> {
+            ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
+            for (ServedModel m : registry.all()) {
+                b.addModels(info(m));
+            }
+            count("ListModels", Code.OK);
+            return b.build();
+        }, blocking);
     }
 
     @Override
     public CompletionStage<ModelInfo> getModel(GetModelRequest in, Metadata metadata) {
+        return CompletableFuture.supplyAsync(() -> in, blocking).thenCompose(this::describe); // lists version folders on disk: off the request thread
+    }
+
+    private CompletionStage<ModelInfo> describe(GetModelRequest in) {
         try {
             ServedModel m = registry.describe(in.getName());
             if (in.getVersion() != 0 && in.getVersion() != m.version()) {

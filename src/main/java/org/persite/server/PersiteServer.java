@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,30 +14,18 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Routers;
-import org.apache.pekko.grpc.javadsl.ServerReflection;
-import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.japi.function.Function;
 import org.persite.api.health.Health;
-import org.persite.api.health.HealthHandlerFactory;
 import org.persite.api.v1.Admin;
-import org.persite.api.v1.AdminPowerApiHandlerFactory;
 import org.persite.api.v1.PerSite;
-import org.persite.api.v1.PerSitePowerApiHandlerFactory;
 import org.persite.config.PersiteConfig;
-import org.persite.train.CgcnnTrainer;
-import org.persite.train.TrainingProcess;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.inference.BatcherSettings;
@@ -47,7 +34,6 @@ import org.persite.model.ModelLoadException;
 import org.persite.structure.StructureLimits;
 import org.persite.structure.StructureReader;
 import org.persite.structure.StructureValidator;
-import org.persite.train.TrainingJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,18 +77,8 @@ public final class PersiteServer implements AutoCloseable {
         StructureLimits limits = pc.structureLimits(table);
 
         ServerMetrics metrics = new ServerMetrics();
-        ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "persite", config);
-        Spawner spawner = new Spawner() {
-            @Override
-            public <T> ActorRef<T> spawn(Behavior<T> behavior, String name, Props props) {
-                try {
-                    return AskPattern.<SpawnProtocol.Command, ActorRef<T>>ask(system, r -> new SpawnProtocol.Spawn<>(behavior, name, props, r),
-                            Duration.ofSeconds(10), system.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-                } catch (InterruptedException | ExecutionException | TimeoutException e) {
-                    throw new IllegalStateException("cannot start actor " + name, e);
-                }
-            }
-        };
+        ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(Guardian.create(), "persite", config);
+        Spawner spawner = Guardian.spawner(system);
         StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         ModelRegistry registry;
         try {
@@ -119,104 +95,31 @@ public final class PersiteServer implements AutoCloseable {
         PredictionPipeline pipeline = new PredictionPipeline(new RequestPreparer(reader, validator),
                 system.dispatchers().lookup(DispatcherSelector.fromConfig(ServerSettings.PARSE_DISPATCHER)), registry, metrics, settings.stepTimeout(),
                 settings.maxMessageBytes(), system.scheduler(), section.getLong("domain.min-element-sites"));
-        PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings);
-        TrainingJob.Runner single;
-        if (training.isolated()) {
-            TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.javaOptions(), training.addressSpaceMb(), training.stopGrace(),
-                    section.root().render(com.typesafe.config.ConfigRenderOptions.concise())));
-            single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), checkpointing.resumeFrom() != null,
-                    listener, cancelled);
-        } else {
-            single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
-                    cancelled, checkpointing);
-        }
-        // each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/<job>/ beside its job.json,
-        // removed when it ends well; a failed job's folder can be resumed (Admin Train with resume), after a restart too
-        Path modelsRoot = registry.root();
-        TrainerActor.Runner runner = (request, listener, cancelled) -> {
-            if (request.resumeFrom() != null) {
-                Path folder = request.resumeFrom();
-                return withResumeHint(folder, modelsRoot, () -> single.run(request, listener,
-                        new CgcnnTrainer.Checkpointing(folder, org.persite.train.TrainingCheckpoint.read(folder), List.of()), cancelled));
-            }
-            String job = Long.toString(System.currentTimeMillis());
-            java.util.function.IntFunction<CgcnnTrainer.Checkpointing> plan = m -> new CgcnnTrainer.Checkpointing(
-                    request.modelFolder().resolve("checkpoints").resolve(request.seeds() > 1 ? job + "-member" + (m + 1) : job), null, List.of());
-            if (request.seeds() > 1) {
-                return TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table);
-            }
-            CgcnnTrainer.Checkpointing c = plan.apply(0);
-            TrainingProcess.saveJob(c.folder(), request);
-            return withResumeHint(c.folder(), modelsRoot, () -> single.run(request, listener, c, cancelled));
-        };
-        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner,
-                outcome -> {
-                    try {
-                        registry.activate(outcome.model().spec().name(), outcome.model().spec().version());
-                        return null;
-                    } catch (ModelLoadException e) {
-                        LOG.warn("model {}: the trained v{} was written but is not live: {}", outcome.model().spec().name(),
-                                outcome.model().spec().version(), e.getMessage());
-                        return e.getMessage();
-                    }
-                }, training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax()), "trainer", Props.empty());
+        PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings, system.dispatchers().lookup(DispatcherSelector.blocking()));
+        TrainerActor.Runner runner = ServerTraining.runner(training, pc, table, reader, registry.root());
+        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner, ServerTraining.activateTrained(registry),
+                training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax()), "trainer", Props.empty());
         AdminService admin = new AdminService(registry, service, trainer, system,
                 system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.dataDirectory()),
                 training.activate());
         HealthService health = new HealthService();
-        Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
-                PerSitePowerApiHandlerFactory.partial(settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service,
-                        PerSite.name, system),
-                AdminPowerApiHandlerFactory.partial(admin, Admin.name, system),
-                HealthHandlerFactory.partial(health, Health.name, system),
-                ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description), system));
-        Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = req -> {
-            // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
-            boolean predict = req.getUri().path().startsWith("/" + PerSite.name + "/Predict");
-            org.apache.pekko.http.scaladsl.model.RequestEntity body = (org.apache.pekko.http.scaladsl.model.RequestEntity) req.entity();
-            return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(scala(predict
-                    ? GrpcMessageLimit.replacingOversized(settings.maxMessageBytes()) : GrpcMessageLimit.failingOversized(settings.maxMessageBytes())))));
-        };
+        Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = GrpcEndpoints.handler(
+                settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service, admin, health, settings.maxMessageBytes(),
+                system);
 
         ServerBinding binding;
-        int metricsPort = -1;
+        int metricsPort;
         try {
-            var serverAt = Http.get(system).newServerAt(settings.host(), settings.port());
-            if (settings.tls().enabled()) {
-                serverAt = serverAt.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(settings.tls().sslContext()));
-            }
-            binding = serverAt.bind(limited).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            if (settings.metricsPort() >= 0) {
-                metricsPort = metrics.serve(settings.metricsHost(), settings.metricsPort());
-            }
-        } catch (InterruptedException | ExecutionException | TimeoutException | IOException | java.security.GeneralSecurityException e) {
+            binding = bind(system, settings, limited);
+            metricsPort = settings.metricsPort() >= 0 ? metrics.serve(settings.metricsHost(), settings.metricsPort()) : -1;
+        } catch (IOException e) {
             system.terminate();
             registry.close();
             metrics.close();
-            throw new IOException("cannot bind " + settings.host() + ":" + settings.port() + " (or the metrics port " + settings.metricsPort()
-                    + "): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+            throw e;
         }
-
-        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
-        cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "persite-not-serving", () -> {
-            LOG.info("shutting down: no new calls; draining the calls in flight (at most {})", settings.shutdownDrain());
-            health.stopServing();
-            return CompletableFuture.completedFuture(Done.getInstance());
-        });
-        // unbind (stop accepting), wait for the calls in flight, then close the connections
-        binding.addToCoordinatedShutdown(settings.shutdownDrain(), system);
-        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "persite-close-models", () -> {
-            registry.close();
-            metrics.close();
-            LOG.info("stopped");
-            return CompletableFuture.completedFuture(Done.getInstance());
-        });
-        java.time.Duration poll = models.pollInterval();
-        if (!poll.isZero()) {
-            java.util.Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
-            system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused), system.dispatchers().lookup(DispatcherSelector.blocking()));
-            LOG.info("watching {} for new model versions every {}", registry.root(), poll);
-        }
+        shutDownInOrder(system, settings, binding, health, registry, metrics);
+        watch(system, registry, models.pollInterval());
         InetSocketAddress addr = binding.localAddress();
         LOG.info("persite serving gRPC{} on {}:{}{}", settings.tls().enabled() ? " over TLS" : "", addr.getHostString(), addr.getPort(),
                 metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "");
@@ -226,31 +129,50 @@ public final class PersiteServer implements AutoCloseable {
         return new PersiteServer(system, binding, metricsPort, registry);
     }
 
-    /** Runs a training job; when it fails with a checkpoint left, the message says how to resume it. */
-    private static TrainingJob.Outcome withResumeHint(Path folder, Path modelsRoot, java.util.concurrent.Callable<TrainingJob.Outcome> job)
-            throws Exception {
+    /** Binds the gRPC port (TLS when configured), waiting at most 30 s. */
+    private static ServerBinding bind(ActorSystem<?> system, ServerSettings settings, Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler)
+            throws IOException {
         try {
-            return job.call();
-        } catch (java.util.concurrent.CancellationException e) {
-            throw e;
-        } catch (Exception e) {
-            Path ck = folder.resolve(org.persite.train.TrainingCheckpoint.FILE_NAME);
-            if (!Files.isRegularFile(ck)) {
-                throw e;
+            var serverAt = Http.get(system).newServerAt(settings.host(), settings.port());
+            if (settings.tls().enabled()) {
+                serverAt = serverAt.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(settings.tls().sslContext()));
             }
-            int epoch = org.persite.train.TrainingCheckpoint.read(folder).epochsDone();
-            String resume = modelsRoot.relativize(folder.toAbsolutePath().normalize()).toString();
-            throw new IllegalStateException(e.getMessage() + "; its checkpoint after epoch " + epoch + " is kept: Train with resume = \""
-                    + resume + "\" goes on from it", e);
+            return serverAt.bind(handler).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException | java.security.GeneralSecurityException e) {
+            throw new IOException("cannot bind " + settings.host() + ":" + settings.port() + ": " + (e.getCause() != null ? e.getCause().getMessage()
+                    : e.getMessage()), e);
         }
     }
 
-    /** A pool of {@code size} copies of {@code behavior} on dispatcher {@code dispatcher}, each restarted if it fails. */
+    /**
+     * SIGTERM's order, as Pekko's coordinated shutdown phases: health NOT_SERVING, unbind (no new call), drain the calls
+     * in flight for shutdown-drain, then close the ONNX Runtime sessions and the metrics endpoint.
+     */
+    private static void shutDownInOrder(ActorSystem<?> system, ServerSettings settings, ServerBinding binding, HealthService health,
+            ModelRegistry registry, ServerMetrics metrics) {
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "persite-not-serving", () -> {
+            LOG.info("shutting down: no new calls; draining the calls in flight (at most {})", settings.shutdownDrain());
+            health.stopServing();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        binding.addToCoordinatedShutdown(settings.shutdownDrain(), system);
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "persite-close-models", () -> {
+            registry.close();
+            metrics.close();
+            LOG.info("stopped");
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> scala(
-            org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow) {
-        return (org.apache.pekko.stream.scaladsl.Flow) flow.asScala();
+    /** Triton's poll mode: scans the models directory for new versions every {@code poll} (zero: never). */
+    private static void watch(ActorSystem<?> system, ModelRegistry registry, java.time.Duration poll) {
+        if (poll.isZero()) {
+            return;
+        }
+        java.util.Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
+        system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused), system.dispatchers().lookup(DispatcherSelector.blocking()));
+        LOG.info("watching {} for new model versions every {}", registry.root(), poll);
     }
 
     /** The bound gRPC port. */

@@ -1,0 +1,50 @@
+package org.persite.server;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.javadsl.ServerReflection;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+import org.persite.api.health.Health;
+import org.persite.api.health.HealthHandlerFactory;
+import org.persite.api.v1.Admin;
+import org.persite.api.v1.AdminPowerApi;
+import org.persite.api.v1.AdminPowerApiHandlerFactory;
+import org.persite.api.v1.PerSite;
+import org.persite.api.v1.PerSitePowerApi;
+import org.persite.api.v1.PerSitePowerApiHandlerFactory;
+
+/**
+ * The one HTTP/2 handler behind the gRPC port: PerSite, Admin, Health and server reflection, with the per-message
+ * size limit applied to every request body ({@link GrpcMessageLimit}: an oversized prediction request becomes an item
+ * with RESOURCE_EXHAUSTED, an oversized other message ends its call).
+ */
+final class GrpcEndpoints {
+    private GrpcEndpoints() {
+    }
+
+    static Function<HttpRequest, CompletionStage<HttpResponse>> handler(PerSitePowerApi perSite, AdminPowerApi admin, HealthService health,
+            long maxMessageBytes, ActorSystem<?> system) {
+        Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
+                PerSitePowerApiHandlerFactory.partial(perSite, PerSite.name, system),
+                AdminPowerApiHandlerFactory.partial(admin, Admin.name, system),
+                HealthHandlerFactory.partial(health, Health.name, system),
+                ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description), system));
+        return req -> {
+            // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
+            boolean predict = req.getUri().path().startsWith("/" + PerSite.name + "/Predict");
+            org.apache.pekko.http.scaladsl.model.RequestEntity body = (org.apache.pekko.http.scaladsl.model.RequestEntity) req.entity();
+            return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(scala(predict
+                    ? GrpcMessageLimit.replacingOversized(maxMessageBytes) : GrpcMessageLimit.failingOversized(maxMessageBytes)))));
+        };
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static org.apache.pekko.stream.scaladsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, Object> scala(
+            org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, ?> flow) {
+        return (org.apache.pekko.stream.scaladsl.Flow) flow.asScala();
+    }
+}

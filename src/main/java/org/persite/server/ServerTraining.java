@@ -1,0 +1,93 @@
+package org.persite.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.ElementTable;
+import org.persite.model.ModelLoadException;
+import org.persite.structure.StructureReader;
+import org.persite.train.CgcnnTrainer;
+import org.persite.train.TrainingCheckpoint;
+import org.persite.train.TrainingJob;
+import org.persite.train.TrainingProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the server trains: the {@link TrainerActor}'s runner (in a child JVM or in process, with a checkpoint after
+ * every epoch of every job) and what happens to a version the trainer writes (it is activated through the gate).
+ */
+final class ServerTraining {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerTraining.class);
+
+    private ServerTraining() {
+    }
+
+    /**
+     * Each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/&lt;job&gt;/ beside its
+     * job.json, removed when it ends well; a failed job's folder can be resumed (Admin Train with resume), after a
+     * restart too.
+     */
+    static TrainerActor.Runner runner(TrainingSettings training, PersiteConfig pc, ElementTable table, StructureReader reader, Path modelsRoot) {
+        TrainingJob.Runner single;
+        if (training.isolated()) {
+            TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.javaOptions(), training.addressSpaceMb(), training.stopGrace(),
+                    pc.section().root().render(com.typesafe.config.ConfigRenderOptions.concise())));
+            single = (request, listener, checkpointing, cancelled) -> child.run(request, checkpointing.folder(), checkpointing.resumeFrom() != null,
+                    listener, cancelled);
+        } else {
+            single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
+                    cancelled, checkpointing);
+        }
+        return (request, listener, cancelled) -> {
+            if (request.resumeFrom() != null) {
+                Path folder = request.resumeFrom();
+                return withResumeHint(folder, modelsRoot, () -> single.run(request, listener,
+                        new CgcnnTrainer.Checkpointing(folder, TrainingCheckpoint.read(folder), List.of()), cancelled));
+            }
+            String job = Long.toString(System.currentTimeMillis());
+            java.util.function.IntFunction<CgcnnTrainer.Checkpointing> plan = m -> new CgcnnTrainer.Checkpointing(
+                    request.modelFolder().resolve("checkpoints").resolve(request.seeds() > 1 ? job + "-member" + (m + 1) : job), null, List.of());
+            if (request.seeds() > 1) {
+                return TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table);
+            }
+            CgcnnTrainer.Checkpointing c = plan.apply(0);
+            TrainingProcess.saveJob(c.folder(), request);
+            return withResumeHint(c.folder(), modelsRoot, () -> single.run(request, listener, c, cancelled));
+        };
+    }
+
+    /** A trained version goes live through the gate; returns null when it did, else why not (the old version keeps serving). */
+    static TrainerActor.Activator activateTrained(ModelRegistry registry) {
+        return outcome -> {
+            try {
+                registry.activate(outcome.model().spec().name(), outcome.model().spec().version());
+                return null;
+            } catch (ModelLoadException e) {
+                LOG.warn("model {}: the trained v{} was written but is not live: {}", outcome.model().spec().name(), outcome.model().spec().version(),
+                        e.getMessage());
+                return e.getMessage();
+            }
+        };
+    }
+
+    /** Runs a training job; when it fails with a checkpoint left, the message says how to resume it. */
+    private static TrainingJob.Outcome withResumeHint(Path folder, Path modelsRoot, java.util.concurrent.Callable<TrainingJob.Outcome> job)
+            throws Exception {
+        try {
+            return job.call();
+        } catch (java.util.concurrent.CancellationException e) {
+            throw e;
+        } catch (Exception e) {
+            Path ck = folder.resolve(TrainingCheckpoint.FILE_NAME);
+            if (!Files.isRegularFile(ck)) {
+                throw e;
+            }
+            int epoch = TrainingCheckpoint.read(folder).epochsDone();
+            String resume = modelsRoot.relativize(folder.toAbsolutePath().normalize()).toString();
+            throw new IllegalStateException(e.getMessage() + "; its checkpoint after epoch " + epoch + " is kept: Train with resume = \""
+                    + resume + "\" goes on from it", e);
+        }
+    }
+}
