@@ -321,7 +321,7 @@ public final class ModelRegistry implements AutoCloseable {
     public static final class UnknownModelException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        UnknownModelException(String message) {
+        public UnknownModelException(String message) {
             super(message);
         }
     }

@@ -1,5 +1,10 @@
 package org.persite.server;
 
+import org.persite.server.grpc.AdminService;
+import org.persite.server.grpc.GrpcEndpoints;
+import org.persite.server.grpc.HealthService;
+import org.persite.server.grpc.PerSiteService;
+import org.persite.server.grpc.TokenGuard;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.InetSocketAddress;

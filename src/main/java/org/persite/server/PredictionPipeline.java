@@ -1,5 +1,6 @@
 package org.persite.server;
 
+import org.persite.server.grpc.GrpcMessageLimit;
 import io.grpc.Status.Code;
 import java.time.Duration;
 import java.time.Instant;

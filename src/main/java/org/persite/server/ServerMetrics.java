@@ -85,6 +85,21 @@ public final class ServerMetrics implements AutoCloseable {
     }
 
     /** A batcher listener that records batches, queue depth and refusals for one model. */
+    /** A prediction request started ({@code +1}) or was answered ({@code -1}). */
+    public void inFlight(int delta) {
+        inFlight.inc(delta);
+    }
+
+    /** A PredictStream call opened ({@code +1}) or ended ({@code -1}). */
+    public void activeStreams(int delta) {
+        activeStreams.inc(delta);
+    }
+
+    /** One call or stream item answered, by RPC and gRPC code. */
+    public void answered(String rpc, String code) {
+        requests.labelValues(rpc, code).inc();
+    }
+
     Batcher.Listener batcherListener(String model) {
         return new Batcher.Listener() {
             @Override

@@ -1,4 +1,4 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -22,11 +22,11 @@ import org.persite.api.v1.PerSitePowerApiHandlerFactory;
  * size limit applied to every request body ({@link GrpcMessageLimit}: an oversized prediction request becomes an item
  * with RESOURCE_EXHAUSTED, an oversized other message ends its call).
  */
-final class GrpcEndpoints {
+public final class GrpcEndpoints {
     private GrpcEndpoints() {
     }
 
-    static Function<HttpRequest, CompletionStage<HttpResponse>> handler(PerSitePowerApi perSite, AdminPowerApi admin, HealthService health,
+    public static Function<HttpRequest, CompletionStage<HttpResponse>> handler(PerSitePowerApi perSite, AdminPowerApi admin, HealthService health,
             long maxMessageBytes, ActorSystem<?> system) {
         Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
                 PerSitePowerApiHandlerFactory.partial(perSite, PerSite.name, system),

@@ -1,4 +1,4 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
 import java.time.Instant;
 import java.util.Optional;

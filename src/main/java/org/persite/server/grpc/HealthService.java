@@ -1,4 +1,4 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
 import io.grpc.Status;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
 import io.grpc.Status;
 import org.apache.pekko.NotUsed;
@@ -79,7 +79,7 @@ public final class GrpcMessageLimit {
         }, st -> java.util.Optional.<ByteString>empty()).filter(b -> !b.isEmpty()); // a skipped chunk leaves nothing to pass on
     }
 
-    static String tooLarge(long length, long max) {
+    public static String tooLarge(long length, long max) {
         return "a message of " + length + " bytes exceeds the server's limit of " + max + " bytes (persite.server.max-message-bytes)";
     }
 

@@ -1,5 +1,10 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
+import org.persite.server.ModelRegistry;
+import org.persite.server.PredictionPipeline;
+import org.persite.server.ServedModel;
+import org.persite.server.ServerMetrics;
+import org.persite.server.ServerSettings;
 import io.grpc.Status;
 import io.grpc.Status.Code;
 import java.time.Instant;
@@ -66,11 +71,11 @@ public final class PerSiteService implements PerSitePowerApi {
             return CompletableFuture.failedFuture(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
                     "the server is working on " + settings.maxInFlightUnary() + " Predict calls (persite.server.max-in-flight-unary); retry later")));
         }
-        metrics.inFlight.inc();
+        metrics.inFlight(1);
         Instant deadline = Deadlines.of(metadata);
         return pipeline.predict(in, deadline, () -> false).thenCompose(resp -> {
             unaryInFlight.decrementAndGet();
-            metrics.inFlight.dec();
+            metrics.inFlight(-1);
             Code code = Code.values()[resp.getStatus().getCode()];
             count("Predict", code);
             boolean anyPredicted = resp.getStructuresList().stream().anyMatch(s -> s.getStatus().getCode() == 0);
@@ -97,11 +102,11 @@ public final class PerSiteService implements PerSitePowerApi {
                 return Source.<PredictResponse>failed(new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(
                         settings.maxConcurrentStreams() + " PredictStream calls are open (persite.server.max-concurrent-streams); retry later")));
             }
-            metrics.activeStreams.inc();
+            metrics.activeStreams(1);
             return stream(in, deadline).watchTermination((notUsed, done) -> {
                 done.whenComplete((d, e) -> {
                     openStreams.decrementAndGet();
-                    metrics.activeStreams.dec();
+                    metrics.activeStreams(-1);
                 });
                 return notUsed;
             });
@@ -113,9 +118,9 @@ public final class PerSiteService implements PerSitePowerApi {
         AtomicBoolean cancelled = new AtomicBoolean();
         int window = settings.maxInFlightPerStream();
         Function<PredictRequest, CompletionStage<PredictResponse>> step = r -> {
-            metrics.inFlight.inc();
+            metrics.inFlight(1);
             return pipeline.predict(r, deadline, cancelled::get).thenApply(resp -> {
-                metrics.inFlight.dec();
+                metrics.inFlight(-1);
                 count("PredictStream", Code.values()[resp.getStatus().getCode()]);
                 return resp;
             });
@@ -191,6 +196,6 @@ public final class PerSiteService implements PerSitePowerApi {
     }
 
     private void count(String rpc, Code code) {
-        metrics.requests.labelValues(rpc, code.name()).inc();
+        metrics.answered(rpc, code.name());
     }
 }

@@ -1,4 +1,4 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +18,11 @@ import org.persite.api.v1.PredictRequest;
 import org.persite.api.v1.PredictResponse;
 
 /** The prediction API behind the admin token ({@code persite.server.require-token-for-predict = on}). */
-final class TokenGuard implements PerSitePowerApi {
+public final class TokenGuard implements PerSitePowerApi {
     private final PerSitePowerApi inner;
     private final byte[] token;
 
-    TokenGuard(PerSitePowerApi inner, String token) {
+    public TokenGuard(PerSitePowerApi inner, String token) {
         this.inner = inner;
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }

@@ -1,5 +1,8 @@
-package org.persite.server;
+package org.persite.server.grpc;
 
+import org.persite.server.ModelRegistry;
+import org.persite.server.ModelRepository;
+import org.persite.server.TrainerActor;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
