@@ -152,6 +152,20 @@ public final class OnnxInferenceEngine implements InferenceEngine {
 
     @Override
     public float[] run(PaddedBatch b) throws InferenceException {
+        return guarded(b, () -> runLocked(b));
+    }
+
+    /** A run of this engine: blocks, may fail with {@link InferenceException}. */
+    @FunctionalInterface
+    private interface Guarded<T> {
+        T run() throws InferenceException;
+    }
+
+    /**
+     * Runs {@code run} on the session, holding the JVM-wide and this engine's run locks: it fails cleanly when the JVM is
+     * exiting or the engine was closed, and a close waits for it.
+     */
+    private <T> T guarded(PaddedBatch b, Guarded<T> run) throws InferenceException {
         if (b.maxNeighbors() != maxNeighbors) {
             throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
         }
@@ -163,7 +177,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             if (closed) {
                 throw new InferenceException("model " + name + " v" + version + " was unloaded", null);
             }
-            return runLocked(b);
+            return run.run();
         } finally {
             use.readLock().unlock();
             RUNS.readLock().unlock();
@@ -173,23 +187,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     /** Each output kind read straight into its own array: no interleaving, no split afterwards. */
     @Override
     public BatchOutputs runOutputs(PaddedBatch b) throws InferenceException {
-        if (b.maxNeighbors() != maxNeighbors) {
-            throw new InferenceException("batch has M = " + b.maxNeighbors() + ", model " + name + " needs " + maxNeighbors, null);
-        }
-        if (exiting || !RUNS.readLock().tryLock()) {
-            throw new InferenceException("ONNX Runtime is closing: the JVM is exiting", null);
-        }
-        use.readLock().lock();
-        try {
-            if (closed) {
-                throw new InferenceException("model " + name + " v" + version + " was unloaded", null);
-            }
-            return runSession(b, (result, n) -> new BatchOutputs(properties, read(result, ModelIo.SITE_VALUES),                 // [Npad, P]
-                    uncertainty ? read(result, ModelIo.SITE_STD) : null, domain ? read(result, ModelIo.DOMAIN_SCORE) : null)); // [Npad, P], [Npad]
-        } finally {
-            use.readLock().unlock();
-            RUNS.readLock().unlock();
-        }
+        return guarded(b, () -> runSession(b, (result, n) -> new BatchOutputs(properties, read(result, ModelIo.SITE_VALUES),        // [Npad, P]
+                uncertainty ? read(result, ModelIo.SITE_STD) : null, domain ? read(result, ModelIo.DOMAIN_SCORE) : null)));         // [Npad, P], [Npad]
     }
 
     private static float[] read(OrtSession.Result result, String output) {
@@ -252,24 +251,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         if (!session.getOutputNames().contains(output)) {
             throw new InferenceException("model " + name + " has no output " + output, null);
         }
-        if (exiting || !RUNS.readLock().tryLock()) {
-            throw new InferenceException("ONNX Runtime is closing: the JVM is exiting", null);
-        }
-        use.readLock().lock();
-        try {
-            if (closed) {
-                throw new InferenceException("model " + name + " v" + version + " was unloaded", null);
-            }
-            return runSession(b, (result, n) -> {
-                FloatBuffer out = ((OnnxTensor) result.get(output).orElseThrow()).getFloatBuffer();
-                float[] a = new float[out.remaining()];
-                out.get(a);
-                return a;
-            });
-        } finally {
-            use.readLock().unlock();
-            RUNS.readLock().unlock();
-        }
+        return guarded(b, () -> runSession(b, (result, n) -> read(result, output)));
     }
 
     private <T> T runSession(PaddedBatch b, ResultReader<T> reader) throws InferenceException {

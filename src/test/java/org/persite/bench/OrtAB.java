@@ -3,19 +3,12 @@ package org.persite.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.CrystalGraph;
 import org.persite.graph.CrystalGraphBuilder;
-import org.persite.inference.Buckets;
 import org.persite.inference.Device;
 import org.persite.inference.OnnxInferenceEngine;
 import org.persite.inference.PaddedBatch;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
-import org.persite.structure.StructureLimits;
-import org.persite.structure.StructureReader;
 
 /**
  * Two model versions (for example one graph written two ways) timed in turn in one JVM, round by round, on the same
@@ -34,19 +27,7 @@ public final class OrtAB {
         LoadedModel b = ModelDirectory.load(Path.of(args[1]));
         int bucket = args.length > 2 ? Integer.parseInt(args[2]) : 256;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 30;
-        StructureReader reader = new StructureReader(StructureLimits.DEFAULTS, CellListOverlapFinder.INSTANCE);
-        CrystalGraphBuilder builder = new CrystalGraphBuilder(a.spec().featurizer());
-        List<CrystalGraph> graphs = new ArrayList<>();
-        int atoms = 0;
-        for (ParseResult r : reader.readFile(Path.of("data/mp_magmom_tmo/sample_500/sample_500.jsonl"), Format.JSONL)) {
-            CrystalGraph g = builder.build(((ParseResult.Parsed) r).value().structure());
-            if (atoms + g.numSites() > bucket) {
-                break;
-            }
-            graphs.add(g);
-            atoms += g.numSites();
-        }
-        PaddedBatch batch = PaddedBatch.pack(graphs, new Buckets(List.of(bucket)));
+        PaddedBatch batch = SampleBatch.fill(new CrystalGraphBuilder(a.spec().featurizer()), bucket);
         try (OnnxInferenceEngine ea = OnnxInferenceEngine.open(a, Device.CPU, false, 1); OnnxInferenceEngine eb = OnnxInferenceEngine.open(b, Device.CPU, false, 1)) {
             float[] oa = ea.run(batch);
             float[] ob = eb.run(batch);

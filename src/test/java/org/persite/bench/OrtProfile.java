@@ -7,22 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.CrystalGraph;
 import org.persite.graph.CrystalGraphBuilder;
-import org.persite.inference.Buckets;
 import org.persite.inference.PaddedBatch;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelIo;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
-import org.persite.structure.StructureLimits;
-import org.persite.structure.StructureReader;
 
 /**
  * Where a model's compute goes, from ONNX Runtime's own profiler: runs one model version on batches of real
@@ -43,19 +35,7 @@ public final class OrtProfile {
         int bucket = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 400;
         LoadedModel model = ModelDirectory.load(version);
-        StructureReader reader = new StructureReader(StructureLimits.DEFAULTS, CellListOverlapFinder.INSTANCE);
-        CrystalGraphBuilder builder = new CrystalGraphBuilder(model.spec().featurizer());
-        List<CrystalGraph> graphs = new ArrayList<>();
-        int atoms = 0;
-        for (ParseResult r : reader.readFile(Path.of("data/mp_magmom_tmo/sample_500/sample_500.jsonl"), Format.JSONL)) {
-            CrystalGraph g = builder.build(((ParseResult.Parsed) r).value().structure());
-            if (atoms + g.numSites() > bucket) {
-                break;
-            }
-            graphs.add(g);
-            atoms += g.numSites();
-        }
-        PaddedBatch b = PaddedBatch.pack(graphs, new Buckets(List.of(bucket)));
+        PaddedBatch b = SampleBatch.fill(new CrystalGraphBuilder(model.spec().featurizer()), bucket);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
