@@ -98,6 +98,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden-layers", defaultValue = "1", description = "Hidden layers of the head (default: ${DEFAULT-VALUE}).")
     int hiddenLayers;
 
+    @Option(names = "--activation", defaultValue = "softplus", description = {"The cores' and head's activation: softplus (the paper's, default)",
+        "or silu (x * sigmoid(x): cheaper to serve; opt-in, check its accuracy)."})
+    String activation;
+
     @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
         "inside the server's data directory, and the new version goes live there when it passes the gate."})
     String server;
@@ -149,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, org.persite.model.Activation.parse(activation)), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");
@@ -215,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
             a.addAll(List.of("--name", name));
         }
         a.addAll(List.of("--features", Integer.toString(features), "--conv", Integer.toString(conv), "--hidden-width", Integer.toString(hiddenWidth),
-                "--hidden-layers", Integer.toString(hiddenLayers)));
+                "--hidden-layers", Integer.toString(hiddenLayers), "--activation", activation));
         return a;
     }
 
@@ -312,7 +316,7 @@ final class TrainCommand implements Callable<Integer> {
         org.persite.api.v1.TrainRequest req = org.persite.api.v1.TrainRequest.newBuilder().setModel(modelName).setDataset(data.toString())
                 .setProperty(property).setTransform(transform).setConstraint(constraint == null ? "" : constraint).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
                 .setBatchCrystals(batch).setLearningRate(lr).setSeed(seed).setAtomFeatures(features).setConvLayers(conv)
-                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
+                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setActivation(activation).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
         boolean terminal = System.console() != null;
         int[] code = {1};
         try (AdminConnection c = new AdminConnection(server, token)) {

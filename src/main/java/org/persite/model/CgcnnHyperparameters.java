@@ -7,13 +7,27 @@ package org.persite.model;
  * @param convLayers n_conv, gated graph convolutions
  * @param hiddenWidth H, width of the per-site head's hidden layers
  * @param hiddenLayers n_h, hidden layers in the head
+ * @param activation the cores' and the head's activation (softplus, the paper's; SiLU opt-in)
  */
-public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers) {
+public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation) {
 
     public CgcnnHyperparameters {
         if (atomFeatures < 1 || convLayers < 0 || hiddenWidth < 1 || hiddenLayers < 0) {
             throw new IllegalArgumentException("need F >= 1, n_conv >= 0, H >= 1, n_h >= 0");
         }
+        if (activation == null) { // a job file or card written before the activation was recorded: the paper's
+            activation = Activation.SOFTPLUS;
+        }
+    }
+
+    /** The paper's softplus. */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, Activation.SOFTPLUS);
+    }
+
+    /** The same shape with another activation. */
+    public CgcnnHyperparameters with(Activation a) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a);
     }
 
     /** Xie &amp; Grossman's code defaults: F 64, 3 convolutions, H 128, 1 hidden layer. */

@@ -240,6 +240,9 @@ public final class ModelDirectory {
         h.put("conv_layers", hp.convLayers());
         h.put("hidden_width", hp.hiddenWidth());
         h.put("hidden_layers", hp.hiddenLayers());
+        if (hp.activation() != Activation.SOFTPLUS) { // cards without the key are softplus (every card before it)
+            h.put("activation", hp.activation().cardName());
+        }
         ArrayNode props = c.putArray("properties");
         for (PropertySpec p : spec.properties()) {
             ObjectNode o = props.addObject();
@@ -285,7 +288,7 @@ public final class ModelDirectory {
                 require(f, "element_table_id").asText(), require(f, "element_table_sha256").asText());
         JsonNode h = require(c, "hyperparameters");
         CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
-                require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt());
+                require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")));
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
             props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),

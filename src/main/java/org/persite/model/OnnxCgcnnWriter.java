@@ -46,6 +46,10 @@ public final class OnnxCgcnnWriter {
         int p = spec.propertyCount();
         w.check(spec.hyperparameters(), table.featureLength(), gc, p);
         String n = ModelIo.DIM_ATOMS;
+        Activation act = spec.hyperparameters().activation();
+        // the sink row makes a masked slot exactly 0 only through softplus(-1e20) = 0; SiLU(-1e20) is not 0 on ONNX
+        // Runtime (its sigmoid saturates at 1.5e-8), so a SiLU model multiplies by the mask instead
+        boolean sink = act == Activation.SOFTPLUS;
 
         OnnxGraphBuilder g = new OnnxGraphBuilder("persite_cgcnn");
         g.input(OnnxGraphBuilder.value(ModelIo.SPECIES, TensorProto.DataType.INT64, "atomic number per atom, 0 = padding", n));
@@ -94,9 +98,10 @@ public final class OnnxCgcnnWriter {
         // masked slots of the core half gather a sink row of -1e20 (row N of the core table), so their
         // pre-activation is -1e20 and softplus gives exactly 0 there: relu is 0 and sigmoid(1e20) is exactly 1, so
         // log is 0. The gated message sigmoid(filter) * 0 is exactly 0, with no multiply by the mask over [N, M, F].
-        String sinkIndex = g.node("Where", new String[] {g.node("Cast", new String[] {ModelIo.NBR_MASK}, OnnxGraphBuilder.intAttribute("to",
-            TensorProto.DataType.BOOL_VALUE)), ModelIo.NBR_INDEX, g.node("Shape", new String[] {ModelIo.SPECIES})});       // [N, M]: masked → N
-        String sinkRow = g.constant("masked_core_sink", new long[] {1, f}, filled(f, -1e20f));                     // [1, F]
+        String mask3 = sink ? null : g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2});                   // [N, M, 1] (SiLU only)
+        String sinkIndex = sink ? g.node("Where", new String[] {g.node("Cast", new String[] {ModelIo.NBR_MASK}, OnnxGraphBuilder.intAttribute("to",
+            TensorProto.DataType.BOOL_VALUE)), ModelIo.NBR_INDEX, g.node("Shape", new String[] {ModelIo.SPECIES})}) : null;  // [N, M]: masked → N
+        String sinkRow = sink ? g.constant("masked_core_sink", new long[] {1, f}, filled(f, -1e20f)) : null;        // [1, F]
         // the edge term runs as one 2-D GEMM over all N·M slots: [N·M, G] x [G, 2F] (+ bias, fused by ONNX Runtime)
         String e2 = g.node("Reshape", new String[] {e, g.constantLong("shape_nm_g", new long[] {2}, new long[] {-1, gc})});   // [N·M, G]
         String shapeNmF = g.constantLong("shape_n_m_f", new long[] {3}, new long[] {-1, m, f});
@@ -113,8 +118,8 @@ public final class OnnxCgcnnWriter {
                 String hx = px + (h == 0 ? "filter_" : "core_");
                 String self = g.node("MatMul", new String[] {x, g.constant(hx + "w_self", new long[] {f, f}, columns(fold[0], 2 * f, f, h * f, f))}); // [N, F]
                 String nbr = g.node("MatMul", new String[] {x, g.constant(hx + "w_nbr", new long[] {f, f}, columns(fold[1], 2 * f, f, h * f, f))});   // [N, F]
-                String nbrTable = h == 0 ? nbr : g.node("Concat", new String[] {nbr, sinkRow}, OnnxGraphBuilder.intAttribute("axis", 0));       // core: [N + 1, F]
-                String nbrG = g.node("Gather", new String[] {nbrTable, h == 0 ? ModelIo.NBR_INDEX : sinkIndex},
+                String nbrTable = h == 0 || !sink ? nbr : g.node("Concat", new String[] {nbr, sinkRow}, OnnxGraphBuilder.intAttribute("axis", 0));       // core: [N + 1, F]
+                String nbrG = g.node("Gather", new String[] {nbrTable, h == 0 || !sink ? ModelIo.NBR_INDEX : sinkIndex},
                     OnnxGraphBuilder.intAttribute("axis", 0));                                                                                   // [N, M, F]
                 // the atom terms and the bias are summed first ([N, F] + [F] is cheap), then added to the gathered
                 // neighbour term in one [N, M, F] pass, and that sum enters the edge GEMM as its C input: the GEMM
@@ -126,21 +131,24 @@ public final class OnnxCgcnnWriter {
                     atoms});                                                                                                                     // [N·M, F]
                 half[h] = g.node("Reshape", new String[] {pre2, shapeNmF});                                                                         // [N, M, F]
             }
-            String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {half[0]}), softplus(g, half[1])});  // [N, M, F]; masked: exactly 0
+            String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {half[0]}), activation(g, act, half[1])});  // [N, M, F]
+            if (!sink) {
+                gated = g.node("Mul", new String[] {gated, mask3});                                                        // masked slots: exactly 0
+            }
             String sum = g.node("ReduceSum", new String[] {gated, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));  // [N, F]
             String bn2 = g.node("Add", new String[] {g.node("Mul", new String[] {sum, g.constant(px + "bn2_scale", new long[] {f}, fold[4])}),
                 g.constant(px + "bn2_shift", new long[] {f}, fold[5])});
-            x = softplus(g, g.node("Add", new String[] {x, bn2}));                                                         // [N, F]
+            x = activation(g, act, g.node("Add", new String[] {x, bn2}));                                                         // [N, F]
             layer++;
         }
 
         // per-site head
-        String h = softplus(g, x);
+        String h = activation(g, act, x);
         int k = 0;
         for (CgcnnWeights.Linear hidden : w.hidden()) {
             String wt = g.constant("head" + k + "_w", new long[] {hidden.in(), hidden.out()}, transpose(hidden));
             String b = g.constant("head" + k + "_b", new long[] {hidden.out()}, hidden.bias());
-            h = softplus(g, g.node("Add", new String[] {g.node("MatMul", new String[] {h, wt}), b}));
+            h = activation(g, act, g.node("Add", new String[] {g.node("MatMul", new String[] {h, wt}), b}));
             k++;
         }
         CgcnnWeights.Linear out = w.out();
@@ -157,6 +165,11 @@ public final class OnnxCgcnnWriter {
         g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
 
         return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN " + spec.name() + " v" + spec.version());
+    }
+
+    /** The card's activation over a tensor: softplus (five passes, exact) or SiLU, {@code x · sigmoid(x)} (two). */
+    static String activation(OnnxGraphBuilder g, Activation act, String x) {
+        return act == Activation.SILU ? g.node("Mul", new String[] {x, g.node("Sigmoid", new String[] {x})}) : softplus(g, x);
     }
 
     private static float[] filled(int n, float v) {

@@ -12,7 +12,8 @@ import org.persite.graph.GaussianExpansion;
  * <p>Math (GUIDE §1): {@code x_i = W_emb a_i + b}; per convolution
  * {@code z_ij = BN1(W [x_i; x_j; e_ij] + b)}, {@code (filter, core) = split(z_ij)},
  * {@code s_i = Σ_j mask_ij · sigmoid(filter) · softplus(core)}, {@code x_i' = softplus(x_i + BN2(s_i))};
- * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out},
+ * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out}
+ * (softplus, or SiLU where the card's hyperparameters say so),
  * then {@code y · std + mean}.
  */
 public final class ReferenceForward {
@@ -58,6 +59,7 @@ public final class ReferenceForward {
         int n = g.numSites();
         int m = g.maxNeighbors();
         int f = spec.hyperparameters().atomFeatures();
+        Activation act = spec.hyperparameters().activation();
         int gc = gaussians.size();
         double[][] x = new double[n][];
         for (int i = 0; i < n; i++) {
@@ -83,13 +85,13 @@ public final class ReferenceForward {
                     }
                     double[] z = batchNorm(layer.bn1(), linear(layer.full(), v));
                     for (int c = 0; c < f; c++) {
-                        s[c] += sigmoid(z[c]) * softplus(z[f + c]);
+                        s[c] += sigmoid(z[c]) * act.apply(z[f + c]);
                     }
                 }
                 double[] bn = batchNorm(layer.bn2(), s);
                 next[i] = new double[f];
                 for (int c = 0; c < f; c++) {
-                    next[i][c] = softplus(x[i][c] + bn[c]);
+                    next[i][c] = act.apply(x[i][c] + bn[c]);
                 }
             }
             x = next;
@@ -98,12 +100,12 @@ public final class ReferenceForward {
         for (int i = 0; i < n; i++) {
             double[] h = new double[f];
             for (int c = 0; c < f; c++) {
-                h[c] = softplus(x[i][c]);
+                h[c] = act.apply(x[i][c]);
             }
             for (CgcnnWeights.Linear hidden : w.hidden()) {
                 h = linear(hidden, h);
                 for (int c = 0; c < h.length; c++) {
-                    h[c] = softplus(h[c]);
+                    h[c] = act.apply(h[c]);
                 }
             }
             latent[i] = h;

@@ -43,8 +43,11 @@ public final class GatedConvolution extends AbstractBlock {
     private final Parameter bn2Mean;
     private final Parameter bn2Var;
 
-    GatedConvolution(int features, int gaussians, float eps) {
+    private final org.persite.model.Activation activation;
+
+    GatedConvolution(int features, int gaussians, float eps, org.persite.model.Activation activation) {
         super((byte) 1);
+        this.activation = activation;
         this.features = features;
         this.gaussians = gaussians;
         this.eps = eps;
@@ -114,13 +117,18 @@ public final class GatedConvolution extends AbstractBlock {
         NDArray m3 = mask == null ? null : mask.expandDims(2);                                    // [N, M, 1]
         z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
         NDList halves = z.split(2, 2);                                                             // filter, core: [N, M, F]
-        NDArray gated = Activation.sigmoid(halves.get(0)).mul(Activation.softPlus(halves.get(1)));         // [N, M, F]
+        NDArray gated = Activation.sigmoid(halves.get(0)).mul(activate(activation, halves.get(1)));        // [N, M, F]
         if (m3 != null) {
             gated = gated.mul(m3);                                                                 // masked slots: 0
         }
         NDArray s = gated.sum(new int[] {1});                                                      // [N, F]
         s = batchNorm(ps, s, null, new int[] {0}, batchNorm2(), training);
-        return new NDList(Activation.softPlus(x.add(s)));
+        return new NDList(activate(activation, x.add(s)));
+    }
+
+    /** The model's activation: softplus (the paper's) or SiLU, {@code x · sigmoid(x)}. */
+    static NDArray activate(org.persite.model.Activation a, NDArray x) {
+        return a == org.persite.model.Activation.SILU ? x.mul(Activation.sigmoid(x)) : Activation.softPlus(x);
     }
 
     /**

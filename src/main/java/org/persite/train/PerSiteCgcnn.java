@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -42,7 +41,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
         this.properties = b.properties;
         embedding = addChildBlock("embedding", Linear.builder().setUnits(hp.atomFeatures()).build());
         for (int l = 0; l < hp.convLayers(); l++) {
-            convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps)));
+            convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps, hp.activation())));
         }
         for (int h = 0; h < hp.hiddenLayers(); h++) {
             hidden.add(addChildBlock("hidden" + h, Linear.builder().setUnits(hp.hiddenWidth()).build()));
@@ -156,9 +155,9 @@ public final class PerSiteCgcnn extends AbstractBlock {
             NDList in = allReal ? new NDList(x, index, e) : new NDList(x, index, e, mask);
             x = c.forward(ps, in, training).singletonOrThrow();
         }
-        NDArray h = Activation.softPlus(x);
+        NDArray h = GatedConvolution.activate(hp.activation(), x);
         for (Linear l : hidden) {
-            h = Activation.softPlus(l.forward(ps, new NDList(h), training).singletonOrThrow());
+            h = GatedConvolution.activate(hp.activation(), l.forward(ps, new NDList(h), training).singletonOrThrow());
         }
         return new NDList(out.forward(ps, new NDList(h), training).singletonOrThrow()); // [N, P]
     }

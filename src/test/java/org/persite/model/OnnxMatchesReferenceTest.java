@@ -72,6 +72,16 @@ class OnnxMatchesReferenceTest {
         check(TestModels.spec("deep", 1, new CgcnnHyperparameters(32, 4, 48, 2), 1), 8);
     }
 
+    /** The opt-in SiLU activation: graph and reference forward pass agree, and the card keeps it. */
+    @Test
+    void siluModels() throws Exception {
+        check(TestModels.spec("silu", 1, CgcnnHyperparameters.reference().with(Activation.SILU), 2), 9);
+        check(TestModels.spec("silu-small", 1, new CgcnnHyperparameters(16, 2, 8, 0, Activation.SILU), 1), 10);
+        assertEquals(Activation.SILU, ModelDirectory.load(tmp.resolve("silu")).spec().hyperparameters().activation());
+        assertEquals(Activation.SOFTPLUS, ModelDirectory.load(tmp.resolve("small")).spec().hyperparameters().activation(),
+                "a card without the key is softplus");
+    }
+
     private void check(ModelSpec spec, long seed) throws Exception {
         CgcnnWeights w = TestModels.weights(spec, seed);
         LoadedModel model = ModelDirectory.write(tmp.resolve(spec.name()), spec, w, ElementTable.cgcnn());

@@ -68,7 +68,7 @@ class MaskedBatchNormTest {
     private static float[] run(NDManager parent, float[] x, long[] index, float[] e, float[] mask) {
         try (NDManager m = parent.newSubManager()) {
             ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(11);
-            GatedConvolution conv = new GatedConvolution(F, G, 1e-5f);
+            GatedConvolution conv = new GatedConvolution(F, G, 1e-5f, org.persite.model.Activation.SOFTPLUS);
             conv.setInitializer(new NormalInitializer(0.3f), ai.djl.nn.Parameter.Type.WEIGHT);
             conv.initialize(m, DataType.FLOAT32, new Shape(N, F), new Shape(N, M), new Shape(N, M, G), new Shape(N, M));
             NDList in = new NDList(m.create(x, new Shape(N, F)), m.create(index, new Shape(N, M)), m.create(e, new Shape(N, M, G)),
