@@ -74,9 +74,21 @@ public final class ServerMetrics implements AutoCloseable {
         JvmMetrics.builder().register(registry); // process_resident_memory_bytes, heap, GC, threads
     }
 
-    /** Serves GET /metrics on host:port (port 0 picks one); returns the bound port. */
+    /**
+     * Serves GET /metrics (and the exporter's /-/healthy) on host:port (port 0 picks one); returns the bound port. Every
+     * other path is 404: a Kubernetes probe pointed at /healthz or /v2/health/ready must not read the metrics page as
+     * "healthy".
+     */
     public int serve(String host, int port) throws IOException {
-        http = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+        http = HTTPServer.builder().hostname(host).port(port).registry(registry).metricsHandlerPath("/metrics").defaultHandler(exchange -> {
+            byte[] body = ("not found: " + exchange.getRequestURI().getPath() + "; the metrics are at /metrics\n").getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(404, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }).buildAndStart();
         return http.getPort();
     }
 

@@ -277,5 +277,12 @@ class PerSiteServerTest {
         assertTrue(text.contains("persite_queue_atoms{model=\"magmom\"}"), text);
         assertTrue(text.contains("process_resident_memory_bytes") || text.contains("jvm_memory_used_bytes"), "JVM/process metrics");
         assertFalse(text.isEmpty());
+        // only /metrics answers with the metrics: a probe at another path gets 404, not a misleading 200
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String path : new String[] {"/healthz", "/ready", "/v2/health/ready", "/"}) {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                    + ts.server.metricsPort() + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, r.statusCode(), path + ": " + r.body());
+        }
     }
 }
