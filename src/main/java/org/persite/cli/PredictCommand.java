@@ -180,9 +180,7 @@ final class PredictCommand implements Callable<Integer> {
                     engine.hasDomainScore() && loaded.spec().trust().domain() != null);
             long minElementSites = config.section().getLong("domain.min-element-sites");
             org.persite.model.Trust.Domain domain = loaded.spec().trust().domain();
-            int cores = Runtime.getRuntime().availableProcessors();
-            LocalPredictor.Settings spread = new LocalPredictor.Settings(cores, batching.maxConcurrentBatches(), batching.maxBatchAtoms(),
-                    batching.buckets(), 256);
+            LocalPredictor.Settings spread = LocalPredictor.Settings.fromConfig(config.section().getConfig("predict"), batching);
             int p = engine.properties();
             new LocalPredictor(reader, builder, engine, spread, totalCharge).run(files, inputFormat, new LocalPredictor.Sink() {
                 @Override

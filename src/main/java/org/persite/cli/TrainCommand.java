@@ -141,6 +141,12 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--seeds must be at least 1");
         }
+        org.persite.model.Activation act;
+        try {
+            act = org.persite.model.Activation.parse(activation);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--activation: " + e.getMessage());
+        }
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
@@ -153,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, org.persite.model.Activation.parse(activation)), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");

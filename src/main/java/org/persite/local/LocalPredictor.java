@@ -71,6 +71,16 @@ public final class LocalPredictor {
                 throw new IllegalArgumentException("parse threads, inference threads and queued units must be at least 1");
             }
         }
+
+        /** From {@code persite.predict} (parse-threads, 0 = one per core; queued-units) and the batcher's settings. */
+        public static Settings fromConfig(com.typesafe.config.Config predict, org.persite.inference.BatcherSettings batching) {
+            int threads = predict.getInt("parse-threads");
+            if (threads < 0 || predict.getInt("queued-units") < 1) {
+                throw new IllegalArgumentException("persite.predict.parse-threads must be >= 0 (0 = one per core) and queued-units >= 1");
+            }
+            return new Settings(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads, batching.maxConcurrentBatches(),
+                    batching.maxBatchAtoms(), batching.buckets(), predict.getInt("queued-units"));
+        }
     }
 
     private final StructureReader reader;
@@ -103,7 +113,7 @@ public final class LocalPredictor {
         ExecutorService inferencePool = Executors.newFixedThreadPool(settings.inferenceThreads(), daemon("persite-inference"));
         BlockingQueue<CompletableFuture<List<Item>>> parsed = new ArrayBlockingQueue<>(settings.queuedUnits());
         BlockingQueue<Unit> batches = new ArrayBlockingQueue<>(settings.inferenceThreads() + 1);
-        AtomicInteger stop = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread reading = new Thread(() -> read(files, format, parsePool, parsed, stop), "persite-read");
         Thread batching = new Thread(() -> batch(parsed, inferencePool, batches), "persite-batch");
         reading.setDaemon(true);
@@ -115,7 +125,7 @@ public final class LocalPredictor {
                 report(u, sink);
             }
         } finally {
-            stop.set(1);
+            stop.set(true);
             reading.interrupt();
             batching.interrupt();
             parsePool.shutdownNow();
@@ -123,23 +133,23 @@ public final class LocalPredictor {
         }
     }
 
-    private void read(List<Path> files, Format format, ExecutorService pool, BlockingQueue<CompletableFuture<List<Item>>> out, AtomicInteger stop) {
+    private void read(List<Path> files, Format format, ExecutorService pool, BlockingQueue<CompletableFuture<List<Item>>> out, java.util.concurrent.atomic.AtomicBoolean stop) {
         try {
             for (Path f : files) {
                 reader.readFileTasks(f, format, task -> {
-                    if (stop.get() != 0) {
+                    if (stop.get()) {
                         throw new IllegalStateException("stopped");
                     }
                     put(out, CompletableFuture.supplyAsync(() -> build(task.read()), pool));
                 });
             }
         } catch (RuntimeException e) {
-            if (stop.get() != 0) {
+            if (stop.get()) {
                 return;
             }
             throw e;
         } finally {
-            if (stop.get() == 0) {
+            if (!stop.get()) {
                 put(out, CompletableFuture.completedFuture(null)); // the end
             }
         }

@@ -88,4 +88,12 @@ class TrainCommandTest {
         assertEquals(2, both.code());
         assertTrue(both.err().contains("give no others"), both.err());
     }
+
+    @Test
+    void anUnknownActivationIsAUsageErrorThatNamesTheChoices() {
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", tmp.resolve("m").toString(),
+                "--activation", "relu");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--activation: activation must be softplus or silu, got 'relu'"), r.err());
+    }
 }
