@@ -1,6 +1,5 @@
 package org.persite.server;
 
-import org.persite.server.grpc.GrpcMessageLimit;
 import io.grpc.Status.Code;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +75,7 @@ public final class PredictionPipeline {
     public CompletionStage<PredictResponse> predict(PredictRequest req, Instant callDeadline, BooleanSupplier cancelled) {
         long t0 = System.nanoTime();
         if (req.getOversizedMessageBytes() > 0) { // put in place of a message that was too large (GrpcMessageLimit)
-            return done(failure(req, Code.RESOURCE_EXHAUSTED, GrpcMessageLimit.tooLarge(req.getOversizedMessageBytes(), maxMessageBytes),
+            return done(failure(req, Code.RESOURCE_EXHAUSTED, tooLarge(req.getOversizedMessageBytes(), maxMessageBytes),
                     "TOO_LARGE"));
         }
         Instant deadline = req.getTimeoutMs() > 0 ? min(callDeadline, Instant.now().plusMillis(req.getTimeoutMs())) : callDeadline;
@@ -259,6 +258,11 @@ public final class PredictionPipeline {
                 LOG.info("{}: {}", Code.values()[st.getCode()], st.getMessage());
             }
         }
+    }
+
+    /** Why a message over persite.server.max-message-bytes was refused (the transport's limit marks it; the answer is said here). */
+    public static String tooLarge(long length, long max) {
+        return "a message of " + length + " bytes exceeds the server's limit of " + max + " bytes (persite.server.max-message-bytes)";
     }
 
     static org.persite.api.v1.Status status(Code code, String message, String kind) {

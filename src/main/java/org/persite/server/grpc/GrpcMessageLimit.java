@@ -1,5 +1,7 @@
 package org.persite.server.grpc;
 
+import org.persite.server.PredictionPipeline;
+
 import io.grpc.Status;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.grpc.GrpcServiceException;
@@ -72,15 +74,11 @@ public final class GrpcMessageLimit {
                     byte[] marker = PredictRequest.newBuilder().setOversizedMessageBytes(length).build().toByteArray();
                     out.putByte((byte) 0).putBytes(new byte[] {0, 0, 0, (byte) marker.length}).putBytes(marker);
                 } else {
-                    throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(tooLarge(length, maxMessageBytes)));
+                    throw new GrpcServiceException(Status.RESOURCE_EXHAUSTED.withDescription(PredictionPipeline.tooLarge(length, maxMessageBytes)));
                 }
             }
             return Pair.create(st, out.result());
         }, st -> java.util.Optional.<ByteString>empty()).filter(b -> !b.isEmpty()); // a skipped chunk leaves nothing to pass on
-    }
-
-    public static String tooLarge(long length, long max) {
-        return "a message of " + length + " bytes exceeds the server's limit of " + max + " bytes (persite.server.max-message-bytes)";
     }
 
     private static long length(byte[] h) {
