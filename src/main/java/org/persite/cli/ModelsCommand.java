@@ -60,8 +60,20 @@ final class ModelsCommand {
 
         @Override
         public Integer call() {
-            return ModelsCommand.call(target, spec, c -> c.admin.listVersions().addHeader("authorization", c.authorization)
-                    .invoke(ListModelsRequest.getDefaultInstance()).toCompletableFuture().join().getModelsList());
+            java.util.List<org.persite.api.v1.NodeModels> nodes = new java.util.ArrayList<>();
+            int rc = ModelsCommand.call(target, spec, c -> {
+                org.persite.api.v1.ListModelsResponse r = c.admin.listVersions().addHeader("authorization", c.authorization)
+                        .invoke(ListModelsRequest.getDefaultInstance()).toCompletableFuture().join();
+                nodes.addAll(r.getNodesList());
+                return r.getModelsList();
+            });
+            PrintWriter out = spec.commandLine().getOut();
+            for (org.persite.api.v1.NodeModels n : nodes) { // a cluster: each node's own versions
+                out.printf(Locale.ROOT, "node %s %s%n", n.getAddress(), n.getRolesList());
+                n.getModelsList().forEach(m -> out.printf(Locale.ROOT, "    %s%n", m));
+            }
+            out.flush();
+            return rc;
         }
     }
 

@@ -58,7 +58,7 @@ final class ServeCommand implements Callable<Integer> {
         Config config = ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.load());
         PersiteServer server;
         try {
-            server = PersiteServer.start(config);
+            server = PersiteServer.start(config, new org.persite.cluster.ClusterNode());
         } catch (Exception e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("error: " + e.getMessage());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,6 +52,10 @@ public final class ModelRegistry implements AutoCloseable {
     /** Per model, the highest version folder seen so far: poll activates only versions above it. */
     private final Map<String, Integer> highestSeen = new ConcurrentHashMap<>();
     private final Object admin = new Object(); // one activation at a time
+    /** Cluster swaps only: versions gated in phase 1 and not yet committed, by name and version. */
+    private final Map<String, ServedModel> staged = new ConcurrentHashMap<>();
+    /** Cluster swaps only: versions replaced by a commit, still served to requests that name them until their grace ends. */
+    private final Map<String, ServedModel> draining = new ConcurrentHashMap<>();
 
     private ModelRegistry(ModelRepository repository, String defaultName, EngineSettings engineSettings, BatcherSettings batching, Spawner spawner,
             ServerMetrics metrics, ActivationGate gate) {
@@ -138,6 +143,13 @@ public final class ModelRegistry implements AutoCloseable {
                 throw new UnknownModelException("no model named '" + n + "'; served: " + String.join(", ", new java.util.TreeSet<>(active.keySet())));
             }
             if (version != 0 && version != m.version()) {
+                ServedModel other = staged.get(key(n, version));
+                if (other == null) {
+                    other = draining.get(key(n, version));
+                }
+                if (other != null && other.tryAcquire()) {
+                    return other;
+                }
                 boolean onDisk = repository.versions(n).contains(version);
                 throw new UnknownModelException("model " + n + " version " + version + " is not served; the server serves version " + m.version()
                         + (onDisk ? " (version " + version + " is on disk but not active)" : ""));
@@ -204,51 +216,178 @@ public final class ModelRegistry implements AutoCloseable {
     /** As {@link #activate(String, int)}; {@code record} writes the change to the model's active.json. */
     private ServedModel activate(String name, int version, boolean record, ActivationGate.Activation why) throws ModelLoadException {
         synchronized (admin) {
-            Path dir = repository.versionDir(name, version);
             ServedModel current = active.get(name);
             if (current != null && current.version() == version) {
                 return current;
             }
-            LoadedModel loaded = ModelDirectory.load(dir);
-            if (!loaded.spec().name().equals(name) || loaded.spec().version() != version) {
-                throw new ModelLoadException(dir, "its card says " + loaded.spec().name() + " v" + loaded.spec().version() + ", not " + name + " v"
-                        + version);
-            }
-            gate.checkCompatible(dir, current, loaded);
-            OnnxInferenceEngine engine;
-            String report;
-            try {
-                engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(), engineSettings.intraOpThreads());
-            } catch (InferenceException e) {
-                throw new ModelLoadException(dir, e.getMessage());
-            }
-            try {
-                if (engineSettings.warmUp()) {
-                    engine.warmUp(batching.buckets());
-                }
-                report = gate.check(why, dir, repository.modelDir(name), loaded, engine, current);
-            } catch (ModelLoadException | InferenceException | RuntimeException e) {
-                engine.close();
-                throw e instanceof ModelLoadException mle ? mle : new ModelLoadException(dir, "failed the gate: " + e.getMessage());
-            }
-            ActorRef<Batcher.Command> batcher = spawner.spawn(Batcher.create(engine, batching, metrics.batcherListener(name)),
-                    "batcher-" + name + "-" + version + "-" + System.nanoTime(), Props.empty());
-            ServedModel next = new ServedModel(loaded, engine, batcher, report);
-            active.put(name, next); // the switch: new requests take the new version from here on
+            ServedModel next = load(name, version, why, current);
+            switchTo(name, next, record);
             if (current != null) {
-                previous.computeIfAbsent(name, k -> new ArrayDeque<>()).push(current.version());
                 current.retire();
-                LOG.info("model {}: v{} is live, v{} retired ({} requests still on it); gate {}", name, version, current.version(), current.users(),
-                        report);
-            } else {
-                LOG.info("model {}: v{} is live; gate {}", name, version, report);
-            }
-            metrics.activeVersion.labelValues(name).set(version);
-            if (record) {
-                record(name);
+                LOG.info("model {}: v{} retired ({} requests still on it)", name, current.version(), current.users());
             }
             return next;
         }
+    }
+
+    /** Load (checksum, element table), open and warm a session for every bucket, pass the gate; not yet served. */
+    private ServedModel load(String name, int version, ActivationGate.Activation why, ServedModel current) throws ModelLoadException {
+        Path dir = repository.versionDir(name, version);
+        LoadedModel loaded = ModelDirectory.load(dir);
+        if (!loaded.spec().name().equals(name) || loaded.spec().version() != version) {
+            throw new ModelLoadException(dir, "its card says " + loaded.spec().name() + " v" + loaded.spec().version() + ", not " + name + " v"
+                    + version);
+        }
+        gate.checkCompatible(dir, current, loaded);
+        OnnxInferenceEngine engine;
+        String report;
+        try {
+            engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(), engineSettings.intraOpThreads());
+        } catch (InferenceException e) {
+            throw new ModelLoadException(dir, e.getMessage());
+        }
+        try {
+            if (engineSettings.warmUp()) {
+                engine.warmUp(batching.buckets());
+            }
+            report = gate.check(why, dir, repository.modelDir(name), loaded, engine, current);
+        } catch (ModelLoadException | InferenceException | RuntimeException e) {
+            engine.close();
+            throw e instanceof ModelLoadException mle ? mle : new ModelLoadException(dir, "failed the gate: " + e.getMessage());
+        }
+        ActorRef<Batcher.Command> batcher = spawner.spawn(Batcher.create(engine, batching, metrics.batcherListener(name)),
+                "batcher-" + name + "-" + version + "-" + System.nanoTime(), Props.empty());
+        return new ServedModel(loaded, engine, batcher, report);
+    }
+
+    /** The switch: new requests take {@code next} from here on; the version it replaces goes on the rollback history. */
+    private void switchTo(String name, ServedModel next, boolean record) {
+        ServedModel current = active.put(name, next);
+        if (current != null) {
+            previous.computeIfAbsent(name, k -> new ArrayDeque<>()).push(current.version());
+            LOG.info("model {}: v{} is live, in place of v{}; gate {}", name, next.version(), current.version(), next.gateReport());
+        } else {
+            LOG.info("model {}: v{} is live; gate {}", name, next.version(), next.gateReport());
+        }
+        metrics.activeVersion.labelValues(name).set(next.version());
+        if (record) {
+            record(name);
+        }
+    }
+
+    /**
+     * A cluster swap's phase 1 on this node: loads, warms and gates {@code name} v{@code version} as
+     * {@link #activate} does, but does not serve it to requests that do not name it. Requests that name the version
+     * (jobs pinned to it by a front that has already switched) may use it. {@link #commit} makes it the active one,
+     * {@link #abort} closes it.
+     *
+     * @throws ModelLoadException with the reason it was refused
+     */
+    public void stage(String name, int version, boolean force, boolean rollback) throws ModelLoadException {
+        synchronized (admin) {
+            ServedModel current = active.get(name);
+            if ((current != null && current.version() == version) || staged.containsKey(key(name, version))) {
+                return;
+            }
+            ActivationGate.Activation why = rollback ? ActivationGate.Activation.ROLLBACK
+                    : force ? ActivationGate.Activation.FORCED : ActivationGate.Activation.GATED;
+            ServedModel drainingOne = draining.get(key(name, version));
+            staged.put(key(name, version), drainingOne != null && drainingOne.tryAcquire() ? backFromDraining(drainingOne) : load(name, version, why, current));
+        }
+    }
+
+    private ServedModel backFromDraining(ServedModel held) { // a version still draining is staged again as it is (it was gated before)
+        draining.values().remove(held);
+        held.release();
+        return held;
+    }
+
+    /**
+     * A cluster swap's phase 2 on this node: the staged version becomes the active one. The version it replaces is
+     * kept for requests that name it (a job dispatched before a front saw the switch, or resent from a dead worker)
+     * for {@code drainGrace}, then retires and closes after its last request.
+     *
+     * @param later runs a task after a delay (the actor system's scheduler)
+     */
+    public ServedModel commit(String name, int version, boolean rollback, Duration drainGrace,
+            java.util.function.BiConsumer<Duration, Runnable> later) throws ModelLoadException {
+        synchronized (admin) {
+            ServedModel current = active.get(name);
+            if (current != null && current.version() == version) {
+                return current;
+            }
+            ServedModel next = staged.get(key(name, version)); // removed after the switch: always in one map or the other
+            if (next == null) {
+                throw new ModelLoadException(repository.versionDir(name, version), "was not staged on this node (phase 1 of the swap did not run here)");
+            }
+            String k = current == null ? null : key(name, current.version());
+            if (current != null) { // before the switch: a request naming the old version must find it in one map or the other
+                draining.put(k, current);
+            }
+            switchTo(name, next, true);
+            staged.remove(key(name, version));
+            if (rollback) { // as rollback(): neither the version we left nor the one we went back to stays on the history
+                Deque<Integer> h = previous.get(name);
+                h.pop();
+                if (!h.isEmpty() && h.peek() == version) {
+                    h.pop();
+                }
+                record(name);
+            }
+            if (current != null) {
+                later.accept(drainGrace, () -> {
+                    synchronized (admin) {
+                        if (draining.remove(k, current)) {
+                            current.retire();
+                            LOG.info("model {}: v{} retired after its drain grace of {} ({} requests still on it)", name, current.version(), drainGrace,
+                                    current.users());
+                        }
+                    }
+                });
+            }
+            return next;
+        }
+    }
+
+    /** A cluster swap was aborted: the staged version closes (after any request that named it); the active one serves on. */
+    public void abort(String name, int version) {
+        synchronized (admin) {
+            ServedModel s = staged.remove(key(name, version));
+            if (s != null) {
+                s.retire();
+                LOG.info("model {}: the swap to v{} was aborted; v{} serves on", name, version, active.containsKey(name) ? active.get(name).version() : 0);
+            }
+        }
+    }
+
+    /** The version a rollback of {@code name} would go to: the one active before, else the highest on disk below the active one. */
+    public int rollbackTarget(String name) throws ModelLoadException, UnknownModelException {
+        synchronized (admin) {
+            ServedModel m = active.get(name);
+            if (m == null) {
+                throw new UnknownModelException("no model named '" + name + "'");
+            }
+            Deque<Integer> history = previous.get(name);
+            if (history != null && !history.isEmpty()) {
+                return history.peek();
+            }
+            return repository.versions(name).stream().filter(v -> v < m.version()).reduce((a, b) -> b)
+                    .orElseThrow(() -> new ModelLoadException(repository.modelDir(name), "there is no earlier version to roll back to"));
+        }
+    }
+
+    /** Versions loaded on this node beside the active ones: staged by a swap in progress, or draining after one. */
+    public List<String> otherLoadedVersions(String name) {
+        synchronized (admin) {
+            List<String> out = new ArrayList<>();
+            staged.values().stream().filter(m -> m.name().equals(name)).forEach(m -> out.add("v" + m.version() + " (staged)"));
+            draining.values().stream().filter(m -> m.name().equals(name)).forEach(m -> out.add("v" + m.version() + " (draining)"));
+            return out;
+        }
+    }
+
+    private static String key(String name, int version) {
+        return name + "\u0000" + version;
     }
 
     /** Goes back to the version that was active before the current one (through the same gate). */
@@ -279,7 +418,7 @@ public final class ModelRegistry implements AutoCloseable {
      * Looks for versions newer than the active ones (and new model folders) and activates them: Triton's poll
      * mode. A version that fails the gate is logged once and not retried (a newer version is tried when it appears).
      */
-    public void poll(Map<String, Integer> refused) {
+    public void poll(Map<String, Integer> refused, ModelActivation via) {
         for (String name : repository.modelNames()) {
             List<Integer> versions = repository.versions(name);
             if (versions.isEmpty()) {
@@ -291,7 +430,7 @@ public final class ModelRegistry implements AutoCloseable {
             Integer seen = highestSeen.put(name, Math.max(newest, highestSeen.getOrDefault(name, 0)));
             if ((m == null || (seen == null || newest > seen) && newest > m.version()) && !Integer.valueOf(newest).equals(refused.get(name))) {
                 try {
-                    activate(name, newest);
+                    via.activate(name, newest, false);
                 } catch (ModelLoadException | RuntimeException e) {
                     refused.put(name, newest);
                     LOG.error("model {} v{} was not activated: {}", name, newest, e.getMessage());
@@ -329,5 +468,7 @@ public final class ModelRegistry implements AutoCloseable {
     @Override
     public void close() {
         active.values().forEach(ServedModel::close);
+        staged.values().forEach(ServedModel::close);
+        draining.values().forEach(ServedModel::close);
     }
 }

@@ -71,6 +71,15 @@ public final class PersiteServer implements AutoCloseable {
      * models are loaded and warmed and the port is bound.
      */
     public static PersiteServer start(Config config) throws ModelLoadException, IOException {
+        return start(config, ScaleOut.SINGLE);
+    }
+
+    /**
+     * As {@link #start(Config)}, taking part in {@code scaleOut} (a cluster, org.persite.cluster): its Pekko settings go
+     * in front of {@code config}, and the node joins once the models are loaded.
+     */
+    public static PersiteServer start(Config config, ScaleOut scaleOut) throws ModelLoadException, IOException {
+        config = scaleOut.pekkoConfig(config.getConfig("persite")).withFallback(config);
         PersiteConfig pc = new PersiteConfig(config);
         Config section = pc.section();
         ServerSettings settings = ServerSettings.fromConfig(section.getConfig("server"));
@@ -99,12 +108,22 @@ public final class PersiteServer implements AutoCloseable {
         StructureValidator validator = new StructureValidator(limits, CellListOverlapFinder.INSTANCE);
         PredictionPipeline pipeline = new PredictionPipeline(new RequestPreparer(reader, validator),
                 system.dispatchers().lookup(DispatcherSelector.fromConfig(ServerSettings.PARSE_DISPATCHER)), registry, metrics, settings.stepTimeout(),
-                settings.maxMessageBytes(), system.scheduler(), section.getLong("domain.min-element-sites"));
-        PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings, system.dispatchers().lookup(DispatcherSelector.blocking()));
+                settings.maxMessageBytes(), system.scheduler(), section.getLong("domain.min-element-sites"), scaleOut.address(system));
+        ScaleOut.Node node;
+        try {
+            node = scaleOut.join(new ScaleOut.Parts(system, spawner, registry, pipeline, metrics, section, settings.maxInFlightPerStream()));
+        } catch (ModelLoadException | RuntimeException e) {
+            system.terminate();
+            registry.close();
+            metrics.close();
+            throw e;
+        }
+        PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings, system.dispatchers().lookup(DispatcherSelector.blocking()),
+                node);
         TrainerActor.Runner runner = ServerTraining.runner(training, pc, table, reader, registry.root());
-        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner, ServerTraining.activateTrained(registry),
+        ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner, ServerTraining.activateTrained(node.activation()),
                 training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax()), "trainer", Props.empty());
-        AdminService admin = new AdminService(registry, service, trainer, system,
+        AdminService admin = new AdminService(registry, node.activation(), service, trainer, system,
                 system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.dataDirectory()),
                 training.activate());
         HealthService health = new HealthService();
@@ -123,8 +142,8 @@ public final class PersiteServer implements AutoCloseable {
             metrics.close();
             throw e;
         }
-        shutDownInOrder(system, settings, binding, health, registry, metrics);
-        watch(system, registry, models.pollInterval());
+        shutDownInOrder(system, settings, binding, health, registry, metrics, node);
+        watch(system, registry, models.pollInterval(), node.activation());
         InetSocketAddress addr = binding.localAddress();
         LOG.info("persite serving gRPC{} on {}:{}{}", settings.tls().enabled() ? " over TLS" : "", addr.getHostString(), addr.getPort(),
                 metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "");
@@ -154,8 +173,10 @@ public final class PersiteServer implements AutoCloseable {
      * in flight for shutdown-drain, then close the ONNX Runtime sessions and the metrics endpoint.
      */
     private static void shutDownInOrder(ActorSystem<?> system, ServerSettings settings, ServerBinding binding, HealthService health,
-            ModelRegistry registry, ServerMetrics metrics) {
+            ModelRegistry registry, ServerMetrics metrics, ScaleOut.Node node) {
         CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        // a cluster worker finishes the jobs it holds for other fronts before the node leaves (cluster-leave comes next)
+        cs.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "persite-drain-cluster-work", node::drain);
         cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "persite-not-serving", () -> {
             LOG.info("shutting down: no new calls; draining the calls in flight (at most {})", settings.shutdownDrain());
             health.stopServing();
@@ -171,12 +192,12 @@ public final class PersiteServer implements AutoCloseable {
     }
 
     /** Triton's poll mode: scans the models directory for new versions every {@code poll} (zero: never). */
-    private static void watch(ActorSystem<?> system, ModelRegistry registry, java.time.Duration poll) {
+    private static void watch(ActorSystem<?> system, ModelRegistry registry, java.time.Duration poll, ModelActivation via) {
         if (poll.isZero()) {
             return;
         }
         java.util.Map<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
-        system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused), system.dispatchers().lookup(DispatcherSelector.blocking()));
+        system.scheduler().scheduleWithFixedDelay(poll, poll, () -> registry.poll(refused, via), system.dispatchers().lookup(DispatcherSelector.blocking()));
         LOG.info("watching {} for new model versions every {}", registry.root(), poll);
     }
 

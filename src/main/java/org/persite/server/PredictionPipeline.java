@@ -47,6 +47,7 @@ public final class PredictionPipeline {
     private final long maxMessageBytes;
     private final Scheduler scheduler;
     private final long minElementSites;
+    private final String servedBy;
 
     /**
      * @param prepareExecutor where reading and graph building run (persite.server.parse-dispatcher), never the default dispatcher
@@ -55,6 +56,13 @@ public final class PredictionPipeline {
      */
     public PredictionPipeline(RequestPreparer preparer, java.util.concurrent.Executor prepareExecutor, ModelRegistry registry,
             ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler, long minElementSites) {
+        this(preparer, prepareExecutor, registry, metrics, stepTimeout, maxMessageBytes, scheduler, minElementSites, "");
+    }
+
+    /** @param servedBy what every response names in served_by (a cluster node's address; empty for a single server) */
+    public PredictionPipeline(RequestPreparer preparer, java.util.concurrent.Executor prepareExecutor, ModelRegistry registry,
+            ServerMetrics metrics, Duration stepTimeout, long maxMessageBytes, Scheduler scheduler, long minElementSites, String servedBy) {
+        this.servedBy = servedBy;
         this.preparer = preparer;
         this.prepareExecutor = prepareExecutor;
         this.minElementSites = minElementSites;
@@ -219,8 +227,8 @@ public final class PredictionPipeline {
         return built;
     }
 
-    private static PredictResponse.Builder header(PredictRequest req, ServedModel model) {
-        PredictResponse.Builder b = PredictResponse.newBuilder().setRequestId(req.getRequestId()).setModel(model.name())
+    private PredictResponse.Builder header(PredictRequest req, ServedModel model) {
+        PredictResponse.Builder b = PredictResponse.newBuilder().setRequestId(req.getRequestId()).setServedBy(servedBy).setModel(model.name())
                 .setModelVersion(model.version());
         for (PropertySpec p : model.model().spec().properties()) {
             b.addProperties(p.name()).addUnits(p.unit());
@@ -249,7 +257,7 @@ public final class PredictionPipeline {
         metrics.refused.labelValues(kind.isEmpty() ? code.name() : kind).inc();
         org.persite.api.v1.Status st = status(code, message, kind);
         logFailure(req.getRequestId(), st);
-        return PredictResponse.newBuilder().setRequestId(req.getRequestId()).setStatus(st).build();
+        return PredictResponse.newBuilder().setRequestId(req.getRequestId()).setServedBy(servedBy).setStatus(st).build();
     }
 
     private static void logFailure(String requestId, org.persite.api.v1.Status st) {

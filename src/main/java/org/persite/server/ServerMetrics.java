@@ -68,7 +68,26 @@ public final class ServerMetrics implements AutoCloseable {
     final Gauge inFlight = Gauge.builder().name("persite_in_flight_requests")
             .help("Requests being worked on (unary calls plus stream items)").register(registry);
 
+    /** Cluster mode: members by status (up, joining, leaving, exiting, down, removed are not counted; unreachable apart). */
+    final Gauge clusterMembers = Gauge.builder().name("persite_cluster_members")
+            .help("Cluster members this node sees, by status (up, joining, weakly_up, leaving, exiting, down, unreachable)").labelNames("status")
+            .register(registry);
+    /** Cluster mode: jobs of this front, by outcome. */
+    final Counter clusterJobs = Counter.builder().name("persite_cluster_jobs_total")
+            .help("Stream jobs this front dispatched, by outcome: answered, duplicate (a resent job's second result, dropped), timed_out, "
+                    + "refused (queue full)").labelNames("outcome").register(registry);
+
     private HTTPServer http;
+
+    /** Sets the number of cluster members seen with {@code status}. */
+    public void clusterMembers(String status, int count) {
+        clusterMembers.labelValues(status).set(count);
+    }
+
+    /** Counts one job of this front with its outcome. */
+    public void clusterJob(String outcome) {
+        clusterJobs.labelValues(outcome).inc();
+    }
 
     public ServerMetrics() {
         JvmMetrics.builder().register(registry); // process_resident_memory_bytes, heap, GC, threads

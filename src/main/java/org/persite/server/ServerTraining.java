@@ -59,10 +59,10 @@ final class ServerTraining {
     }
 
     /** A trained version goes live through the gate; returns null when it did, else why not (the old version keeps serving). */
-    static TrainerActor.Activator activateTrained(ModelRegistry registry) {
+    static TrainerActor.Activator activateTrained(ModelActivation activation) {
         return outcome -> {
             try {
-                registry.activate(outcome.model().spec().name(), outcome.model().spec().version());
+                activation.activate(outcome.model().spec().name(), outcome.model().spec().version(), false);
                 return null;
             } catch (ModelLoadException e) {
                 LOG.warn("model {}: the trained v{} was written but is not live: {}", outcome.model().spec().name(), outcome.model().spec().version(),

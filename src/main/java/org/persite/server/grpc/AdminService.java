@@ -50,6 +50,7 @@ import org.persite.train.TrainingJob;
  */
 public final class AdminService implements AdminPowerApi {
     private final ModelRegistry registry;
+    private final org.persite.server.ModelActivation activation;
     private final PerSiteService descriptions;
     private final ActorRef<TrainerActor.Command> trainer;
     private final ActorSystem<?> system;
@@ -62,9 +63,10 @@ public final class AdminService implements AdminPowerApi {
      * @param token the admin bearer token; empty disables the service
      * @param dataRoot the folder datasets are taken from (real path)
      */
-    public AdminService(ModelRegistry registry, PerSiteService descriptions, ActorRef<TrainerActor.Command> trainer, ActorSystem<?> system,
+    public AdminService(ModelRegistry registry, org.persite.server.ModelActivation activation, PerSiteService descriptions, ActorRef<TrainerActor.Command> trainer, ActorSystem<?> system,
             Executor blocking, String token, Path dataRoot, boolean activateByDefault) {
         this.registry = registry;
+        this.activation = activation;
         this.descriptions = descriptions;
         this.trainer = trainer;
         this.system = system;
@@ -101,7 +103,7 @@ public final class AdminService implements AdminPowerApi {
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return descriptions.info(registry.activate(in.getModel(), in.getVersion(), in.getForce()));
+                return descriptions.info(activation.activate(in.getModel(), in.getVersion(), in.getForce()));
             } catch (ModelLoadException e) {
                 throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(e.getMessage() + "; the active version keeps serving"));
             }
@@ -116,7 +118,7 @@ public final class AdminService implements AdminPowerApi {
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return descriptions.info(registry.rollback(in.getModel()));
+                return descriptions.info(activation.rollback(in.getModel()));
             } catch (ModelLoadException e) {
                 throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(e.getMessage()));
             } catch (ModelRegistry.UnknownModelException e) {

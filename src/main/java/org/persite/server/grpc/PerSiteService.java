@@ -2,6 +2,7 @@ package org.persite.server.grpc;
 
 import org.persite.server.ModelRegistry;
 import org.persite.server.PredictionPipeline;
+import org.persite.server.ScaleOut;
 import org.persite.server.ServedModel;
 import org.persite.server.ServerMetrics;
 import org.persite.server.ServerSettings;
@@ -47,10 +48,20 @@ public final class PerSiteService implements PerSitePowerApi {
     private final java.util.concurrent.Executor blocking;
     private final AtomicInteger unaryInFlight = new AtomicInteger();
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final ScaleOut.StreamWork streamWork;
+    private final ScaleOut.Node node;
 
     /** @param blocking where descriptions that list the models directory run (never a request thread) */
     public PerSiteService(PredictionPipeline pipeline, ModelRegistry registry, ServerMetrics metrics, ServerSettings settings,
             java.util.concurrent.Executor blocking) {
+        this(pipeline, registry, metrics, settings, blocking, null);
+    }
+
+    /** @param node this node of a cluster (where a stream's requests are worked on, what the nodes hold); null: a single server */
+    public PerSiteService(PredictionPipeline pipeline, ModelRegistry registry, ServerMetrics metrics, ServerSettings settings,
+            java.util.concurrent.Executor blocking, ScaleOut.Node node) {
+        this.node = node;
+        this.streamWork = node == null ? null : node.streams();
         this.blocking = blocking;
         this.pipeline = pipeline;
         this.registry = registry;
@@ -131,6 +142,13 @@ public final class PerSiteService implements PerSitePowerApi {
                 return Source.<PredictResponse>empty();
             }
             Source<PredictRequest, NotUsed> all = Source.from(head).concat(headAndTail.second());
+            if (streamWork != null) { // a cluster front: the work goes to the cluster's workers, a job of requests at a time
+                boolean completion = head.get(0).getOrder() == ResponseOrder.COMPLETION_ORDER;
+                return streamWork.stream(all, completion, deadline).map(resp -> {
+                    count("PredictStream", Code.values()[resp.getStatus().getCode()]);
+                    return resp;
+                });
+            }
             return head.get(0).getOrder() == ResponseOrder.COMPLETION_ORDER ? all.mapAsyncUnordered(window, step) : all.mapAsync(window, step);
         }).watchTermination((notUsed, done) -> {
             // ended, failed or cancelled by the client: whatever of it is still queued is dropped, not computed
@@ -142,14 +160,17 @@ public final class PerSiteService implements PerSitePowerApi {
     @Override
     public CompletionStage<ListModelsResponse> listModels(ListModelsRequest in, Metadata metadata) {
         // each description lists the model's version folders on disk: off the request thread
+        CompletionStage<List<org.persite.api.v1.NodeModels>> nodes = node == null ? CompletableFuture.completedFuture(List.of()) : node.describeNodes();
         return CompletableFuture.supplyAsync(() -> {
             ListModelsResponse.Builder b = ListModelsResponse.newBuilder();
             for (ServedModel m : registry.all()) {
                 b.addModels(info(m));
             }
+            return b;
+        }, blocking).thenCombine(nodes, (b, n) -> {
             count("ListModels", Code.OK);
-            return b.build();
-        }, blocking);
+            return b.addAllNodes(n).build();
+        });
     }
 
     @Override
