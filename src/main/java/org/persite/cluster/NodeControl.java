@@ -54,31 +54,39 @@ final class NodeControl {
     private record Finished(Answer answer, ActorRef<Answer> replyTo) implements Command {
     }
 
+    /** Registry work that may refuse (with the reason). */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} on the blocking dispatcher and answers {@code replyTo} with its outcome. */
+    private static void answer(org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx, scala.concurrent.ExecutionContextExecutor blocking,
+            String self, String swapId, ActorRef<Answer> replyTo, Step step) {
+        ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                step.run();
+                return new Answer(swapId, self, true, "");
+            } catch (Exception e) {
+                return new Answer(swapId, self, false, e.getMessage());
+            }
+        }, blocking), (a, e) -> new Finished(a != null ? a : new Answer(swapId, self, false, String.valueOf(e)), replyTo));
+    }
+
     static Behavior<Command> create(ModelRegistry registry, PinnedVersions pinned, scala.concurrent.ExecutionContextExecutor blocking, Duration drainGrace, String self,
             List<String> roles) {
         return Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
             return Behaviors.receive(Command.class).onMessage(Prepare.class, p -> {
-                ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        registry.stage(p.model(), p.version(), p.force(), p.rollback());
-                        return new Answer(p.swapId(), self, true, "");
-                    } catch (Exception e) {
-                        return new Answer(p.swapId(), self, false, e.getMessage());
-                    }
-                }, blocking), (a, e) -> new Finished(a != null ? a : new Answer(p.swapId(), self, false, String.valueOf(e)), p.replyTo()));
+                ctx.getLog().info("swap {}: staging {} v{} here (phase 1)", p.swapId(), p.model(), p.version());
+                answer(ctx, blocking, self, p.swapId(), p.replyTo(), () -> registry.stage(p.model(), p.version(), p.force(), p.rollback()));
                 return Behaviors.same();
             }).onMessage(Commit.class, c -> {
-                ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        registry.commit(c.model(), c.version(), c.rollback(), drainGrace,
-                                (delay, task) -> ctx.getSystem().scheduler().scheduleOnce(delay, task, blocking));
-                        pinned.set(c.model(), c.version());
-                        return new Answer(c.swapId(), self, true, "");
-                    } catch (Exception e) {
-                        return new Answer(c.swapId(), self, false, e.getMessage());
-                    }
-                }, blocking), (a, e) -> new Finished(a != null ? a : new Answer(c.swapId(), self, false, String.valueOf(e)), c.replyTo()));
+                answer(ctx, blocking, self, c.swapId(), c.replyTo(), () -> {
+                    registry.commit(c.model(), c.version(), c.rollback(), drainGrace,
+                            (delay, task) -> ctx.getSystem().scheduler().scheduleOnce(delay, task, blocking));
+                    pinned.set(c.model(), c.version());
+                });
                 return Behaviors.same();
             }).onMessage(Abort.class, a -> {
                 CompletableFuture.runAsync(() -> registry.abort(a.model(), a.version()), blocking);

@@ -216,16 +216,7 @@ class LauncherIT {
         }
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path t = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t);
-                }
-            }
-        }
+    private static void copy(Path from, Path to) throws java.io.IOException {
+        org.persite.testing.Trees.copy(from, to);
     }
 }

@@ -126,6 +126,15 @@ class ClusterIT {
         for (ClusterNodes.Node n : cluster.nodes) {
             assertTrue(awaitMetric(n, "persite_cluster_members{status=\"up\"}", 3, 60), "node " + n.index + " sees 3 members up:\n" + metrics(n));
         }
+        // what `persite models list --server` prints: every node's own versions, from any node
+        var listed = admin(cluster.nodes.get(1)).listVersions().addHeader("authorization", "Bearer " + TOKEN)
+                .invoke(org.persite.api.v1.ListModelsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(cluster.nodes.stream().map(ClusterNodes.Node::address).sorted().toList(),
+                listed.getNodesList().stream().map(org.persite.api.v1.NodeModels::getAddress).toList());
+        for (var node : listed.getNodesList()) {
+            assertEquals(List.of("magmom: v1 active"), node.getModelsList(), node.getAddress());
+            assertEquals(List.of("front", "worker"), node.getRolesList());
+        }
     }
 
     @Test
@@ -333,15 +342,6 @@ class ClusterIT {
     }
 
     private static void copy(Path from, Path to) throws java.io.IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path t = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t);
-                }
-            }
-        }
+        org.persite.testing.Trees.copy(from, to);
     }
 }
