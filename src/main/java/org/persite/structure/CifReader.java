@@ -331,9 +331,11 @@ final class CifReader {
         }
         double[] toFractional = null;
         if (cartesian) {
-            toFractional = cifDefaultFrameInverse(src, b);
-            warnings.add(src + ":" + atoms.line + ": the sites are Cartesian (_atom_site_Cartn_x/y/z); converted to fractional with the cell, "
-                    + "in the CIF dictionary's default frame (a along x, b in the xy plane)");
+            double[][] given = cartesianFrame(src, b);
+            toFractional = given != null ? invert(src, b.line, given) : cifDefaultFrameInverse(src, b);
+            warnings.add(src + ":" + atoms.line + ": the sites are Cartesian (_atom_site_Cartn_x/y/z); converted to fractional with "
+                    + (given != null ? "the file's _atom_sites_Cartn_tran_matrix"
+                            : "the cell, in the CIF dictionary's default frame (a along x, b in the xy plane)"));
         }
         int cType = atoms.column("_atom_site_type_symbol");
         int cLabel = atoms.column("_atom_site_label");
@@ -446,19 +448,42 @@ final class CifReader {
     }
 
     /**
-     * Cartesian (Å) → fractional, [3][3] row-major as x_f = x_c · M: the inverse of the CIF core dictionary's
-     * default orthogonalisation (a along x, b in the xy plane, c completing a right-handed set).
+     * The file's own fractional → Cartesian matrix, {@code _atom_sites_Cartn_tran_matrix_11} to {@code _33} (the CIF
+     * core dictionary: x_c = M · x_f, column vectors), as lattice rows [a; b; c] (= M transposed); null when the file
+     * gives none. All nine elements or none: a partial matrix is refused.
      */
-    private static double[] cifDefaultFrameInverse(String src, Block b) throws StructureException {
-        double[] p = cellParameters(src, b); // a, b, c, alpha, beta, gamma (degrees)
-        double ca = Math.cos(Math.toRadians(p[3]));
-        double cb = Math.cos(Math.toRadians(p[4]));
-        double cg = Math.cos(Math.toRadians(p[5]));
-        double sg = Math.sin(Math.toRadians(p[5]));
-        double v = Math.sqrt(Math.max(0, 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg));
-        double[][] rows = {{p[0], 0, 0}, {p[1] * cg, p[1] * sg, 0}, {p[2] * cb, p[2] * (ca - cb * cg) / sg, p[2] * v / sg}};
+    private static double[][] cartesianFrame(String src, Block b) throws StructureException {
+        double[][] rows = new double[3][3];
+        int given = 0;
+        int line = b.line;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                String tag = "_atom_sites_cartn_tran_matrix_" + (i + 1) + (j + 1);
+                Value v = b.items.get(tag);
+                if (v != null && !v.missing()) {
+                    rows[j][i] = Numbers.parse(v.text, src, v.line, tag);
+                    given++;
+                    line = v.line;
+                }
+            }
+        }
+        if (given == 0) {
+            return null;
+        }
+        if (given < 9) {
+            throw new StructureException(src, line, ErrorKind.MISSING, "_atom_sites_Cartn_tran_matrix gives " + given
+                    + " of its 9 elements (_11 to _33): all are needed to convert the Cartesian sites");
+        }
+        return rows;
+    }
+
+    /** The inverse of lattice rows, [3][3] row-major, as {@link #cifDefaultFrameInverse} returns it; a singular matrix is refused. */
+    private static double[] invert(String src, int line, double[][] rows) throws StructureException {
         double det = rows[0][0] * (rows[1][1] * rows[2][2] - rows[1][2] * rows[2][1]) - rows[0][1] * (rows[1][0] * rows[2][2] - rows[1][2] * rows[2][0])
                 + rows[0][2] * (rows[1][0] * rows[2][1] - rows[1][1] * rows[2][0]);
+        if (!(Math.abs(det) > 1e-6)) {
+            throw new StructureException(src, line, ErrorKind.BAD_CELL, "_atom_sites_Cartn_tran_matrix is singular (determinant " + det + ")");
+        }
         double[] inv = new double[9];
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
@@ -470,6 +495,21 @@ final class CifReader {
             }
         }
         return inv;
+    }
+
+    /**
+     * Cartesian (Å) → fractional, [3][3] row-major as x_f = x_c · M: the inverse of the CIF core dictionary's
+     * default orthogonalisation (a along x, b in the xy plane, c completing a right-handed set).
+     */
+    private static double[] cifDefaultFrameInverse(String src, Block b) throws StructureException {
+        double[] p = cellParameters(src, b); // a, b, c, alpha, beta, gamma (degrees)
+        double ca = Math.cos(Math.toRadians(p[3]));
+        double cb = Math.cos(Math.toRadians(p[4]));
+        double cg = Math.cos(Math.toRadians(p[5]));
+        double sg = Math.sin(Math.toRadians(p[5]));
+        double v = Math.sqrt(Math.max(0, 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg));
+        double[][] rows = {{p[0], 0, 0}, {p[1] * cg, p[1] * sg, 0}, {p[2] * cb, p[2] * (ca - cb * cg) / sg, p[2] * v / sg}};
+        return invert(src, b.line, rows);
     }
 
     /**

@@ -115,6 +115,58 @@ class DialectTest {
         assertTrue(p.warnings().get(0).contains("Cartesian"), p.warnings().toString());
     }
 
+    /**
+     * A file's own _atom_sites_Cartn_tran_matrix (x_c = M · x_f) is what its Cartesian sites mean. Here it puts a
+     * along z, b along x and c along y: (0.8, 1.5, 0.3) Å is the fractional (0.1, 0.2, 0.3), worked by hand; the
+     * default frame would read it as (0.267, 0.375, 0.06).
+     */
+    @Test
+    void cartesianSitesFollowTheFilesOwnTransformMatrix() {
+        String cell = """
+                data_frame
+                _cell_length_a 3
+                _cell_length_b 4
+                _cell_length_c 5
+                _cell_angle_alpha 90
+                _cell_angle_beta 90
+                _cell_angle_gamma 90
+                """;
+        String matrix = """
+                _atom_sites_Cartn_tran_matrix_11 0
+                _atom_sites_Cartn_tran_matrix_12 4
+                _atom_sites_Cartn_tran_matrix_13 0
+                _atom_sites_Cartn_tran_matrix_21 0
+                _atom_sites_Cartn_tran_matrix_22 0
+                _atom_sites_Cartn_tran_matrix_23 5
+                _atom_sites_Cartn_tran_matrix_31 3
+                _atom_sites_Cartn_tran_matrix_32 0
+                _atom_sites_Cartn_tran_matrix_33 0
+                """;
+        String sites = """
+                loop_
+                _atom_site_label
+                _atom_site_Cartn_x
+                _atom_site_Cartn_y
+                _atom_site_Cartn_z
+                Fe1 0.8 1.5 0.3
+                O1 2.0 2.5 1.5
+                """;
+        ParseResult.Parsed p = parsed("frame.cif", Format.CIF, cell + matrix + sites);
+        Structure s = p.value().structure();
+        double[][] want = {{0.1, 0.2, 0.3}, {0.5, 0.5, 0.5}};
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < 3; k++) {
+                assertEquals(want[i][k], s.frac(i, k), 1e-12, "site " + i + " axis " + k);
+            }
+        }
+        assertTrue(p.warnings().get(0).contains("_atom_sites_Cartn_tran_matrix"), p.warnings().toString());
+
+        StructureException partial = failed("partial.cif", Format.CIF, cell + "_atom_sites_Cartn_tran_matrix_11 3\n" + sites);
+        assertTrue(partial.getMessage().contains("gives 1 of its 9 elements"), partial.getMessage());
+        StructureException singular = failed("singular.cif", Format.CIF, cell + matrix.replace("_33 0", "_33 0").replace("_31 3", "_31 0") + sites);
+        assertTrue(singular.getMessage().contains("singular"), singular.getMessage());
+    }
+
     private static double dist(double[] c, int i, int j) {
         double d2 = 0;
         for (int a = 0; a < 3; a++) {
