@@ -24,6 +24,9 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
     /** The config path of the dispatcher that reads requests and builds their graphs (one step per request). */
     public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
 
+    /** The shortest Admin token accepted: shorter ones are refused at start. */
+    public static final int MIN_TOKEN_LENGTH = 16;
+
     public ServerSettings {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("persite.server.port must be in 0..65535, got " + port);
@@ -33,6 +36,10 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
         }
         if (maxInFlightPerStream < 1 || maxConcurrentStreams < 1 || maxInFlightUnary < 1) {
             throw new IllegalArgumentException("max-in-flight-per-stream, max-concurrent-streams and max-in-flight-unary must be >= 1");
+        }
+        if (!adminToken.isEmpty() && adminToken.length() < MIN_TOKEN_LENGTH) { // said without the token itself, which is never logged
+            throw new IllegalArgumentException("persite.server.admin-token (PERSITE_ADMIN_TOKEN) has " + adminToken.length()
+                    + " characters; it needs at least " + MIN_TOKEN_LENGTH + " (for example: openssl rand -hex 16)");
         }
         if (requireTokenForPredict && adminToken.isEmpty()) {
             throw new IllegalArgumentException("persite.server.require-token-for-predict needs persite.server.admin-token");

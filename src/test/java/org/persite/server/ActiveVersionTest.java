@@ -23,7 +23,7 @@ import org.persite.model.ModelDirectory;
  * this run never activated.
  */
 class ActiveVersionTest {
-    private static final String TOKEN = "t-active";
+    private static final String TOKEN = "t-active-0123456789";
 
     @TempDir
     Path tmp;

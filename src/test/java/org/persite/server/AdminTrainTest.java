@@ -37,7 +37,7 @@ class AdminTrainTest {
     void trainingInTheServerMakesANewLiveVersionWhilePredictionsGoOn() throws Exception {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t",
+        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
                 "persite.training.restart-backoff.min", "200ms"))) {
             AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
                     ts.clientSystem);
@@ -51,7 +51,7 @@ class AdminTrainTest {
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
 
             // a job that diverges: the failure arrives on its stream
-            List<TrainProgress> diverged = admin.train().addHeader("authorization", "Bearer t")
+            List<TrainProgress> diverged = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(small().setLearningRate(1e12f).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
                     .get(300, TimeUnit.SECONDS);
             TrainProgress last = diverged.get(diverged.size() - 1);
@@ -62,7 +62,7 @@ class AdminTrainTest {
             // convolution), and the gate refuses it: the job wrote the model's gate set from its test split, and on it v3 is
             // far worse than the shipped v2
             assertFalse(Files.exists(models.resolve("magmom/gate.jsonl.gz")));
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(small().build())
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().build())
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
             assertTrue(events.get(0).hasStarted(), events.toString());
             assertEquals(500, events.get(0).getStarted().getStructures() + events.get(0).getStarted().getSkipped());
@@ -83,12 +83,12 @@ class AdminTrainTest {
                     "the old version keeps serving");
 
             // Activate refuses it too, with the same figures; with force it goes live, and says so
-            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.activate().addHeader("authorization", "Bearer t")
+            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.activate().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).build()).toCompletableFuture().join());
             io.grpc.Status refusedStatus = io.grpc.Status.fromThrowable(refused.getCause());
             assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refusedStatus.getCode());
             assertTrue(refusedStatus.getDescription().contains("against the active v2's"), refusedStatus.getDescription());
-            org.persite.api.v1.ModelInfo forced = admin.activate().addHeader("authorization", "Bearer t")
+            org.persite.api.v1.ModelInfo forced = admin.activate().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).setForce(true).build())
                     .toCompletableFuture().join();
             assertEquals(3, forced.getVersion());
@@ -102,7 +102,7 @@ class AdminTrainTest {
             assertNotEquals(before.getStructures(0).getSites(0).getValues(0), after.getStructures(0).getSites(0).getValues(0),
                     "the new version predicts differently");
             // a dataset outside the data directory is refused
-            Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer t")
+            Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(escape.getCause()).getCode());
             assertFalse(Files.exists(models.resolve("magmom/4")));
@@ -111,7 +111,7 @@ class AdminTrainTest {
             java.io.StringWriter out = new java.io.StringWriter();
             java.io.StringWriter err = new java.io.StringWriter();
             int code = org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "train", "--server",
-                    "127.0.0.1:" + ts.port(), "--token", "t", "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
+                    "127.0.0.1:" + ts.port(), "--token", "test-admin-token-0123", "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
                     "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32");
             assertEquals(0, code, out + "\n" + err);
             assertTrue(out.toString().contains("epoch 1/1") && out.toString().contains("version 4: test MAE"), out.toString());
@@ -123,10 +123,10 @@ class AdminTrainTest {
     void seedsThroughTheAdminApiTrainMembersOnOneSplitAndShipOneEnsembleVersion() throws Exception {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t"))) {
+        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
             AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
                     ts.clientSystem);
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(small().setSeeds(2).setActivate(
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().setSeeds(2).setActivate(
                     org.persite.api.v1.ActivateMode.ACTIVATE_NO).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
                     .get(300, TimeUnit.SECONDS);
             TrainProgress end = events.get(events.size() - 1);

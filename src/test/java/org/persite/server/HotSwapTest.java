@@ -43,7 +43,7 @@ import org.persite.structure.Structure;
 
 /** The model registry and hot swap on a real server, with a copy of the shipped magnetic-moment versions 1 and 2. */
 class HotSwapTest {
-    static final String TOKEN = "test-token-7f3a";
+    static final String TOKEN = "test-token-7f3a-9c2e";
 
     @TempDir
     static Path tmp;

@@ -44,7 +44,7 @@ class IsolatedTrainingTest {
             String message = killed.get(killed.size() - 1).getFailed().getMessage();
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("resume = \"([^\"]+)\"").matcher(message);
             assertTrue(m.find(), message);
-            List<TrainProgress> resumed = ts.admin().train().addHeader("authorization", "Bearer t")
+            List<TrainProgress> resumed = ts.admin().train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(TrainRequest.newBuilder().setResume(m.group(1)).build()).runWith(Sink.seq(), ts.server().clientSystem)
                     .toCompletableFuture().get(300, TimeUnit.SECONDS);
             TrainProgress end = resumed.get(resumed.size() - 1);
@@ -80,7 +80,7 @@ class IsolatedTrainingTest {
     private List<TrainProgress> trainWhileStreaming(Map<String, Object> extra, boolean killAfterFirstEpoch, int epochs, Then then) throws Exception {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "t",
+        Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
                 "persite.training.restart-backoff.min", "200ms"));
         config.putAll(extra);
         try (TestServer ts = TestServer.start(config)) {
@@ -91,7 +91,7 @@ class IsolatedTrainingTest {
             CompletableFuture<List<PredictResponse>> stream = ts.client.predictStream(Source.range(1, 300)
                     .map(i -> TestServer.text("s" + i, "nacl.cif", nacl)).throttle(3, java.time.Duration.ofMillis(100)))
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer t").invoke(job(epochs).build())
+            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(job(epochs).build())
                     .map(p -> {
                         if (killAfterFirstEpoch && p.hasEpoch() && p.getEpoch().getEpoch() == 1) {
                             List<ProcessHandle> children = trainingChildren();

@@ -215,11 +215,11 @@ class ServerLimitsTest {
 
     @Test
     void predictionCanBePutBehindTheToken() throws Exception {
-        try (TestServer ts = TestServer.start(Map.of("persite.server.admin-token", "s3cret", "persite.server.require-token-for-predict", "on"))) {
+        try (TestServer ts = TestServer.start(Map.of("persite.server.admin-token", "s3cret-s3cret-s3cret", "persite.server.require-token-for-predict", "on"))) {
             String line = TestServer.sampleLines().get(0);
             Throwable t = assertThrows(CompletionException.class, () -> ts.client.predict(sample("n", line)).toCompletableFuture().join());
             assertEquals(Status.Code.UNAUTHENTICATED, codeOf(t));
-            PredictResponse ok = ts.client.predict().addHeader("authorization", "Bearer s3cret").invoke(sample("y", line)).toCompletableFuture().join();
+            PredictResponse ok = ts.client.predict().addHeader("authorization", "Bearer s3cret-s3cret-s3cret").invoke(sample("y", line)).toCompletableFuture().join();
             assertEquals(0, ok.getStatus().getCode());
         }
     }

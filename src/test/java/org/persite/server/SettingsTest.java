@@ -1,6 +1,7 @@
 package org.persite.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,17 @@ class SettingsTest {
         assertEquals(0.02, m.gateMargin());
         assertThrows(IllegalArgumentException.class, () -> ModelsSettings.fromConfig(persite("persite.models.gate.margin = 1.5").getConfig("models")));
         assertThrows(IllegalArgumentException.class, () -> ModelsSettings.fromConfig(persite("persite.models.poll-interval = -1s").getConfig("models")));
+    }
+
+    @Test
+    void aShortAdminTokenIsRefusedWithoutBeingEchoed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.fromConfig(persite("persite.server.admin-token = \"hunter2hunter2\"").getConfig("server")));
+        assertTrue(e.getMessage().contains("has 14 characters; it needs at least 16"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), "the token itself is never said: " + e.getMessage());
+        assertEquals("0123456789abcdef", ServerSettings.fromConfig(persite("persite.server.admin-token = \"0123456789abcdef\"").getConfig("server"))
+                .adminToken());
+        assertEquals("", ServerSettings.fromConfig(persite("").getConfig("server")).adminToken(), "empty: the Admin API is off");
     }
 
     @Test

@@ -78,6 +78,12 @@ final class TestServer implements AutoCloseable {
         return PredictRequest.newBuilder().setRequestId(id).setText(StructureText.newBuilder().setName(name).setContent(content)).build();
     }
 
+    /** One JSON Lines record as a request. */
+    static PredictRequest jsonl(String id, String line) {
+        return PredictRequest.newBuilder().setRequestId(id).setText(StructureText.newBuilder().setFormat(org.persite.api.v1.Format.JSONL)
+                .setContent(line)).build();
+    }
+
     /** The JSON lines of the shipped magnetic-moment sample (500 real Materials Project structures). */
     static List<String> sampleLines() throws IOException {
         return Files.readAllLines(Path.of("data/mp_magmom_tmo/sample_500/sample_500.jsonl"), StandardCharsets.UTF_8).stream()
