@@ -2,6 +2,7 @@ package org.persite.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -253,6 +254,75 @@ class BatcherTest {
                 assertEquals(2, p.modelVersion());
                 assertTrue(p.paddedAtoms() >= p.batchAtoms());
             }
+        }
+    }
+
+    /**
+     * An engine fault in one batch (issue 16, section 2.4): ONNX Runtime fails in run() for the second batch only (a
+     * real session behind a wrapper that throws once). That batch's requests are answered MODEL_ERROR with the
+     * engine's message; the batches before and after are served, with the values the graph alone gives.
+     */
+    @Test
+    void anEngineFaultFailsOnlyItsOwnBatchAndTheNextIsServed() throws Exception {
+        try (OnnxInferenceEngine real = OnnxInferenceEngine.open(ModelDirectory.load(TestModels.write(tmp.resolve("f"), "faulty", 1, 1, 11).directory()),
+                Device.CPU, false, 1)) {
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            InferenceEngine faulty = new InferenceEngine() {
+                @Override
+                public float[] run(PaddedBatch b) throws InferenceException {
+                    if (calls.incrementAndGet() == 2) {
+                        throw new InferenceException("injected: ONNX Runtime failed in run() for this batch", null);
+                    }
+                    return real.run(b);
+                }
+
+                @Override
+                public BatchOutputs runOutputs(PaddedBatch b) throws InferenceException {
+                    return BatchOutputs.fromRows(layout(), run(b));
+                }
+
+                @Override
+                public String modelName() {
+                    return real.modelName();
+                }
+
+                @Override
+                public int modelVersion() {
+                    return real.modelVersion();
+                }
+
+                @Override
+                public int properties() {
+                    return real.properties();
+                }
+
+                @Override
+                public int maxNeighbors() {
+                    return real.maxNeighbors();
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            // one graph per batch (max-batch-atoms below two graphs), one batch at a time: batches 1, 2, 3 are graphs 0, 1, 2
+            BatcherSettings one = new BatcherSettings(new Buckets(List.of(64, 128, 256)), 1, Duration.ZERO, 100_000, 1, BatcherSettings.DISPATCHER);
+            ActorRef<Batcher.Command> batcher = KIT.spawn(Batcher.create(faulty, one));
+            TestProbe<Batcher.Reply> probe = KIT.createTestProbe();
+            for (int k = 0; k < 3; k++) {
+                send(batcher, k, Integer.toString(k), Instant.MAX, probe);
+                Batcher.Reply r = probe.receiveMessage(Duration.ofSeconds(30));
+                assertEquals(Integer.toString(k), r.id());
+                if (k == 1) {
+                    Batcher.Rejected rej = assertInstanceOf(Batcher.Rejected.class, r);
+                    assertEquals(Batcher.Reason.MODEL_ERROR, rej.reason());
+                    assertTrue(rej.message().contains("injected: ONNX Runtime failed"), rej.message());
+                } else {
+                    Batcher.Predicted p = assertInstanceOf(Batcher.Predicted.class, r);
+                    assertArrayEquals(real.predictOne(GRAPHS.get(k), Buckets.defaults()), p.values(), 1e-5f, "graph " + k);
+                }
+            }
+            assertEquals(3, calls.get());
         }
     }
 }
