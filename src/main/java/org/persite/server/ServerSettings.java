@@ -16,10 +16,11 @@ import java.time.Duration;
  * @param adminToken the Admin API's bearer token; empty disables the Admin API
  * @param requireTokenForPredict whether the prediction API needs the token too
  * @param tls TLS for the gRPC port
+ * @param streamIdleTimeout a PredictStream through which no response has passed for this long is ended (zero: never)
  */
 public record ServerSettings(String host, int port, String metricsHost, int metricsPort, long maxMessageBytes,
         int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary,
-        Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls) {
+        Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls, Duration streamIdleTimeout) {
 
     /** The config path of the dispatcher that reads requests and builds their graphs (one step per request). */
     public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
@@ -59,7 +60,8 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
                 c.getInt("max-in-flight-per-stream"), c.getInt("max-concurrent-streams"), c.getInt("max-in-flight-unary"),
                 c.getDuration("step-timeout"),
                 c.getDuration("shutdown-drain"), c.getString("admin-token"), c.getBoolean("require-token-for-predict"),
-                new TlsSettings(c.getBoolean("tls.enabled"), c.getString("tls.certificate"), c.getString("tls.private-key")));
+                new TlsSettings(c.getBoolean("tls.enabled"), c.getString("tls.certificate"), c.getString("tls.private-key")),
+                c.getDuration("stream-idle-timeout"));
     }
 
 }

@@ -114,7 +114,7 @@ public final class PerSiteService implements PerSitePowerApi {
                         settings.maxConcurrentStreams() + " PredictStream calls are open (persite.server.max-concurrent-streams); retry later")));
             }
             metrics.activeStreams(1);
-            return stream(in, deadline).watchTermination((notUsed, done) -> {
+            return idleLimited(stream(in, deadline)).watchTermination((notUsed, done) -> {
                 done.whenComplete((d, e) -> {
                     openStreams.decrementAndGet();
                     metrics.activeStreams(-1);
@@ -122,6 +122,23 @@ public final class PerSiteService implements PerSitePowerApi {
                 return notUsed;
             });
         }).mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
+    /**
+     * Ends a stream through which no response has passed for persite.server.stream-idle-timeout: a client that sends
+     * nothing, or never reads (so HTTP/2 flow control stops the responses), gets DEADLINE_EXCEEDED and frees its slot.
+     */
+    private Source<PredictResponse, NotUsed> idleLimited(Source<PredictResponse, NotUsed> responses) {
+        java.time.Duration idle = settings.streamIdleTimeout();
+        if (idle.isZero()) {
+            return responses;
+        }
+        return responses.idleTimeout(idle).mapError(new org.apache.pekko.japi.pf.PFBuilder<Throwable, Throwable>()
+                .match(java.util.concurrent.TimeoutException.class, e -> {
+                    count("PredictStream", Code.DEADLINE_EXCEEDED);
+                    return new GrpcServiceException(Status.DEADLINE_EXCEEDED.withDescription("no response passed through this stream for " + idle
+                            + " (persite.server.stream-idle-timeout): the stream was ended"));
+                }).build());
     }
 
     /** One stream's responses: a window of requests in the pipeline at a time, in input or completion order. */
