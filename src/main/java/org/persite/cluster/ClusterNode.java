@@ -173,7 +173,8 @@ public final class ClusterNode implements ScaleOut {
             List<CompletableFuture<PredictResponse>> answers = new ArrayList<>(job.requests().size());
             for (byte[] b : job.requests()) {
                 try {
-                    answers.add(pipeline.predict(PredictRequest.parseFrom(b), deadline, () -> false).toCompletableFuture());
+                    answers.add(pipeline.predict(PredictRequest.parseFrom(b), deadline, () -> false,
+                            org.persite.server.PredictionPipeline.WhenFull.WAIT).toCompletableFuture());
                 } catch (InvalidProtocolBufferException e) {
                     answers.add(CompletableFuture.completedFuture(PredictResponse.newBuilder().setStatus(Status.newBuilder()
                             .setCode(Code.INTERNAL.value()).setMessage("a job's request could not be read: " + e.getMessage())).build()));

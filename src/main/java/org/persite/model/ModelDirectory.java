@@ -41,8 +41,9 @@ public final class ModelDirectory {
     }
 
     /**
-     * Writes a model directory (created if needed). {@code model.onnx} is written first and the card last,
-     * each through a temporary file and an atomic rename, so a reader never sees a card without its model.
+     * Writes a model directory. A new one is written whole in a hidden sibling folder and renamed into place; an
+     * existing one is rewritten file by file, {@code model.onnx} first and the card last, each through a temporary
+     * file and an atomic rename. Either way a reader never sees a card without its model.
      */
     public static LoadedModel write(Path dir, ModelSpec spec, CgcnnWeights weights, ElementTable table) throws IOException {
         return write(dir, spec, OnnxCgcnnWriter.write(spec, weights, table), false);
@@ -53,22 +54,78 @@ public final class ModelDirectory {
      * {@code uncertainty} says that the graph also has the {@link ModelIo#SITE_STD} output.
      */
     public static LoadedModel write(Path dir, ModelSpec spec, byte[] onnx, boolean uncertainty) throws IOException {
-        Files.createDirectories(dir);
-        writeAtomically(dir.resolve(ONNX_FILE), onnx);
         String sha = sha256(onnx);
-        writeAtomically(dir.resolve(CARD_FILE), JSON.writeValueAsBytes(card(spec, sha, uncertainty)));
+        byte[] cardBytes = JSON.writeValueAsBytes(card(spec, sha, uncertainty));
+        if (Files.exists(dir)) { // rewriting a folder that is already there: file by file, each atomically
+            writeAtomically(dir.resolve(ONNX_FILE), onnx);
+            writeAtomically(dir.resolve(CARD_FILE), cardBytes);
+            return new LoadedModel(dir, spec, onnx, sha);
+        }
+        // a new version: written whole into a hidden sibling folder, then renamed into place in one step, so that a
+        // full disk, a failed write or a kill half-way never leaves a version folder that lacks a file (the registry,
+        // the poller and nextVersion see only integer names; a kill leaves at most a ".N.partial-*" folder)
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + dir.getFileName() + PARTIAL);
+        try {
+            writeAtomically(staging.resolve(ONNX_FILE), onnx);
+            writeAtomically(staging.resolve(CARD_FILE), cardBytes);
+            widen(staging, "rwxr-xr-x");
+            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteQuietly(staging);
+        }
         return new LoadedModel(dir, spec, onnx, sha);
+    }
+
+    /** The infix of the hidden folder a new version is written in before it is renamed into place. */
+    public static final String PARTIAL = ".partial-";
+
+    /** Writes a file's bytes: {@link #writeFilesWith} replaces it in fault-injection tests (a full disk). */
+    @FunctionalInterface
+    public interface FileWrite {
+        void write(Path file, byte[] bytes) throws IOException;
+    }
+
+    private static volatile FileWrite fileWrite = (file, bytes) -> Files.write(file, bytes);
+
+    /**
+     * For fault-injection tests only: every model file, card and {@value #ACTIVE_FILE} is written through {@code w}
+     * from now on (a test makes it throw "No space left on device"). Returns the one it replaces, to put back.
+     */
+    public static FileWrite writeFilesWith(FileWrite w) {
+        FileWrite old = fileWrite;
+        fileWrite = w;
+        return old;
+    }
+
+    private static void widen(Path p, String permissions) throws IOException {
+        try { // temporary files and folders are private; a model is read by servers running as other users
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException notPosix) {
+            // the file system has no POSIX permissions: nothing to widen
+        }
+    }
+
+    private static void deleteQuietly(Path staging) {
+        if (!Files.exists(staging)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(staging)) {
+            for (Path f : s.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(staging);
+        } catch (IOException e) {
+            // left behind: a hidden ".N.partial-*" folder, which nothing reads
+        }
     }
 
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
-            Files.write(tmp, bytes);
-            try { // temporary files are private (rw-------); a model is read by servers running as other users
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // the file system has no POSIX permissions: nothing to widen
-            }
+            fileWrite.write(tmp, bytes);
+            widen(tmp, "rw-r--r--");
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

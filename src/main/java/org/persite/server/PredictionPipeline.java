@@ -81,6 +81,24 @@ public final class PredictionPipeline {
      * @param cancelled true once the caller has gone
      */
     public CompletionStage<PredictResponse> predict(PredictRequest req, Instant callDeadline, BooleanSupplier cancelled) {
+        return predict(req, callDeadline, cancelled, WhenFull.REFUSE);
+    }
+
+    /**
+     * What a request meets when the model's inference queue is full (persite.inference.max-queue-atoms).
+     * {@link #REFUSE}: it is answered RESOURCE_EXHAUSTED at once (unary calls: the client retries or backs off).
+     * {@link #WAIT}: it waits for room, polling with a backoff of 1 to 20 ms, until its deadline or step-timeout
+     * (streams: the stream's window already bounds how many wait, and one item refused mid-stream would be lost
+     * to a client that has moved on; a single stream of 5,000-atom structures fills a 64-deep window with 320,000
+     * atoms, five times the queue).
+     */
+    public enum WhenFull {
+        REFUSE,
+        WAIT
+    }
+
+    /** Predicts one request; {@code whenFull} says what it does when the inference queue is full. */
+    public CompletionStage<PredictResponse> predict(PredictRequest req, Instant callDeadline, BooleanSupplier cancelled, WhenFull whenFull) {
         long t0 = System.nanoTime();
         if (req.getOversizedMessageBytes() > 0) { // put in place of a message that was too large (GrpcMessageLimit)
             return done(failure(req, Code.RESOURCE_EXHAUSTED, tooLarge(req.getOversizedMessageBytes(), maxMessageBytes),
@@ -102,7 +120,7 @@ public final class PredictionPipeline {
             return done(failure(req, Code.NOT_FOUND, e.getMessage(), ""));
         }
         try {
-            return run(req, model, input, deadline, cancelled, gone, t0).whenComplete((r, e) -> registry.release(model));
+            return run(req, model, input, deadline, cancelled, gone, t0, whenFull).whenComplete((r, e) -> registry.release(model));
         } catch (RuntimeException e) { // e.g. the actor system is shutting down: never keep a hold on the version
             registry.release(model);
             throw e;
@@ -110,7 +128,7 @@ public final class PredictionPipeline {
     }
 
     private CompletionStage<PredictResponse> run(PredictRequest req, ServedModel model, StructureInput input, Instant deadline,
-            BooleanSupplier cancelled, BooleanSupplier gone, long t0) {
+            BooleanSupplier cancelled, BooleanSupplier gone, long t0, WhenFull whenFull) {
         return CompletableFuture.supplyAsync(() -> preparer.prepare(input, model.graphBuilder(), gone), prepareExecutor).thenCompose(p -> {
             if (p.skipped()) {
                 return done(goneResponse(req, cancelled));
@@ -129,12 +147,28 @@ public final class PredictionPipeline {
                     continue;
                 }
                 String itemId = req.getRequestId() + "#" + k;
-                predictions.add(AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(),
-                        replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, req.getTotalCharge(), replyTo), stepTimeout, scheduler)
-                        .toCompletableFuture());
+                java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Batcher.Reply>, Batcher.Command> ask = replyTo -> new Batcher.Predict(itemId, o.graph(), deadline, cancelled, req.getTotalCharge(), replyTo);
+                predictions.add(submit(model, ask, whenFull == WhenFull.WAIT ? System.nanoTime() + stepTimeout.toNanos() : 0, gone, 1));
             }
             return CompletableFuture.allOf(predictions.toArray(CompletableFuture[]::new)).thenApply(v -> assemble(req, model, p, predictions, t0));
         }).exceptionally(e -> failure(req, Code.INTERNAL, "internal error: " + e, "")); // the batcher's answer timed out: the safety net
+    }
+
+    /**
+     * Asks the model's batcher; with a {@code waitUntil} (System.nanoTime; 0 = refuse at once), an OVERLOADED answer is
+     * asked again after {@code backoffMs} (doubling to 20 ms) until the request is gone or that time has passed.
+     */
+    private CompletableFuture<Batcher.Reply> submit(ServedModel model,
+            java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Batcher.Reply>, Batcher.Command> ask, long waitUntil, BooleanSupplier gone, long backoffMs) {
+        return AskPattern.<Batcher.Command, Batcher.Reply>ask(model.batcher(), ask::apply, stepTimeout, scheduler).toCompletableFuture().thenCompose(reply -> {
+            if (waitUntil == 0 || !(reply instanceof Batcher.Rejected r) || r.reason() != Batcher.Reason.OVERLOADED || gone.getAsBoolean()
+                    || System.nanoTime() + backoffMs * 1_000_000 > waitUntil) {
+                return CompletableFuture.completedFuture(reply);
+            }
+            metrics.queueWaits.inc();
+            return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS, prepareExecutor))
+                    .thenCompose(x -> submit(model, ask, waitUntil, gone, Math.min(20, backoffMs * 2)));
+        });
     }
 
     private PredictResponse assemble(PredictRequest req, ServedModel model, RequestPreparer.Prepared prepared,

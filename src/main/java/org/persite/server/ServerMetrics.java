@@ -32,6 +32,9 @@ public final class ServerMetrics implements AutoCloseable {
     /** Structures refused, by reason (error kind or batcher reason). */
     final Counter refused = Counter.builder().name("persite_structures_refused_total")
             .help("Structures not predicted, by reason").labelNames("reason").register(registry);
+    /** Waits of a stream's structure for room in a full inference queue (PredictionPipeline.WhenFull.WAIT). */
+    final Counter queueWaits = Counter.builder().name("persite_queue_waits_total")
+            .help("Times a streamed structure found the inference queue full and waited 1-20 ms for room instead of being refused").register(registry);
     final Counter outOfDomain = Counter.builder().name("persite_structures_out_of_domain_total")
             .help("Structures predicted but flagged out of the model's domain of applicability, by model").labelNames("model").register(registry);
     /** Per-structure latency of each pipeline stage. */

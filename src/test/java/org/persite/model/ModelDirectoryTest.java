@@ -67,4 +67,31 @@ class ModelDirectoryTest {
         assertEquals(ElementTable.cgcnn().maxAtomicNumber() + 1, proto.getGraph().getInitializerList().stream()
                 .filter(t -> t.getName().equals("embedding_table")).findFirst().orElseThrow().getDims(0));
     }
+    @Test
+    void aWriteThatFailsHalfWayLeavesNoVersionFolderAndNothingPartial() throws Exception {
+        Path folder = tmp.resolve("magmom");
+        TestModels.write(folder.resolve("1"), "magmom", 1, 1, 1);
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        ModelDirectory.FileWrite disk = ModelDirectory.writeFilesWith((file, bytes) -> {
+            if (writes.incrementAndGet() == 2) { // model.onnx fits; the card does not
+                Files.write(file, java.util.Arrays.copyOf(bytes, 10));
+                throw new java.io.IOException("No space left on device");
+            }
+            Files.write(file, bytes);
+        });
+        try {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> TestModels.write(folder.resolve("2"), "magmom", 2, 1, 1));
+            assertTrue(e.getMessage().contains("No space left"), e.getMessage());
+        } finally {
+            ModelDirectory.writeFilesWith(disk);
+        }
+        assertEquals(2, writes.get());
+        try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            assertEquals(java.util.List.of("1"), s.map(p -> p.getFileName().toString()).toList(), "no folder 2, no hidden partial folder");
+        }
+        assertEquals(2, org.persite.train.TrainingJob.nextVersion(folder), "the failed version's number is still free");
+        assertEquals(2, TestModels.write(folder.resolve("2"), "magmom", 2, 1, 1).spec().version(), "with room again it is written whole");
+        assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.resolve("2"))));
+        assertEquals(2, ModelDirectory.load(folder.resolve("2")).spec().version());
+    }
 }

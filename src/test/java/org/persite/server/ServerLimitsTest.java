@@ -139,6 +139,23 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aStreamWaitsForRoomInAFullQueueInsteadOfLosingItems() throws Exception {
+        // the same queue of 16,384 atoms: a stream's window of 64 holds six 5,000-atom structures, twice what fits;
+        // the ones that find the queue full wait for room, and every one is answered
+        try (TestServer ts = TestServer.start(Map.of("persite.inference.max-batch-atoms", 16384, "persite.inference.max-queue-atoms", 16384))) {
+            String big = block(10, 10, 50);
+            List<PredictResponse> out = ts.client.predictStream(Source.range(1, 6).map(i -> sample("s" + i, big))).runWith(Sink.seq(), ts.clientSystem)
+                    .toCompletableFuture().get(120, TimeUnit.SECONDS);
+            assertEquals(6, out.size());
+            for (PredictResponse r : out) {
+                assertEquals(0, r.getStatus().getCode(), r.getRequestId() + ": " + r.getStatus().getMessage());
+                assertEquals(5000, r.getStructures(0).getSitesCount());
+            }
+            assertTrue(ts.metric("persite_queue_waits_total") > 0, "some found the queue full and waited");
+        }
+    }
+
+    @Test
     void tooManyStreamsAndTooManyUnaryCallsAreRefused() throws Exception {
         Map<String, Object> cfg = new java.util.HashMap<>(SLOW);
         cfg.put("persite.server.max-concurrent-streams", 1);

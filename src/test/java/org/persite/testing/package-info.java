@@ -1,2 +1,2 @@
-/** Helpers the tests of several packages share (files only; nothing here fakes a component). */
+/** Helpers the tests of several packages share: file trees, and a real server JVM process. Nothing here fakes a component. */
 package org.persite.testing;

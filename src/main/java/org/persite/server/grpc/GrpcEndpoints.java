@@ -28,10 +28,11 @@ public final class GrpcEndpoints {
 
     public static Function<HttpRequest, CompletionStage<HttpResponse>> handler(PerSitePowerApi perSite, AdminPowerApi admin, HealthService health,
             long maxMessageBytes, ActorSystem<?> system) {
+        org.apache.pekko.stream.Materializer mat = org.apache.pekko.stream.SystemMaterializer.get(system).materializer();
         Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
-                PerSitePowerApiHandlerFactory.partial(perSite, PerSite.name, system),
-                AdminPowerApiHandlerFactory.partial(admin, Admin.name, system),
-                HealthHandlerFactory.partial(health, Health.name, system),
+                PerSitePowerApiHandlerFactory.partial(perSite, PerSite.name, mat, QUIET_ON_CANCEL, system),
+                AdminPowerApiHandlerFactory.partial(admin, Admin.name, mat, QUIET_ON_CANCEL, system),
+                HealthHandlerFactory.partial(health, Health.name, mat, QUIET_ON_CANCEL, system),
                 ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description), system));
         return req -> {
             // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
@@ -40,6 +41,27 @@ public final class GrpcEndpoints {
             return handler.apply(req.withEntity(body.withoutSizeLimit().transformDataBytes(scala(predict
                     ? GrpcMessageLimit.replacingOversized(maxMessageBytes) : GrpcMessageLimit.failingOversized(maxMessageBytes)))));
         };
+    }
+
+    /**
+     * pekko-grpc's error mapping, except for a call its client cancelled (RST_STREAM): pekko-grpc logs a warning with a
+     * stack trace for each, an ordinary event that a rapid-reset flood would turn into a flood of log lines. Those
+     * end CANCELLED without a word; every other error goes to pekko-grpc's mapping (and its log) as before.
+     */
+    static final org.apache.pekko.japi.Function<org.apache.pekko.actor.ActorSystem, org.apache.pekko.japi.Function<Throwable, org.apache.pekko.grpc.Trailers>>
+            QUIET_ON_CANCEL = system -> {
+                org.apache.pekko.japi.Function<Throwable, org.apache.pekko.grpc.Trailers> standard = org.apache.pekko.grpc.javadsl.GrpcExceptionHandler
+                        .defaultMapper().apply(system);
+                return t -> cancelledByPeer(t) ? new org.apache.pekko.grpc.Trailers(io.grpc.Status.CANCELLED) : standard.apply(t);
+            };
+
+    private static boolean cancelledByPeer(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.pekko.http.scaladsl.model.http2.PeerClosedStreamException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

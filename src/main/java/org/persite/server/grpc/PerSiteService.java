@@ -147,7 +147,7 @@ public final class PerSiteService implements PerSitePowerApi {
         int window = settings.maxInFlightPerStream();
         Function<PredictRequest, CompletionStage<PredictResponse>> step = r -> {
             metrics.inFlight(1);
-            return pipeline.predict(r, deadline, cancelled::get).thenApply(resp -> {
+            return pipeline.predict(r, deadline, cancelled::get, PredictionPipeline.WhenFull.WAIT).thenApply(resp -> {
                 metrics.inFlight(-1);
                 count("PredictStream", Code.values()[resp.getStatus().getCode()]);
                 return resp;
