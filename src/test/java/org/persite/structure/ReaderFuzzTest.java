@@ -29,22 +29,22 @@ class ReaderFuzzTest {
     /** While fuzzing (not in a CI replay, whose machine may be slower), an input that takes over 1 s is a finding. */
     static final boolean TIMED = System.getenv("JAZZER_FUZZ") != null;
 
-    @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "20m", maxExecutions = 1_000_000)
     void cif(byte[] data) {
         readTimed("fuzz.cif", Format.CIF, data);
     }
 
-    @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "20m", maxExecutions = 1_000_000)
     void poscar(byte[] data) {
         readTimed("POSCAR", Format.POSCAR, data);
     }
 
-    @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "20m", maxExecutions = 1_000_000)
     void extxyz(byte[] data) {
         readTimed("fuzz.extxyz", Format.EXTXYZ, data);
     }
 
-    @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "20m", maxExecutions = 1_000_000)
     void jsonl(byte[] data) {
         readTimed("fuzz.jsonl", Format.JSONL, data);
     }
@@ -60,7 +60,7 @@ class ReaderFuzzTest {
     }
 
     /** The lattice, species and coordinates as a client sends them in ExplicitStructure. */
-    @FuzzTest(maxDuration = "4m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "20m", maxExecutions = 1_000_000)
     void explicit(FuzzedDataProvider in) {
         double[] lattice = new double[in.consumeInt(0, 1) == 0 ? 9 : in.consumeInt(0, 12)];
         for (int k = 0; k < lattice.length; k++) {
