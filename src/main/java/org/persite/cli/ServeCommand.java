@@ -28,6 +28,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", description = "Prometheus port (default: persite.server.metrics.port, 9464; env PERSITE_METRICS_PORT).")
     Integer metricsPort;
 
+    @Option(names = "--http-port", description = "Open Inference Protocol (KServe v2) REST port (default: persite.server.http.port, 8000; "
+            + "env PERSITE_HTTP_PORT). 0 picks a free port; -1 turns it off.")
+    Integer httpPort;
+
     @Option(names = "--models", paramLabel = "DIR", description = "Models directory (default: persite.models.directory, models/).")
     Path models;
 
@@ -48,6 +52,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (metricsPort != null) {
             overrides.put("persite.server.metrics.port", metricsPort);
+        }
+        if (httpPort != null) {
+            if (httpPort < 0) {
+                overrides.put("persite.server.http.enabled", false);
+            } else {
+                overrides.put("persite.server.http.port", httpPort);
+            }
         }
         if (models != null) {
             overrides.put("persite.models.directory", models.toString());

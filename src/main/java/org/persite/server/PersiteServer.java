@@ -59,7 +59,10 @@ public final class PersiteServer implements AutoCloseable {
     private final int metricsPort;
     private final ModelRegistry registry;
 
-    private PersiteServer(ActorSystem<SpawnProtocol.Command> system, ServerBinding binding, int metricsPort, ModelRegistry registry) {
+    private final int httpPort;
+
+    private PersiteServer(ActorSystem<SpawnProtocol.Command> system, ServerBinding binding, int metricsPort, int httpPort, ModelRegistry registry) {
+        this.httpPort = httpPort;
         this.system = system;
         this.binding = binding;
         this.metricsPort = metricsPort;
@@ -132,10 +135,14 @@ public final class PersiteServer implements AutoCloseable {
                 system);
 
         ServerBinding binding;
+        ServerBinding oip;
         int metricsPort;
         try {
             binding = bind(system, settings, limited);
             metricsPort = settings.metricsPort() >= 0 ? metrics.serve(settings.metricsHost(), settings.metricsPort()) : -1;
+            oip = settings.httpPort() >= 0 ? bindOip(system, settings, new org.persite.server.oip.OipHttpHandler(pipeline, registry, metrics,
+                    health::serving, org.apache.pekko.stream.SystemMaterializer.get(system).materializer(),
+                    system.dispatchers().lookup(DispatcherSelector.blocking()), settings.maxMessageBytes(), settings.maxInFlightUnary(), VERSION)) : null;
         } catch (IOException e) {
             system.terminate();
             registry.close();
@@ -143,14 +150,33 @@ public final class PersiteServer implements AutoCloseable {
             throw e;
         }
         shutDownInOrder(system, settings, binding, health, registry, metrics, node);
+        if (oip != null) {
+            oip.addToCoordinatedShutdown(settings.shutdownDrain(), system);
+        }
         watch(system, registry, models.pollInterval(), node.activation());
         InetSocketAddress addr = binding.localAddress();
         LOG.info("persite serving gRPC{} on {}:{}{}", settings.tls().enabled() ? " over TLS" : "", addr.getHostString(), addr.getPort(),
-                metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "");
+                (metricsPort >= 0 ? ", metrics on http://" + settings.metricsHost() + ":" + metricsPort + "/metrics" : "")
+                        + (oip != null ? ", Open Inference Protocol (REST) on http://" + oip.localAddress().getHostString() + ":"
+                                + oip.localAddress().getPort() + "/v2" : ""));
         if (settings.adminToken().isEmpty()) {
             LOG.info("the Admin API is disabled (no persite.server.admin-token / PERSITE_ADMIN_TOKEN)");
         }
-        return new PersiteServer(system, binding, metricsPort, registry);
+        return new PersiteServer(system, binding, metricsPort, oip == null ? -1 : oip.localAddress().getPort(), registry);
+    }
+
+    /** The version every server reports (the OIP's server metadata). */
+    public static final String VERSION = "0.1.0";
+
+    /** Binds the OIP REST port (HTTP/1.1, cleartext) on persite.server.host, waiting at most 30 s. */
+    private static ServerBinding bindOip(ActorSystem<?> system, ServerSettings settings,
+            Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler) throws IOException {
+        try {
+            return Http.get(system).newServerAt(settings.host(), settings.httpPort()).bind(handler).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IOException("cannot bind the Open Inference Protocol's port " + settings.host() + ":" + settings.httpPort()
+                    + " (persite.server.http.port, PERSITE_HTTP_PORT): " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
     }
 
     /** Binds the gRPC port (TLS when configured), waiting at most 30 s. */
@@ -207,6 +233,11 @@ public final class PersiteServer implements AutoCloseable {
     }
 
     /** The bound metrics port, or -1 when metrics are off. */
+    /** The OIP REST port, or -1 when it is off. */
+    public int httpPort() {
+        return httpPort;
+    }
+
     public int metricsPort() {
         return metricsPort;
     }

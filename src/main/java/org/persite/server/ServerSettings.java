@@ -17,10 +17,12 @@ import java.time.Duration;
  * @param requireTokenForPredict whether the prediction API needs the token too
  * @param tls TLS for the gRPC port
  * @param streamIdleTimeout a PredictStream through which no response has passed for this long is ended (zero: never)
+ * @param httpPort the Open Inference Protocol's REST port (0 picks one); -1 when it is off
  */
 public record ServerSettings(String host, int port, String metricsHost, int metricsPort, long maxMessageBytes,
         int maxInFlightPerStream, int maxConcurrentStreams, int maxInFlightUnary,
-        Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls, Duration streamIdleTimeout) {
+        Duration stepTimeout, Duration shutdownDrain, String adminToken, boolean requireTokenForPredict, TlsSettings tls, Duration streamIdleTimeout,
+        int httpPort) {
 
     /** The config path of the dispatcher that reads requests and builds their graphs (one step per request). */
     public static final String PARSE_DISPATCHER = "persite.server.parse-dispatcher";
@@ -31,6 +33,9 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
     public ServerSettings {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("persite.server.port must be in 0..65535, got " + port);
+        }
+        if (httpPort < -1 || httpPort > 65535) {
+            throw new IllegalArgumentException("persite.server.http.port must be in 0..65535, got " + httpPort);
         }
         if (maxMessageBytes < 1024 || maxMessageBytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("persite.server.max-message-bytes must be in 1KiB..2GiB, got " + maxMessageBytes);
@@ -61,7 +66,7 @@ public record ServerSettings(String host, int port, String metricsHost, int metr
                 c.getDuration("step-timeout"),
                 c.getDuration("shutdown-drain"), c.getString("admin-token"), c.getBoolean("require-token-for-predict"),
                 new TlsSettings(c.getBoolean("tls.enabled"), c.getString("tls.certificate"), c.getString("tls.private-key")),
-                c.getDuration("stream-idle-timeout"));
+                c.getDuration("stream-idle-timeout"), c.getBoolean("http.enabled") ? c.getInt("http.port") : -1);
     }
 
 }

@@ -119,7 +119,7 @@ class LauncherIT {
         Path models = tmp.resolve("models");
         copy(ROOT.resolve("models/magmom/2"), models.resolve("magmom/2"));
         Path log = tmp.resolve("serve.log");
-        ProcessBuilder pb = new ProcessBuilder("bin/persite", "serve", "--port", "0", "--metrics-port=-1", "--models", models.toString())
+        ProcessBuilder pb = new ProcessBuilder("bin/persite", "serve", "--port", "0", "--metrics-port=-1", "--http-port=0", "--models", models.toString())
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         environment(pb);
         Process p = pb.start();

@@ -105,7 +105,7 @@ final class ClusterNodes implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Dlogback.configurationFile=conf/logback.xml"));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", "target/persite.jar", "serve", "--port", "0", "--metrics-port", Integer.toString(freePort()), "--models",
+        cmd.addAll(List.of("-jar", "target/persite.jar", "serve", "--port", "0", "--metrics-port", Integer.toString(freePort()), "--http-port", "0", "--models",
                 models.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(n.log.toFile());
         Map<String, String> e = pb.environment();

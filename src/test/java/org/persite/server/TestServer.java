@@ -47,6 +47,7 @@ final class TestServer implements AutoCloseable {
         Map<String, Object> all = new HashMap<>();
         all.put("persite.server.port", 0);
         all.put("persite.server.metrics.port", 0);
+        all.put("persite.server.http.port", 0);
         all.put("persite.inference.warm-up", "off");
         all.put("persite.models.directory", "models");
         all.putAll(overrides);

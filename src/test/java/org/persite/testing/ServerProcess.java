@@ -39,7 +39,7 @@ public final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dlogback.configurationFile=conf/logback.xml"));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", "target/persite.jar", "serve", "--port", "0", "--metrics-port", Integer.toString(freePort()), "--models",
+        cmd.addAll(List.of("-jar", "target/persite.jar", "serve", "--port", "0", "--metrics-port", Integer.toString(freePort()), "--http-port", "0", "--models",
                 models.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("ORT_DISABLE_TELEMETRY", "1");

@@ -25,6 +25,11 @@ public final class HealthService implements Health {
         serving = false;
     }
 
+    /** Whether the server takes work (false from the start of a shutdown): the OIP's ready too. */
+    public boolean serving() {
+        return serving;
+    }
+
     private ServingStatus current() {
         return serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     }
