@@ -130,9 +130,12 @@ public final class PersiteServer implements AutoCloseable {
                 system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.dataDirectory()),
                 training.activate());
         HealthService health = new HealthService();
+        org.persite.server.oip.OipCore oipCore = new org.persite.server.oip.OipCore(pipeline, registry, metrics, health::serving,
+                system.dispatchers().lookup(DispatcherSelector.blocking()), settings.maxInFlightUnary(), VERSION,
+                settings.requireTokenForPredict() ? settings.adminToken() : "");
         Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> limited = GrpcEndpoints.handler(
-                settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service, admin, health, settings.maxMessageBytes(),
-                system);
+                settings.requireTokenForPredict() ? new TokenGuard(service, settings.adminToken()) : service, admin, health,
+                new org.persite.server.oip.OipGrpcService(oipCore), settings.maxMessageBytes(), system);
 
         ServerBinding binding;
         ServerBinding oip;
@@ -140,9 +143,8 @@ public final class PersiteServer implements AutoCloseable {
         try {
             binding = bind(system, settings, limited);
             metricsPort = settings.metricsPort() >= 0 ? metrics.serve(settings.metricsHost(), settings.metricsPort()) : -1;
-            oip = settings.httpPort() >= 0 ? bindOip(system, settings, new org.persite.server.oip.OipHttpHandler(pipeline, registry, metrics,
-                    health::serving, org.apache.pekko.stream.SystemMaterializer.get(system).materializer(),
-                    system.dispatchers().lookup(DispatcherSelector.blocking()), settings.maxMessageBytes(), settings.maxInFlightUnary(), VERSION)) : null;
+            oip = settings.httpPort() >= 0 ? bindOip(system, settings, new org.persite.server.oip.OipHttpHandler(oipCore,
+                    org.apache.pekko.stream.SystemMaterializer.get(system).materializer(), settings.maxMessageBytes())) : null;
         } catch (IOException e) {
             system.terminate();
             registry.close();

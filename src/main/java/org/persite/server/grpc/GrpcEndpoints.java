@@ -18,7 +18,8 @@ import org.persite.api.v1.PerSitePowerApi;
 import org.persite.api.v1.PerSitePowerApiHandlerFactory;
 
 /**
- * The one HTTP/2 handler behind the gRPC port: PerSite, Admin, Health and server reflection, with the per-message
+ * The one HTTP/2 handler behind the gRPC port: PerSite, Admin, Health, the Open Inference Protocol's
+ * GRPCInferenceService and server reflection, with the per-message
  * size limit applied to every request body ({@link GrpcMessageLimit}: an oversized prediction request becomes an item
  * with RESOURCE_EXHAUSTED, an oversized other message ends its call).
  */
@@ -27,13 +28,16 @@ public final class GrpcEndpoints {
     }
 
     public static Function<HttpRequest, CompletionStage<HttpResponse>> handler(PerSitePowerApi perSite, AdminPowerApi admin, HealthService health,
-            long maxMessageBytes, ActorSystem<?> system) {
+            org.persite.api.oip.GRPCInferenceServicePowerApi oip, long maxMessageBytes, ActorSystem<?> system) {
         org.apache.pekko.stream.Materializer mat = org.apache.pekko.stream.SystemMaterializer.get(system).materializer();
         Function<HttpRequest, CompletionStage<HttpResponse>> handler = ServiceHandler.concatOrNotFound(
                 PerSitePowerApiHandlerFactory.partial(perSite, PerSite.name, mat, QUIET_ON_CANCEL, system),
                 AdminPowerApiHandlerFactory.partial(admin, Admin.name, mat, QUIET_ON_CANCEL, system),
                 HealthHandlerFactory.partial(health, Health.name, mat, QUIET_ON_CANCEL, system),
-                ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description), system));
+                org.persite.api.oip.GRPCInferenceServicePowerApiHandlerFactory.partial(oip, org.persite.api.oip.GRPCInferenceService.name, mat, QUIET_ON_CANCEL,
+                        system),
+                ServerReflection.create(List.of(PerSite.description, Admin.description, Health.description,
+                        org.persite.api.oip.GRPCInferenceService.description), system));
         return req -> {
             // a per-message limit instead of pekko-http's whole-body limit (a stream is one long body)
             boolean predict = req.getUri().path().startsWith("/" + PerSite.name + "/Predict");
