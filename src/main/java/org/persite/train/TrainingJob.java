@@ -115,6 +115,9 @@ public final class TrainingJob {
         int version = nextVersion(r.modelFolder());
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", r.data().toString());
+        Map<String, String> licence = DatasetLicence.of(r.data());
+        provenance.put("data_licence", licence.get("data_licence"));
+        provenance.put("data_citation", licence.get("data_citation"));
         provenance.put("property", r.target().field());
         provenance.put("transform", r.target().transform().name().toLowerCase(Locale.ROOT));
         provenance.put("filter", r.target().filter() == null ? "" : r.target().filter());

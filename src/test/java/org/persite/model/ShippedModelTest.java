@@ -82,4 +82,18 @@ class ShippedModelTest {
         assertTrue(model.mae() < base.mae());
         assertTrue(model.maeTransitionMetals() < base.maeTransitionMetals());
     }
+
+    @Test
+    void everyShippedCardNamesItsDataLicenceAndCitation() throws Exception {
+        try (java.util.stream.Stream<Path> cards = java.nio.file.Files.walk(Path.of("models"))) {
+            java.util.List<Path> all = cards.filter(p -> p.getFileName().toString().equals("model.json")).toList();
+            assertTrue(all.size() >= 9, all.toString());
+            for (Path card : all) {
+                java.util.Map<String, String> prov = ModelDirectory.load(card.getParent()).spec().provenance();
+                String licence = prov.getOrDefault("data_licence", "");
+                assertTrue(!licence.isEmpty() && !licence.startsWith("not recorded"), card + ": data_licence " + licence);
+                assertTrue(prov.getOrDefault("data_citation", "").contains("("), card + ": data_citation");
+            }
+        }
+    }
 }

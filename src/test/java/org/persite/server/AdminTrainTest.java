@@ -79,6 +79,10 @@ class AdminTrainTest {
             assertTrue(Files.exists(models.resolve("magmom/gate.jsonl.gz")), "the job wrote the model's gate set");
             assertTrue(end.getFinished().getTestMae() > 0 && end.getFinished().getTestMae() < 5);
             assertTrue(Files.exists(models.resolve("magmom/3/model.onnx")));
+            String card = Files.readString(models.resolve("magmom/3/model.json"));
+            assertTrue(card.contains("\"data_licence\" : \"CC BY 4.0 (Materials Project data)\""), "the card carries the data's licence");
+            assertTrue(card.contains("Admin/Train {") && card.contains("\\\"unit\\\":\\\"μB\\\""), "the provenance keeps the unit in UTF-8: "
+                    + card.lines().filter(l -> l.contains("Admin/Train")).findFirst().orElse(card));
             assertEquals(2, ts.client.predict(TestServer.text("kept", "nacl.cif", nacl)).toCompletableFuture().join().getModelVersion(),
                     "the old version keeps serving");
 

@@ -208,7 +208,21 @@ public final class AdminService implements AdminPowerApi {
                 in.getFilter().isEmpty() ? null : in.getFilter(), in.getUnit(),
                 in.getConstraint().isEmpty() ? null : org.persite.model.PropertySpec.Constraint.parse(in.getConstraint()));
         return new TrainingJob.Request(data, target, in.getModel(), registry.root().resolve(in.getModel()), tc,
-                "Admin/Train " + in.toString().replace('\n', ' ').trim(), Math.max(1, in.getSeeds()));
+                "Admin/Train " + asJson(in), Math.max(1, in.getSeeds()));
+    }
+
+    /**
+     * The request's set fields as one line of JSON, in UTF-8 as given (protobuf's text format would write "μB" as
+     * "\316\274B" into the card's provenance).
+     */
+    static String asJson(com.google.protobuf.Message in) {
+        java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        in.getAllFields().forEach((f, v) -> fields.put(f.getName(), v instanceof com.google.protobuf.Descriptors.EnumValueDescriptor e ? e.getName() : v));
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(fields);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return fields.toString();
+        }
     }
 
     private static int or(int v, int fallback) {
