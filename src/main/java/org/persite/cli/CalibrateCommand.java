@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
  * the model's next version (see {@link TrustFitting}); also writes the model's gate set when it has none.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
+        header = "Give a trained version its trust head (constraint, domain score, calibrated σ).",
         description = {"Give a trained version its trust head and write it as the model's next version: the property's constraint",
             "(|m| cannot be negative; charges sum to the cell's charge), a domain-of-applicability score fitted on the training",
             "split's last hidden layer, and, for an ensemble, σ recalibrated per element class and capped at the property's range.",

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite ensemble --member DIR --member DIR ... --data FILE --out models/NAME}: one model of several seeds. */
 @Command(name = "ensemble", mixinStandardHelpOptions = true,
+        header = "Join models trained on one split into an ensemble with a per-site σ.",
         description = {"Join models trained on the same split (train them with the same --split-seed and different --seed) into one",
             "ensemble version: it predicts the members' mean and, as the per-site uncertainty, their standard deviation.",
             "Evaluates it on the shared test split (ensemble and member MAE, calibration of the uncertainty) and writes",

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite evaluate --model DIR --data FILE}: the paper-style table and plots on the model's test split. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
+        header = "Evaluate a model on its own test split, against the baselines.",
         description = {"Evaluate a trained model on the test split it was trained with (property, transform, filter and split seed",
             "come from its card): prints a Table-1 style Markdown table (CGCNN, MLP, per-element average; all sites and",
             "transition-metal sites) and writes report.md, parity.png and distributions-3d.png into --out."})

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite graph FILE... [--cutoff 8] [--max-neighbors 12] [--json]}: every site's neighbours. */
 @Command(name = "graph", mixinStandardHelpOptions = true,
+        header = "Print every site's M nearest periodic neighbours within the cutoff.",
         description = {"Print, for every site, its M nearest periodic neighbours within the cutoff:",
             "index, distance (Å), image offset (i j k) and mask. Masked slots (fewer than M neighbours) show mask 0.",
             "--json prints one object per structure: {source, lattice, species, frac_coords,",

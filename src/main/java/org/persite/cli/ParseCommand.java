@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite parse FILE... [--json]}: each structure in P1, or its error. */
 @Command(name = "parse", mixinStandardHelpOptions = true,
+        header = "Print each structure in P1, or its error.",
         description = {"Print each structure in P1 (lattice, species, fractional coordinates), or its error.",
             "Errors go to standard error as 'error: SOURCE:LINE: REASON'; with --json they are also objects with an \"error\" field."})
 final class ParseCommand implements Callable<Integer> {

@@ -35,21 +35,26 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite predict FILE...|DIR}: per-site predictions, in this process or streamed to a server. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
+        header = "Predict every site of every structure, in-process or through a server.",
         description = {"Predict every site of every structure, in this process (default) or by streaming to a persite server (--server).",
             "Writes one row per site: structure, site, element, one value per property, model version (CSV with a header, or JSON Lines).",
             "Refused structures go to standard error as 'error: SOURCE:LINE: REASON' and into the summary; the others are still predicted.",
             "Exit code 0 when every structure was predicted, 1 when some were refused."})
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", description = {
-        "In-process: a model version (models/magmom/1) or a model folder (models/magmom: its newest version).",
-        "With --server: a model name (magmom). Default: persite.models.default (magmom)."})
+        "A model name (magmom: under persite.models.directory, its recorded or newest version), or in-process also a",
+        "model folder (models/magmom) or a version (models/magmom/1). Default: persite.models.default (magmom)."})
     String model;
+
+    @Option(names = "--max-atoms", paramLabel = "N", description = {"In-process: most atoms per structure (default: persite.structure.max-atoms).",
+        "With --server the server's own limit applies."})
+    Integer maxAtoms;
 
     @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = {"Structure files (CIF, POSCAR/CONTCAR, extended XYZ, JSON Lines, .gz)",
         "or folders, whose files are read in name order (not recursively)."})
     List<Path> inputs;
 
-    @Option(names = "--input-format", defaultValue = "AUTO", description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--input-format", defaultValue = "AUTO", description = "Input format: ${COMPLETION-CANDIDATES}, any case (default: ${DEFAULT-VALUE}).")
     Format inputFormat;
 
     @Option(names = "--server", paramLabel = "HOST:PORT", description = "Stream the structures to this persite server over gRPC (PredictStream).")
@@ -58,7 +63,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the rows to this file instead of standard output.")
     Path out;
 
-    @Option(names = "--format", defaultValue = "csv", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--output-format", "--format"}, defaultValue = "csv", description = {"Output format: ${COMPLETION-CANDIDATES}, any case (default: "
+            + "${DEFAULT-VALUE}).", "--format is a deprecated alias, kept for old scripts."})
     SiteRowWriter.Style style;
 
     @Option(names = "--strict", description = "In-process: refuse a structure the reader could read only by assuming something (default: a warning line).")
@@ -79,7 +85,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Path> files;
         try {
-            files = expand(inputs);
+            files = expand(inputs, err);
         } catch (IOException e) {
             err.println("error: " + e.getMessage());
             err.flush();
@@ -107,7 +113,7 @@ final class PredictCommand implements Callable<Integer> {
             } else {
                 code = inProcess(files, rows, err, progress);
             }
-            rows.flush();
+            rows.finish();
             progress.summary();
             err.flush();
             return code;
@@ -141,13 +147,29 @@ final class PredictCommand implements Callable<Integer> {
         return total;
     }
 
-    /** Files as given; a folder stands for its regular files, in name order. */
-    static List<Path> expand(List<Path> inputs) throws IOException {
+    /**
+     * Extensions of files that are never structures: in a folder they are skipped with a note (named one by one,
+     * they are read all the same).
+     */
+    static final java.util.Set<String> NOT_STRUCTURES = java.util.Set.of("txt", "csv", "tsv", "md", "rst", "json", "log", "py", "ipynb", "png", "jpg",
+            "jpeg", "svg", "pdf", "yaml", "yml", "toml", "ini", "cfg", "npy", "npz", "pkl", "pt", "pth", "h5", "hdf5", "sh", "html", "xml", "zip",
+            "tar", "tgz", "bz2", "xz", "onnx");
+
+    /** Files as given; a folder stands for its regular files in name order, less those that are not structures (noted on {@code notes}). */
+    static List<Path> expand(List<Path> inputs, PrintWriter notes) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> s = Files.list(p)) {
-                    s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted().forEach(files::add);
+                    for (Path f : s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList()) {
+                        String name = f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                        String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1) : "";
+                        if (NOT_STRUCTURES.contains(ext)) {
+                            notes.println("note: skipping " + f + ": not a structure file (." + ext + "); name it on its own to read it anyway");
+                        } else {
+                            files.add(f);
+                        }
+                    }
                 }
             } else {
                 files.add(p);
@@ -161,7 +183,9 @@ final class PredictCommand implements Callable<Integer> {
         LoadedModel loaded;
         try {
             org.persite.server.ModelsSettings models = org.persite.server.ModelsSettings.fromConfig(config.section().getConfig("models"));
-            Path dir = model != null ? Path.of(model) : models.directory().resolve(models.defaultModel());
+            Path dir = model == null ? models.directory().resolve(models.defaultModel())
+                    // a bare name (magmom) that is a model under the models directory, as with --server; else a path
+                    : !model.contains("/") && !Files.exists(Path.of(model)) ? models.directory().resolve(model) : Path.of(model);
             loaded = ModelDirectory.load(ModelDirectory.resolve(dir));
         } catch (ModelLoadException e) {
             err.println("error: " + e.getMessage());
@@ -169,8 +193,12 @@ final class PredictCommand implements Callable<Integer> {
         }
         BatcherSettings batching = BatcherSettings.fromConfig(config.section().getConfig("inference"));
         EngineSettings engineSettings = EngineSettings.fromConfig(config.section().getConfig("inference"));
-        StructureReader reader = new StructureReader(config.structureLimits(ElementTable.cgcnn()).withStrict(strict
-                || config.structureLimits(ElementTable.cgcnn()).strict()), CellListOverlapFinder.INSTANCE);
+        org.persite.structure.StructureLimits limits = config.structureLimits(ElementTable.cgcnn());
+        limits = limits.withStrict(strict || limits.strict());
+        if (maxAtoms != null) {
+            limits = limits.withMaxAtoms(maxAtoms);
+        }
+        StructureReader reader = new StructureReader(limits, CellListOverlapFinder.INSTANCE);
         CrystalGraphBuilder builder = new CrystalGraphBuilder(loaded.spec().featurizer());
         String version = loaded.spec().name() + "/" + loaded.spec().version();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(loaded, engineSettings.device(), engineSettings.requireGpu(),

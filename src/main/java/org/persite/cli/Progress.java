@@ -18,6 +18,11 @@ final class Progress {
     private long lastDraw;
     private boolean drawn;
     private long expected = -1;
+    /** When the first structure was done, and the structures done by then: the ETA counts from there, not from start-up. */
+    private long firstAt = -1;
+    private long doneAtFirst;
+    /** The smoothed rate the ETA uses, in structures per second (0 until there is one). */
+    private double rate;
 
     Progress(PrintWriter err, boolean live) {
         this.err = err;
@@ -32,11 +37,20 @@ final class Progress {
     synchronized void predicted(int sites) {
         structures++;
         atoms += sites;
+        markFirst(System.nanoTime());
         draw(false);
+    }
+
+    private void markFirst(long now) {
+        if (firstAt < 0) {
+            firstAt = now;
+            doneAtFirst = structures + errors;
+        }
     }
 
     synchronized void failed(String message) {
         errors++;
+        markFirst(System.nanoTime());
         clearLine();
         err.println("error: " + message);
         draw(true);
@@ -78,7 +92,7 @@ final class Progress {
         }
     }
 
-    private String line(long now) {
+    String line(long now) {
         double s = Math.max(1e-9, (now - start) / 1e9);
         String counts = String.format(Locale.ROOT, "%,d structures  %,d atoms  %,.0f structures/s  %,.0f atoms/s  %d refused", structures, atoms,
                 structures / s, atoms / s, errors);
@@ -89,9 +103,30 @@ final class Progress {
         double fraction = Math.min(1.0, (double) done / expected);
         int width = 24;
         int filled = (int) Math.round(fraction * width);
-        double eta = done == 0 ? 0 : s * (expected - done) / done;
         return String.format(Locale.ROOT, "[%s%s] %3.0f%%  %s  ETA %s", "=".repeat(filled), " ".repeat(width - filled), 100 * fraction, counts,
-                TrainCommand.duration(Math.max(0, eta)));
+                eta(now, done));
+    }
+
+    /**
+     * The time left, from the pace since the first structure was done (start-up, model loading and the JIT's warm-up
+     * are not a pace), smoothed so that one slow or fast moment does not swing it; "--" until a second has passed
+     * and a few structures are done since.
+     */
+    String eta(long now, long done) {
+        double since = (now - firstAt) / 1e9;
+        long count = done - doneAtFirst;
+        if (firstAt < 0 || since < 1 || count < 3) {
+            return "--";
+        }
+        double current = count / since;
+        rate = rate == 0 ? current : 0.7 * rate + 0.3 * current;
+        return TrainCommand.duration(Math.max(0, (expected - done) / rate));
+    }
+
+    /** For tests: the first structure was done at {@code now}, with {@code done} done by then. */
+    synchronized void firstDoneAt(long now, long done) {
+        firstAt = now;
+        doneAtFirst = done;
     }
 
     /** The final line: totals and rates. */

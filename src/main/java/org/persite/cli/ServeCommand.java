@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite serve}: the gRPC server, until SIGTERM or Ctrl-C (a graceful drain). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        header = "Serve predictions over gRPC and the Open Inference Protocol (REST), with metrics.",
         description = {"Serve per-site predictions over gRPC (persite.v1.PerSite, grpc.health.v1.Health, server reflection),",
             "with every model under the models directory (the newest version of each) and Prometheus metrics on their own port.",
             "SIGTERM or Ctrl-C stops accepting calls, drains the calls in flight, then exits."})

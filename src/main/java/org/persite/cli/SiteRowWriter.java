@@ -12,11 +12,19 @@ import java.util.Locale;
  * object per site with the same fields (values keyed by property name). An ensemble model adds its per-site
  * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}). A model with a
  * domain summary adds {@code domain_score} (the site's) and {@code out_of_domain} (its structure's verdict).
+ * {@code structures} writes JSON Lines too, one object per structure: {@code structure}, {@code model}, {@code units}
+ * (property to unit), {@code out_of_domain} when the model has a domain summary, and {@code sites}, each as in
+ * {@code json} less the fields its structure holds.
  */
 final class SiteRowWriter {
     /** Output formats. */
     enum Style {
-        csv, json
+        /** one row per site, with a header */
+        csv,
+        /** JSON Lines, one object per site */
+        json,
+        /** JSON Lines, one object per structure, with its units */
+        structures
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,6 +34,10 @@ final class SiteRowWriter {
     private List<String> properties;
     private boolean uncertainty;
     private boolean domain;
+    private List<String> units;
+    /** The structure being gathered (style structures), written when the next one starts or at {@link #finish()}. */
+    private ObjectNode pending;
+    private String pendingName;
 
     SiteRowWriter(PrintWriter out, Style style) {
         this.out = out;
@@ -49,6 +61,7 @@ final class SiteRowWriter {
             return;
         }
         properties = List.copyOf(names);
+        this.units = List.copyOf(units);
         uncertainty = withUncertainty;
         domain = withDomain;
         if (style == Style.csv) {
@@ -89,6 +102,28 @@ final class SiteRowWriter {
                 GeneralFormat.append(row.append(','), domainScore, 4).append(',').append(outOfDomain);     // as "%.4g"
             }
             out.println(row.append(',').append(model));
+        } else if (style == Style.structures) {
+            if (pending == null || site == 0 || !structure.equals(pendingName)) {
+                finishStructure();
+                pendingName = structure;
+                pending = JSON.createObjectNode().put("structure", structure).put("model", model);
+                ObjectNode u = pending.putObject("units");
+                for (int q = 0; q < properties.size(); q++) {
+                    u.put(properties.get(q), units.get(q));
+                }
+                if (domain) {
+                    pending.put("out_of_domain", outOfDomain);
+                }
+                pending.putArray("sites");
+            }
+            ObjectNode o = ((com.fasterxml.jackson.databind.node.ArrayNode) pending.get("sites")).addObject().put("site", site).put("element", element);
+            int p = properties.size();
+            for (int q = 0; q < values.length; q++) {
+                o.put(q < p ? properties.get(q) : properties.get(q - p) + "_std", values[q]);
+            }
+            if (domain) {
+                o.put("domain_score", domainScore);
+            }
         } else {
             ObjectNode o = JSON.createObjectNode().put("structure", structure).put("site", site).put("element", element);
             int p = properties.size();
@@ -104,6 +139,20 @@ final class SiteRowWriter {
 
     void flush() {
         out.flush();
+    }
+
+    /** Writes what is still gathered (the last structure, style structures) and flushes. */
+    void finish() {
+        finishStructure();
+        out.flush();
+    }
+
+    private void finishStructure() {
+        if (pending != null) {
+            out.println(pending.toString());
+            pending = null;
+            pendingName = null;
+        }
     }
 
     /** A CSV field, quoted when it holds a comma, quote or newline. */

@@ -24,7 +24,8 @@ final class StructureInputs {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Structure files: CIF, POSCAR/CONTCAR, extended XYZ, JSON Lines (.jsonl, .jsonl.gz).")
     List<Path> files;
 
-    @Option(names = "--format", defaultValue = "AUTO", description = "Input format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, from the file name, then the content).")
+    @Option(names = {"--input-format", "--format"}, defaultValue = "AUTO", description = {"Input format: ${COMPLETION-CANDIDATES}, any case (default: "
+            + "${DEFAULT-VALUE}, from the file name, then the content).", "--format is a deprecated alias, kept for old scripts."})
     Format format;
 
     @Option(names = "--max-atoms", description = "Most atoms per structure (default: persite.structure.max-atoms).")

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code persite train}: train a per-site CGCNN with DJL and write the next model version. */
 @Command(name = "train", mixinStandardHelpOptions = true,
+        header = "Train a per-site CGCNN on a JSON Lines dataset and write the next model version.",
         description = {"Train a per-site CGCNN on a JSON Lines dataset (random 60/20/20 split by structure), keep the epoch with",
             "the best validation MAE, evaluate it on the test split against the per-element average, and write",
             "OUT/<next version>/ (model.onnx + model.json). Prints one line per epoch: loss, validation MAE, ETA."})

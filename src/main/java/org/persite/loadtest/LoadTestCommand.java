@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
  * address.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true,
+        header = "Load-test a persite server on this machine and write results and plots.",
         description = {"Load-test a persite server on this machine (loopback only) and write results.json, results.csv and PNG plots.",
             "Scenarios: latency (one 32-atom structure, one call at a time), sweep (open-loop stream rates, finds the knee),",
             "overload (10x the knee, then recovery), screening (one stream of --count structures; memory must stay flat),",

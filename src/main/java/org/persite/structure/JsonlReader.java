@@ -29,9 +29,19 @@ final class JsonlReader {
         this.validator = validator;
     }
 
-    /** Reads every line of {@code in}, handing each outcome to {@code sink} as soon as it is known. */
+    /** A source named "FILE:LINE": one line cut out of FILE by a client (persite predict --server sends each line so). */
+    private static final java.util.regex.Pattern LINE_OF_FILE = java.util.regex.Pattern.compile("^(.+):(\\d{1,9})$");
+
+    /**
+     * Reads every line of {@code in}, handing each outcome to {@code sink} as soon as it is known. When {@code source}
+     * is "FILE:LINE", the lines are numbered from LINE in FILE, so a line sent alone names its structure as the whole
+     * file read here would ("FILE#ID", or "FILE:LINE" without an id), and the two outputs join.
+     */
     void read(String source, BufferedReader in, Consumer<ParseResult> sink) {
-        split(source, in, (lineNo, text) -> sink.accept(line(source, lineNo, text)), sink);
+        java.util.regex.Matcher m = LINE_OF_FILE.matcher(source);
+        String file = m.matches() ? m.group(1) : source;
+        int offset = m.matches() ? Integer.parseInt(m.group(2)) - 1 : 0;
+        split(source, in, (lineNo, text) -> sink.accept(line(file, offset + lineNo, text)), sink);
     }
 
     /** One non-blank line of a JSON Lines input, not yet parsed. */

@@ -65,13 +65,19 @@ public final class SiteDataset {
         List<Example> out = new ArrayList<>();
         int[] skipped = {0};
         int[] refused = {0};
+        int[] withField = {0};
+        java.util.Set<String> fields = new java.util.TreeSet<>();
         reader.readFile(file, Format.JSONL, r -> {
             if (r instanceof ParseResult.Failed) {
                 refused[0]++;
                 return;
             }
             LabeledStructure ls = ((ParseResult.Parsed) r).value();
+            fields.addAll(ls.siteTargets().keySet());
             double[] raw = ls.target(target.field());
+            if (raw != null) {
+                withField[0]++;
+            }
             if (raw == null || (target.filter() != null && !Boolean.TRUE.equals(ls.attributes().get(target.filter())))) {
                 skipped[0]++;
                 return;
@@ -82,6 +88,10 @@ public final class SiteDataset {
             }
             out.add(new Example(ls.structure().source(), builder.build(ls.structure()), t));
         });
+        if (withField[0] == 0 && !fields.isEmpty()) { // a misspelt property: say what there is
+            throw new IllegalArgumentException("no record of " + file.getFileName() + " has the per-site field '" + target.field()
+                    + "'; its records have " + String.join(", ", fields));
+        }
         return new SiteDataset(out, skipped[0], refused[0]);
     }
 

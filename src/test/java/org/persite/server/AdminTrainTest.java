@@ -109,6 +109,15 @@ class AdminTrainTest {
             Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(escape.getCause()).getCode());
+            String escapeMessage = io.grpc.Status.fromThrowable(escape.getCause()).getDescription();
+            assertTrue(escapeMessage.contains("data directory ('data'") && !escapeMessage.contains(Path.of("").toAbsolutePath().toString()),
+                    "names the data directory without the server's absolute path: " + escapeMessage);
+            // a misspelt property: the fields the records have are listed, and no absolute path of the server's is shown
+            List<TrainProgress> typo = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().setProperty("magmon")
+                    .build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
+            String typoMessage = typo.get(typo.size() - 1).getFailed().getMessage();
+            assertTrue(typoMessage.contains("'magmon'") && typoMessage.contains("its records have magmom"), typoMessage);
+            assertFalse(typoMessage.contains(Path.of("").toAbsolutePath().toString()), typoMessage);
             assertFalse(Files.exists(models.resolve("magmom/4")));
 
             // the CLI trains remotely too, and reports the new version

@@ -225,14 +225,23 @@ class HotSwapTest {
         assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "models", "rollback", "magmom",
                 "--server", server, "--token", TOKEN), err.toString());
         assertTrue(out.toString().contains("magmom  active v2"), out.toString());
+        // list needs no token, and prints an aligned table (or JSON)
         java.io.StringWriter list = new java.io.StringWriter();
-        assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(list), new java.io.PrintWriter(err), "models", "list", "--server", server,
-                "--token", TOKEN), err.toString());
-        assertTrue(list.toString().contains("magmom  active v2  on disk [1, 2]  (default)  [magmom [μB]]"), list.toString());
+        assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(list), new java.io.PrintWriter(err), "models", "list", "--server", server),
+                err.toString());
+        java.util.List<String> lines = list.toString().lines().toList();
+        assertTrue(lines.get(0).startsWith("MODEL ") && lines.get(0).contains("ACTIVE") && lines.get(0).endsWith("PROPERTIES"), list.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("magmom +v2 +1,2 +yes +magmom \\[μB\\]")), list.toString());
+        assertEquals(lines.get(0).indexOf("ACTIVE"), lines.get(1).indexOf("v"), "columns aligned: " + list);
+        java.io.StringWriter asJson = new java.io.StringWriter();
+        assertEquals(0, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(asJson), new java.io.PrintWriter(err), "models", "list", "--server", server,
+                "--json"), err.toString());
+        assertTrue(asJson.toString().contains("\"name\":\"magmom\",\"active_version\":2"), asJson.toString());
         java.io.StringWriter denied = new java.io.StringWriter();
-        assertEquals(1, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(denied), "models", "list", "--server",
-                server, "--token", "wrong"));
-        assertTrue(denied.toString().contains("UNAUTHENTICATED"), denied.toString());
+        assertEquals(1, org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(denied), "models", "rollback", "magmom",
+                "--server", server, "--token", "wrong"));
+        assertTrue(denied.toString().contains("UNAUTHENTICATED") && denied.toString().contains("--token")
+                && denied.toString().contains("PERSITE_ADMIN_TOKEN"), denied.toString());
     }
 
     @Test

@@ -137,7 +137,7 @@ public final class AdminService implements AdminPowerApi {
         try {
             request = request(in);
         } catch (IllegalArgumentException e) {
-            return Source.failed(new GrpcServiceException(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
+            return Source.failed(new GrpcServiceException(Status.INVALID_ARGUMENT.withDescription(hidePaths(e.getMessage()))));
         }
         String jobId = UUID.randomUUID().toString().substring(0, 8);
         boolean activate = in.getActivate() == ActivateMode.ACTIVATE_DEFAULT ? activateByDefault : in.getActivate() == ActivateMode.ACTIVATE_YES;
@@ -148,7 +148,7 @@ public final class AdminService implements AdminPowerApi {
             trainer.tell(new TrainerActor.Start(jobId, request, activate, ref));
             return NotUsed.getInstance();
         }).takeWhile(e -> !(e instanceof TrainerActor.Finished || e instanceof TrainerActor.Failed), true)
-                .map(AdminService::progress).watchTermination((m, done) -> {
+                .map(this::progress).watchTermination((m, done) -> {
             // a client that goes away cancels its job
             done.whenComplete((d, e) -> trainer.tell(new TrainerActor.Cancel(jobId, system.ignoreRef())));
             return m;
@@ -187,8 +187,8 @@ public final class AdminService implements AdminPowerApi {
         Path data = dataRoot.resolve(in.getDataset()).normalize();
         try {
             if (!Files.isRegularFile(data) || !data.toRealPath().startsWith(dataRoot)) {
-                throw new IllegalArgumentException("dataset '" + in.getDataset() + "' is not a file inside the server's data directory "
-                        + "(persite.training.data-directory)");
+                throw new IllegalArgumentException("dataset '" + in.getDataset() + "' is not a file inside the server's data directory ('"
+                        + dataRoot.getFileName() + "', persite.training.data-directory, PERSITE_DATA_DIR): name it relative to that directory");
             }
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("dataset '" + in.getDataset() + "' cannot be read: " + e.getMessage());
@@ -229,7 +229,21 @@ public final class AdminService implements AdminPowerApi {
         return v == 0 ? fallback : v;
     }
 
-    private static TrainProgress progress(TrainerActor.Event e) {
+    /**
+     * A message for the client with the server's own absolute paths taken out: paths in the data directory become
+     * relative to it (what the client named), the models directory is "models/".
+     */
+    String hidePaths(String message) {
+        if (message == null) {
+            return "";
+        }
+        String data = dataRoot.toString();
+        String models = registry.root().toAbsolutePath().normalize().toString();
+        return message.replace(data + java.io.File.separator, "").replace(data, "the data directory").replace(models + java.io.File.separator, "models/")
+                .replace(models, "models");
+    }
+
+    private TrainProgress progress(TrainerActor.Event e) {
         TrainProgress.Builder b = TrainProgress.newBuilder().setJobId(e.jobId());
         if (e instanceof TrainerActor.Queued q) {
             b.setQueued(TrainQueued.newBuilder().setPosition(q.position()));
@@ -243,9 +257,9 @@ public final class AdminService implements AdminPowerApi {
             var ev = f.outcome().evaluation();
             b.setFinished(TrainFinished.newBuilder().setVersion(f.outcome().model().spec().version()).setTestMae(ev.test().mae())
                     .setTestMaeTm(ev.test().maeTransitionMetals()).setPerElementTestMae(ev.perElementTest().mae()).setValidationMae(ev.validation().mae())
-                    .setActivated(f.activated()).setActivationMessage(f.activationMessage()).setTrainingSeconds(f.outcome().result().seconds()));
+                    .setActivated(f.activated()).setActivationMessage(hidePaths(f.activationMessage())).setTrainingSeconds(f.outcome().result().seconds()));
         } else if (e instanceof TrainerActor.Failed f) {
-            b.setFailed(TrainFailed.newBuilder().setMessage(f.message()).setCancelled(f.cancelled()));
+            b.setFailed(TrainFailed.newBuilder().setMessage(hidePaths(f.message())).setCancelled(f.cancelled()));
         }
         return b.build();
     }
