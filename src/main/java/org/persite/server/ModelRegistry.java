@@ -270,6 +270,10 @@ public final class ModelRegistry implements AutoCloseable {
             LOG.info("model {}: v{} is live; gate {}", name, next.version(), next.gateReport());
         }
         metrics.activeVersion.labelValues(name).set(next.version());
+        if (current != null) {
+            metrics.modelServed(name, current.version(), current.model().sha256(), false);
+        }
+        metrics.modelServed(name, next.version(), next.model().sha256(), true);
         if (record) {
             record(name);
         }

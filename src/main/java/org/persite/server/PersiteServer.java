@@ -125,7 +125,8 @@ public final class PersiteServer implements AutoCloseable {
                 node);
         TrainerActor.Runner runner = ServerTraining.runner(training, pc, table, reader, registry.root());
         ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner, ServerTraining.activateTrained(node.activation()),
-                training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax()), "trainer", Props.empty());
+                training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax(), ServerTraining.metrics(metrics)), "trainer",
+                Props.empty());
         AdminService admin = new AdminService(registry, node.activation(), service, trainer, system,
                 system.dispatchers().lookup(DispatcherSelector.blocking()), settings.adminToken(), dataRoot(training.dataDirectory()),
                 training.activate());

@@ -133,11 +133,11 @@ public final class PredictionPipeline {
             if (p.skipped()) {
                 return done(goneResponse(req, cancelled));
             }
-            metrics.stageSeconds.labelValues("parse").observe(p.parseNanos() / 1e9);
+            metrics.stageSeconds.labelValues("parse", model.name()).observe(p.parseNanos() / 1e9);
             metrics.stageCpu.labelValues("parse").inc(p.parseCpuNanos() / 1e9);
             metrics.stageCpu.labelValues("graph").inc(p.graphCpuNanos() / 1e9);
             if (!p.structures().isEmpty()) {
-                metrics.stageSeconds.labelValues("graph").observe(p.graphNanos() / 1e9);
+                metrics.stageSeconds.labelValues("graph", model.name()).observe(p.graphNanos() / 1e9);
             }
             List<CompletableFuture<Batcher.Reply>> predictions = new ArrayList<>(p.structures().size());
             for (int k = 0; k < p.structures().size(); k++) {
@@ -233,8 +233,8 @@ public final class PredictionPipeline {
                     queueNanos = Math.max(queueNanos, p.queueNanos());
                     computeNanos = Math.max(computeNanos, p.computeNanos());
                     batchAtoms = Math.max(batchAtoms, p.batchAtoms());
-                    metrics.stageSeconds.labelValues("queue").observe(p.queueNanos() / 1e9);
-                    metrics.stageSeconds.labelValues("inference").observe(p.computeNanos() / 1e9);
+                    metrics.stageSeconds.labelValues("queue", model.name()).observe(p.queueNanos() / 1e9);
+                    metrics.stageSeconds.labelValues("inference", model.name()).observe(p.computeNanos() / 1e9);
                     metrics.structures.labelValues(model.name()).inc();
                     metrics.atoms.labelValues(model.name()).inc(p.sites());
                 } else {
@@ -249,7 +249,7 @@ public final class PredictionPipeline {
             resp.addStructures(sr);
         }
         long total = System.nanoTime() - t0;
-        metrics.stageSeconds.labelValues("total").observe(total / 1e9);
+        metrics.stageSeconds.labelValues("total", model.name()).observe(total / 1e9);
         resp.setStatus(first != null ? first : status(Code.OK, "", ""));
         resp.setTimings(Timings.newBuilder().setParseUs(prepared.parseNanos() / 1000).setGraphUs(prepared.graphNanos() / 1000).setQueueUs(queueNanos / 1000)
                 .setInferenceUs(computeNanos / 1000).setTotalUs(total / 1000).setBatchAtoms(batchAtoms));

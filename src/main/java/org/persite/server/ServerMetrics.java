@@ -20,9 +20,14 @@ public final class ServerMetrics implements AutoCloseable {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
-    /** Calls and stream items answered, by RPC and gRPC status code name. */
+    /**
+     * Calls and stream items answered, by RPC, gRPC status code name and model ("" when the call names none that is
+     * served, or is not about a model). The labels are persite's own (rpc, code), not the grpc-ecosystem's
+     * (grpc_service, grpc_method, grpc_code): this counts stream items, not calls, and the OIP's REST infer too, so it
+     * is not the grpc_server_handled_total those names promise.
+     */
     final Counter requests = Counter.builder().name("persite_requests_total")
-            .help("Unary calls and PredictStream items answered, by RPC and gRPC status code").labelNames("rpc", "code").register(registry);
+            .help("Unary calls and PredictStream items answered, by RPC, gRPC status code and model").labelNames("rpc", "code", "model").register(registry);
     /** Structures predicted, by model. */
     final Counter structures = Counter.builder().name("persite_structures_predicted_total")
             .help("Structures predicted").labelNames("model").register(registry);
@@ -39,8 +44,8 @@ public final class ServerMetrics implements AutoCloseable {
             .help("Structures predicted but flagged out of the model's domain of applicability, by model").labelNames("model").register(registry);
     /** Per-structure latency of each pipeline stage. */
     final Histogram stageSeconds = Histogram.builder().name("persite_stage_duration_seconds")
-            .help("Time per structure in each pipeline stage: parse, graph, queue, inference, total").unit(Unit.SECONDS)
-            .labelNames("stage").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
+            .help("Time per structure in each pipeline stage (parse, graph, queue, inference, total), by model").unit(Unit.SECONDS)
+            .labelNames("stage", "model").classicOnly().classicUpperBounds(SECONDS_BUCKETS).register(registry);
     /**
      * CPU time spent in each stage, from the working thread's own CPU clock: parse and graph (the parse dispatcher),
      * inference (packing a batch and the ONNX Runtime call, whose intra-op threads are this thread when
@@ -64,6 +69,25 @@ public final class ServerMetrics implements AutoCloseable {
     /** The version each model serves. */
     final Gauge activeVersion = Gauge.builder().name("persite_model_active_version")
             .help("The model version being served").labelNames("model").register(registry);
+    /** The version, commit and sha256 of each model's served version: 1 for the one served, 0 for one retired. */
+    final Gauge modelInfo = Gauge.builder().name("persite_model_info")
+            .help("1 for the version each model serves (labels: model, version, sha256 of model.onnx)").labelNames("model", "version", "sha256")
+            .register(registry);
+    /** This build: persite's version and commit. */
+    final Gauge buildInfo = Gauge.builder().name("persite_build_info")
+            .help("Always 1; its labels say which build serves: version, git commit, ONNX Runtime and DJL versions")
+            .labelNames("version", "commit", "onnxruntime", "djl").register(registry);
+    /** Training jobs in the server, by outcome. */
+    final Counter trainingJobs = Counter.builder().name("persite_training_jobs_total")
+            .help("Training jobs the server ran to an end, by outcome: live (trained and activated), kept (trained, not activated), failed, "
+                    + "cancelled").labelNames("outcome").register(registry);
+    /** The epoch the running job has finished, by model. */
+    final Gauge trainingEpoch = Gauge.builder().name("persite_training_epoch")
+            .help("The last epoch a training job in this server finished, by model").labelNames("model").register(registry);
+    /** The last validation MAE a job reported, by model, in the property's unit. */
+    final Gauge trainingValidationMae = Gauge.builder().name("persite_training_validation_mae")
+            .help("The validation MAE of the last epoch a training job finished, by model, in the property's unit").labelNames("model")
+            .register(registry);
     /** Open PredictStream calls. */
     final Gauge activeStreams = Gauge.builder().name("persite_active_streams")
             .help("PredictStream calls open").register(registry);
@@ -94,6 +118,24 @@ public final class ServerMetrics implements AutoCloseable {
 
     public ServerMetrics() {
         JvmMetrics.builder().register(registry); // process_resident_memory_bytes, heap, GC, threads
+        org.persite.config.BuildInfo b = org.persite.config.BuildInfo.current();
+        buildInfo.labelValues(b.version(), b.commitLabel(), b.onnxRuntime(), b.djl()).set(1);
+    }
+
+    /** A model version went live ({@code live}) or stopped being served. */
+    void modelServed(String model, int version, String sha256, boolean live) {
+        modelInfo.labelValues(model, Integer.toString(version), sha256).set(live ? 1 : 0);
+    }
+
+    /** A training job's epoch ended. */
+    public void trainingEpoch(String model, int epoch, double validationMae) {
+        trainingEpoch.labelValues(model).set(epoch);
+        trainingValidationMae.labelValues(model).set(validationMae);
+    }
+
+    /** A training job ended: live, kept, failed or cancelled. */
+    public void trainingJob(String outcome) {
+        trainingJobs.labelValues(outcome).inc();
     }
 
     /**
@@ -129,9 +171,9 @@ public final class ServerMetrics implements AutoCloseable {
         activeStreams.inc(delta);
     }
 
-    /** One call or stream item answered, by RPC and gRPC code. */
-    public void answered(String rpc, String code) {
-        requests.labelValues(rpc, code).inc();
+    /** One call or stream item answered, by RPC, gRPC code and model ("" for none). */
+    public void answered(String rpc, String code, String model) {
+        requests.labelValues(rpc, code, model == null ? "" : model).inc();
     }
 
     Batcher.Listener batcherListener(String model) {

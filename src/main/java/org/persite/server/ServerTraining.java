@@ -90,4 +90,17 @@ final class ServerTraining {
                     + resume + "\" goes on from it", e);
         }
     }
+
+    /** The training metrics: each epoch's validation MAE, and each job's outcome (live, kept, failed, cancelled). */
+    static TrainerActor.Observer metrics(ServerMetrics metrics) {
+        return (model, e) -> {
+            if (e instanceof TrainerActor.Epoch ep) {
+                metrics.trainingEpoch(model, ep.report().epoch(), ep.report().validationMae());
+            } else if (e instanceof TrainerActor.Finished f) {
+                metrics.trainingJob(f.activated() ? "live" : "kept");
+            } else if (e instanceof TrainerActor.Failed f) {
+                metrics.trainingJob(f.cancelled() ? "cancelled" : "failed");
+            }
+        };
+    }
 }

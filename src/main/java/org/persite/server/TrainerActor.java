@@ -112,12 +112,28 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
      * @param minBackoff first restart delay after a crash (doubling up to {@code maxBackoff})
      */
     public static Behavior<Command> create(Runner runner, Activator activator, int maxQueued, Duration minBackoff, Duration maxBackoff) {
-        Behavior<Command> trainer = Behaviors.setup(ctx -> new TrainerActor(ctx, runner, activator, maxQueued));
+        return create(runner, activator, maxQueued, minBackoff, maxBackoff, (model, e) -> {
+        });
+    }
+
+    /** Sees every event of every job, with its model's name (the server's training metrics); called on the actor's thread, so it must be quick. */
+    @FunctionalInterface
+    public interface Observer {
+        void event(String model, Event e);
+    }
+
+    /** As above, with an {@link Observer} of every job's events. */
+    public static Behavior<Command> create(Runner runner, Activator activator, int maxQueued, Duration minBackoff, Duration maxBackoff,
+            Observer observer) {
+        Behavior<Command> trainer = Behaviors.setup(ctx -> new TrainerActor(ctx, runner, activator, maxQueued, observer));
         return Behaviors.supervise(trainer).onFailure(JobCrashed.class, SupervisorStrategy.restartWithBackoff(minBackoff, maxBackoff, 0.2));
     }
 
-    private TrainerActor(ActorContext<Command> ctx, Runner runner, Activator activator, int maxQueued) {
+    private final Observer observer;
+
+    private TrainerActor(ActorContext<Command> ctx, Runner runner, Activator activator, int maxQueued, Observer observer) {
         super(ctx);
+        this.observer = observer;
         this.runner = runner;
         this.activator = activator;
         this.maxQueued = maxQueued;
@@ -198,6 +214,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     private Behavior<Command> onJobEvent(JobEvent e) {
         if (running != null && running.start().jobId().equals(e.jobId())) {
             running.start().events().tell(e.event());
+            observer.event(running.start().request().modelName(), e.event());
         }
         return this;
     }
@@ -207,6 +224,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         running = null;
         if (done != null) {
             done.start().events().tell(e.last());
+            observer.event(done.start().request().modelName(), e.last());
         }
         if (e.crashed()) {
             for (Pending p : queue) {

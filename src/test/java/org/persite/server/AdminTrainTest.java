@@ -128,6 +128,11 @@ class AdminTrainTest {
                     "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32");
             assertEquals(0, code, out + "\n" + err);
             assertTrue(out.toString().contains("epoch 1/1") && out.toString().contains("version 4: test MAE"), out.toString());
+            // the training metrics: jobs by outcome, the last epoch and its validation MAE
+            assertTrue(ts.metric("persite_training_jobs_total{outcome=\"failed\"}") >= 2, ts.metrics());
+            assertTrue(ts.metric("persite_training_jobs_total{outcome=\"kept\"}") >= 1, ts.metrics());
+            assertEquals(1.0, ts.metric("persite_training_epoch{model=\"magmom\"}"));
+            assertTrue(ts.metric("persite_training_validation_mae{model=\"magmom\"}") > 0, ts.metrics());
             admin.close();
         }
     }

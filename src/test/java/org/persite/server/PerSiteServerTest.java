@@ -266,10 +266,15 @@ class PerSiteServerTest {
     void metricsCountRequestsAtomsAndBatches() throws Exception {
         predict(TestServer.text("m", "nacl.cif", Files.readString(TestVectors.input("cod-1000041.cif"))));
         String text = ts.metrics();
-        assertTrue(ts.metric("persite_requests_total{code=\"OK\",rpc=\"Predict\"}") >= 1, text);
+        assertTrue(ts.metric("persite_requests_total{code=\"OK\",model=\"magmom\",rpc=\"Predict\"}") >= 1, text);
+        assertEquals(1.0, ts.metric("persite_model_info{model=\"magmom\",sha256=\"" + ts.server.registry().describe("magmom").model().sha256()
+                + "\",version=\"3\"}"), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("persite_build_info{") && l.contains("commit=") && l.contains("onnxruntime=\"1.")
+                && l.endsWith(" 1.0")), text);
         assertTrue(ts.metric("persite_atoms_predicted_total{model=\"magmom\"}") >= 8, text);
         assertEquals(3.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
-        assertTrue(text.contains("persite_stage_duration_seconds_bucket{stage=\"inference\""), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("persite_stage_duration_seconds_bucket{") && l.contains("model=\"magmom\"")
+                && l.contains("stage=\"inference\"")), text);
         assertTrue(text.contains("persite_batch_padding_efficiency_count"), text);
         for (String stage : new String[] {"parse", "graph", "inference", "respond"}) { // each stage's CPU, from its thread's clock
             assertTrue(ts.metric("persite_stage_cpu_seconds_total{stage=\"" + stage + "\"}") > 0, stage + ": " + text);

@@ -65,7 +65,7 @@ class SlowClientTest {
             assertTrue(s.getDescription().contains("persite.server.stream-idle-timeout"), s.getDescription());
             assertTrue(waitFor(() -> ts.metric("persite_active_streams") == 0, 30), "every stuck stream was ended: "
                     + ts.metric("persite_active_streams") + " open");
-            assertTrue(ts.metric("persite_requests_total{code=\"DEADLINE_EXCEEDED\",rpc=\"PredictStream\"}") >= 5, ts.metrics().lines().filter(l -> l.startsWith("persite_requests_total")).toList().toString());
+            assertTrue(ts.metric("persite_requests_total{code=\"DEADLINE_EXCEEDED\",model=\"\",rpc=\"PredictStream\"}") >= 5, ts.metrics().lines().filter(l -> l.startsWith("persite_requests_total")).toList().toString());
             channel.shutdownNow();
             // and the server serves a new stream as before
             List<PredictResponse> after = ts.client.predictStream(Source.range(0, 49).map(i -> TestServer.jsonl("a" + i, lines.get(i))))

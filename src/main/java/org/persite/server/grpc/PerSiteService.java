@@ -88,7 +88,7 @@ public final class PerSiteService implements PerSitePowerApi {
             unaryInFlight.decrementAndGet();
             metrics.inFlight(-1);
             Code code = Code.values()[resp.getStatus().getCode()];
-            count("Predict", code);
+            count("Predict", code, resp.getModel());
             boolean anyPredicted = resp.getStructuresList().stream().anyMatch(s -> s.getStatus().getCode() == 0);
             if (code != Code.OK && !anyPredicted) {
                 return CompletableFuture.failedFuture(new GrpcServiceException(Status.fromCode(code).withDescription(resp.getStatus().getMessage())));
@@ -149,7 +149,7 @@ public final class PerSiteService implements PerSitePowerApi {
             metrics.inFlight(1);
             return pipeline.predict(r, deadline, cancelled::get, PredictionPipeline.WhenFull.WAIT).thenApply(resp -> {
                 metrics.inFlight(-1);
-                count("PredictStream", Code.values()[resp.getStatus().getCode()]);
+                count("PredictStream", Code.values()[resp.getStatus().getCode()], resp.getModel());
                 return resp;
             });
         };
@@ -162,7 +162,7 @@ public final class PerSiteService implements PerSitePowerApi {
             if (streamWork != null) { // a cluster front: the work goes to the cluster's workers, a job of requests at a time
                 boolean completion = head.get(0).getOrder() == ResponseOrder.COMPLETION_ORDER;
                 return streamWork.stream(all, completion, deadline).map(resp -> {
-                    count("PredictStream", Code.values()[resp.getStatus().getCode()]);
+                    count("PredictStream", Code.values()[resp.getStatus().getCode()], resp.getModel());
                     return resp;
                 });
             }
@@ -234,6 +234,10 @@ public final class PerSiteService implements PerSitePowerApi {
     }
 
     private void count(String rpc, Code code) {
-        metrics.answered(rpc, code.name());
+        metrics.answered(rpc, code.name(), "");
+    }
+
+    private void count(String rpc, Code code, String model) {
+        metrics.answered(rpc, code.name(), model);
     }
 }

@@ -130,7 +130,7 @@ public final class OipCore {
     public boolean admit() {
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
-            metrics.answered("oip.infer", Code.RESOURCE_EXHAUSTED.name());
+            metrics.answered("oip.infer", Code.RESOURCE_EXHAUSTED.name(), "");
             return false;
         }
         return true;
@@ -144,7 +144,7 @@ public final class OipCore {
     /** Counts out an admitted call that never reached {@link #infer} (its body could not be read). */
     public void release(Code code) {
         inFlight.decrementAndGet();
-        metrics.answered("oip.infer", code.name());
+        metrics.answered("oip.infer", code.name(), "");
     }
 
     /** Runs an admitted infer call (its JSON form) to its answer, and counts it out. */
@@ -157,7 +157,7 @@ public final class OipCore {
         }
         return a.exceptionally(e -> Answer.error(Code.INTERNAL, "internal error: " + e)).whenComplete((r, e) -> {
             inFlight.decrementAndGet();
-            metrics.answered("oip.infer", r == null ? Code.INTERNAL.name() : r.code().name());
+            metrics.answered("oip.infer", r == null ? Code.INTERNAL.name() : r.code().name(), r == null ? "" : r.body().path("model_name").asText(""));
         });
     }
 
