@@ -49,14 +49,25 @@ class ReaderFuzzTest {
         readTimed("fuzz.jsonl", Format.JSONL, data);
     }
 
-    /** Reads one input, checks the oracle, and (while fuzzing) its time. */
+    /**
+     * Reads one input, checks the oracle, and (while fuzzing) its time. An input over 1 s is read again before it counts:
+     * the first inputs of a run pay for class loading and the JIT, and a busy machine can stall one read; an input
+     * that is slow twice is slow.
+     */
     static void readTimed(String name, Format format, byte[] data) {
-        long t0 = System.nanoTime();
-        check(READER.read(name, format, data));
-        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long ms = timed(() -> check(READER.read(name, format, data)));
         if (TIMED && ms > 1000) {
-            throw new AssertionError("one input took " + ms + " ms (the oracle allows 1 s)");
+            long again = timed(() -> READER.read(name, format, data));
+            if (again > 1000) {
+                throw new AssertionError("one input took " + ms + " ms, and " + again + " ms read again (the oracle allows 1 s)");
+            }
         }
+    }
+
+    private static long timed(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     /** The lattice, species and coordinates as a client sends them in ExplicitStructure. */

@@ -167,14 +167,19 @@ public final class InferMapping {
     }
 
     private static void tensor(ArrayNode outputs, String name, String type, ArrayNode data, int... shape) {
-        ObjectNode t = outputs.addObject();
+        describe(outputs, name, type, shape).set("data", data);
+    }
+
+    /** Adds a tensor's description ({@code name}, {@code datatype}, {@code shape}; -1 for any size) to {@code list}, and returns it. */
+    static ObjectNode describe(ArrayNode list, String name, String type, int... shape) {
+        ObjectNode t = list.addObject();
         t.put("name", name);
         t.put("datatype", type);
         ArrayNode s = t.putArray("shape");
         for (int d : shape) {
             s.add(d);
         }
-        t.set("data", data);
+        return t;
     }
 
     private static JsonNode named(JsonNode inputs, String name) throws BadInfer {

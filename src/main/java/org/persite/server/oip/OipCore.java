@@ -244,13 +244,7 @@ public final class OipCore {
     }
 
     private static void meta(ArrayNode list, String name, String type, int... shape) {
-        ObjectNode t = list.addObject();
-        t.put("name", name);
-        t.put("datatype", type);
-        ArrayNode s = t.putArray("shape");
-        for (int d : shape) {
-            s.add(d);
-        }
+        InferMapping.describe(list, name, type, shape);
     }
 
     /** A version as the protocol gives it (a string; empty = the served one); -1 when it is not a positive integer. */
