@@ -63,6 +63,28 @@ class LauncherIT {
         assertTrue(warnings.get(0).contains("export ORT_DISABLE_TELEMETRY=1"), warnings.get(0));
     }
 
+    /**
+     * The launcher's class data sharing: the first run after a build leaves target/persite.jsa behind, later runs map it,
+     * and neither writes a word of the JVM's own onto standard output (which carries command results).
+     */
+    @Test
+    void theLauncherArchivesClassesOnceAndKeepsStandardOutputClean() throws Exception {
+        Path archive = ROOT.resolve("target/persite.jsa");
+        Files.deleteIfExists(archive);
+        Result first = run(List.of("bin/persite", "--version"), 120);
+        assertEquals(0, first.code, first.err);
+        assertTrue(Files.size(archive) > 1_000_000, "the first run archived the classes it loaded");
+        Result second = run(List.of("bin/persite", "--version"), 120);
+        assertEquals(0, second.code, second.err);
+        for (Result r : List.of(first, second)) {
+            assertEquals(4, r.out.lines().count(), "only the version lines on standard output:\n" + r.out);
+            assertTrue(r.out.startsWith("persite ") && !r.out.contains("[warning]") && !r.out.contains("cds"), r.out);
+        }
+        try (Stream<Path> left = Files.list(ROOT.resolve("target"))) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("persite.jsa.")), "no half-written archive is left");
+        }
+    }
+
     @Test
     void aJvmKilledByASignalIsNamedByTheLauncher() throws Exception {
         Server s = serve();

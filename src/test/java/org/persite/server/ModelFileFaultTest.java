@@ -65,6 +65,8 @@ class ModelFileFaultTest {
             Files.delete(models.resolve("magmom/2/model.onnx"));
             Throwable missing = assertThrows(CompletionException.class, () -> activate(admin, 2));
             assertTrue(missing.getCause().getMessage().contains("no model.onnx"), missing.getCause().getMessage());
+            assertTrue(missing.getCause().getMessage().contains("models/magmom/2") && !missing.getCause().getMessage().contains(tmp.toString()),
+                    "the client is told which version, not where the server keeps it: " + missing.getCause().getMessage());
             PredictResponse after = ts.client.predict(TestServer.jsonl("after", lines.get(0))).toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertEquals(1, after.getModelVersion(), "the active version serves on");
             admin.close();

@@ -105,7 +105,7 @@ public final class AdminService implements AdminPowerApi {
             try {
                 return descriptions.info(activation.activate(in.getModel(), in.getVersion(), in.getForce()));
             } catch (ModelLoadException e) {
-                throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(e.getMessage() + "; the active version keeps serving"));
+                throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(hidePaths(e.getMessage()) + "; the active version keeps serving"));
             }
         }, blocking);
     }
@@ -120,9 +120,9 @@ public final class AdminService implements AdminPowerApi {
             try {
                 return descriptions.info(activation.rollback(in.getModel()));
             } catch (ModelLoadException e) {
-                throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(e.getMessage()));
+                throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription(hidePaths(e.getMessage())));
             } catch (ModelRegistry.UnknownModelException e) {
-                throw new GrpcServiceException(Status.NOT_FOUND.withDescription(e.getMessage()));
+                throw new GrpcServiceException(Status.NOT_FOUND.withDescription(hidePaths(e.getMessage())));
             }
         }, blocking);
     }
