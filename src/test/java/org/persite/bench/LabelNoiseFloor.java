@@ -34,9 +34,16 @@ public final class LabelNoiseFloor {
     private record Crystal(String id, double[] lengths, double volume, Map<String, double[]> tmMoments, int tmSites) {
     }
 
+    /** The ids of the records that have a near-identical twin (within {@code tol}), of paper_filter records. */
+    static java.util.Set<String> ambiguousIds(Path data, double tol) throws Exception {
+        return run(data, tol, false);
+    }
+
     public static void main(String[] args) throws Exception {
-        Path data = Path.of(args.length > 0 ? args[0] : "data/mp_magmom_tmo/structures.jsonl.gz");
-        double tol = args.length > 1 ? Double.parseDouble(args[1]) : 0.005;
+        run(Path.of(args.length > 0 ? args[0] : "data/mp_magmom_tmo/structures.jsonl.gz"), args.length > 1 ? Double.parseDouble(args[1]) : 0.005, true);
+    }
+
+    private static java.util.Set<String> run(Path data, double tol, boolean print) throws Exception {
         ObjectMapper json = new ObjectMapper();
         Map<String, List<Crystal>> byComposition = new HashMap<>();
         int records = 0;
@@ -112,6 +119,9 @@ public final class LabelNoiseFloor {
                 }
             }
         }
+        if (!print) {
+            return inPairs;
+        }
         double[] d = diffs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double mean = Arrays.stream(d).average().orElse(Double.NaN);
         double over1 = Arrays.stream(d).filter(v -> v > 1.0).count() / (double) d.length;
@@ -121,6 +131,7 @@ public final class LabelNoiseFloor {
         System.out.printf(Locale.ROOT, "TM site pairs compared: %d; |difference| mean %.3f, median %.3f, p90 %.3f μB; %.1f%% over 1 μB%n", d.length, mean,
                 d[d.length / 2], d[(int) (0.9 * d.length)], 100 * over1);
         System.out.printf(Locale.ROOT, "floor on those sites for any structure-only predictor (L1): mean |a - b| / 2 = %.3f μB%n", mean / 2);
+        return inPairs;
     }
 
     private static boolean close(Crystal a, Crystal b, double tol) {
