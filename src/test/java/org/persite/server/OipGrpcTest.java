@@ -119,9 +119,14 @@ class OipGrpcTest {
 
     /** A python3 that imports grpc and grpc_tools, or null. */
     static String grpcioPython() throws Exception {
+        return pythonWith("import grpc, grpc_tools.protoc");
+    }
+
+    /** The first of python3 and /usr/bin/python3 that runs {@code imports} without an error, or null. */
+    static String pythonWith(String imports) throws Exception {
         for (String py : new String[] {"python3", "/usr/bin/python3"}) {
             try {
-                Process p = new ProcessBuilder(py, "-c", "import grpc, grpc_tools.protoc").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(py, "-c", imports).redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
                 if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return py;

@@ -70,17 +70,6 @@ class PythonClientTest {
     }
 
     static String python() throws Exception {
-        for (String py : new String[] {"python3", "/usr/bin/python3"}) {
-            try {
-                Process p = new ProcessBuilder(py, "-c", "import grpc, google.protobuf, numpy").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return py;
-                }
-            } catch (java.io.IOException notThere) {
-                // try the next
-            }
-        }
-        return null;
+        return OipGrpcTest.pythonWith("import grpc, google.protobuf, numpy");
     }
 }
