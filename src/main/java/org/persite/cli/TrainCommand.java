@@ -71,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "ADAM", description = "ADAM or SGD (momentum 0.9) (default: ${DEFAULT-VALUE}).")
     TrainingConfig.OptimizerKind optimizer;
 
-    @Option(names = "--loss", defaultValue = "L1", description = "L1 or MSE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", defaultValue = "L1", description = "L1, MSE or HUBER (delta 0.1 in normalised units) (default: ${DEFAULT-VALUE}).")
     TrainingConfig.LossKind loss;
 
     @Option(names = "--seed", defaultValue = "1", description = "Initial weights, batch order and (unless --split-seed) the split (default: ${DEFAULT-VALUE}).")
@@ -102,6 +102,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activation", defaultValue = "softplus", description = {"The cores' and head's activation: softplus (the paper's, default)",
         "or silu (x * sigmoid(x): cheaper to serve; opt-in, check its accuracy)."})
     String activation;
+
+    @Option(names = "--element-affine", description = {"End the head in a learned per-element scale and shift, started at each element's",
+        "training median, so the network learns the residual from the per-element baseline."})
+    boolean elementAffine;
+
+    @Option(names = "--tm-weight", defaultValue = "1", description = "Weight of a transition-metal site in the loss, others 1 (default: ${DEFAULT-VALUE}).")
+    float tmWeight;
+
+    @Option(names = "--max-train", defaultValue = "0", description = {"Train on at most this many structures of the training split (a seeded subset; 0 = all),",
+        "for quick ablations: validation and test splits are unchanged (default: ${DEFAULT-VALUE})."})
+    int maxTrain;
 
     @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
         "inside the server's data directory, and the new version goes live there when it passes the gate."})
@@ -151,6 +162,10 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
+        if (server != null && (elementAffine || tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--element-affine, --tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
+        }
         if (server != null) {
             return remote(o);
         }
@@ -160,8 +175,8 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act), epochs, batch, lr,
-                optimizer, loss, seed, splitSeed != null ? splitSeed : seed);
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine), epochs, batch, lr,
+                optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
@@ -227,6 +242,15 @@ final class TrainCommand implements Callable<Integer> {
         }
         a.addAll(List.of("--features", Integer.toString(features), "--conv", Integer.toString(conv), "--hidden-width", Integer.toString(hiddenWidth),
                 "--hidden-layers", Integer.toString(hiddenLayers), "--activation", activation));
+        if (elementAffine) {
+            a.add("--element-affine");
+        }
+        if (tmWeight != 1f) {
+            a.addAll(List.of("--tm-weight", Float.toString(tmWeight)));
+        }
+        if (maxTrain != 0) {
+            a.addAll(List.of("--max-train", Integer.toString(maxTrain)));
+        }
         return a;
     }
 
@@ -239,8 +263,7 @@ final class TrainCommand implements Callable<Integer> {
         Path membersFolder = membersOut != null ? membersOut : out.resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER);
         List<LoadedModel> members = new ArrayList<>();
         for (int k = 0; k < seeds; k++) {
-            TrainingConfig member = new TrainingConfig(tc.hyperparameters(), tc.epochs(), tc.batchCrystals(), tc.learningRate(), tc.optimizer(),
-                    tc.loss(), tc.seed() + k, tc.splitSeed());
+            TrainingConfig member = tc.withSeed(tc.seed() + k);
             String memberCommand = command.replace(" --seed " + tc.seed(), " --seed " + member.seed()) + " (member " + (k + 1) + " of " + seeds + ")";
             TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, membersFolder, member, memberCommand), featurizer,
                     table, reader, listener(o, "member " + (k + 1) + "/" + seeds + " (seed " + member.seed() + ")  "), () -> false);

@@ -8,8 +8,12 @@ package org.persite.model;
  * @param hiddenWidth H, width of the per-site head's hidden layers
  * @param hiddenLayers n_h, hidden layers in the head
  * @param activation the cores' and the head's activation (softplus, the paper's; SiLU opt-in)
+ * @param elementAffine whether the head ends in a learned per-element scale and shift of its normalised output,
+ *     {@code y = (W h + b) · scale[Z] + shift[Z]}, the shift started at the element's training median, so the
+ *     network learns the residual from the per-element baseline (issue 20; off in every card before it)
  */
-public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation) {
+public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
+        boolean elementAffine) {
 
     public CgcnnHyperparameters {
         if (atomFeatures < 1 || convLayers < 0 || hiddenWidth < 1 || hiddenLayers < 0) {
@@ -20,6 +24,11 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
         }
     }
 
+    /** No per-element output affine (every model before issue 20). */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, false);
+    }
+
     /** The paper's softplus. */
     public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers) {
         this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, Activation.SOFTPLUS);
@@ -27,7 +36,12 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
 
     /** The same shape with another activation. */
     public CgcnnHyperparameters with(Activation a) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine);
+    }
+
+    /** The same shape with or without the per-element output affine. */
+    public CgcnnHyperparameters withElementAffine(boolean on) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on);
     }
 
     /** Xie &amp; Grossman's code defaults: F 64, 3 convolutions, H 128, 1 hidden layer. */

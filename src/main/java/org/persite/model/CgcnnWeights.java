@@ -13,12 +13,40 @@ import java.util.Random;
  * @param hidden the head's hidden layers: [H, F] then [H, H] ...
  * @param out [P, H] (or [P, F] with no hidden layer)
  * @param batchNormEps the epsilon of every BatchNorm
+ * @param elementAffine the per-element scale and shift of the normalised output, or null where the
+ *     hyperparameters have none
  */
-public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps) {
+public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps,
+        ElementAffine elementAffine) {
 
     public CgcnnWeights {
         conv = List.copyOf(conv);
         hidden = List.copyOf(hidden);
+    }
+
+    /** Weights with no per-element output affine. */
+    public CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps) {
+        this(embedding, conv, hidden, out, batchNormEps, null);
+    }
+
+    /**
+     * The per-element affine on the normalised output: {@code y[i, q] = (W h_i + b)[q] · scale[Z_i, q] + shift[Z_i, q]},
+     * tables [Z + 1, P] row-major indexed by atomic number (row 0 is padding).
+     */
+    public record ElementAffine(int rows, int properties, float[] scale, float[] shift) {
+        public ElementAffine {
+            if (scale.length != rows * properties || shift.length != rows * properties) {
+                throw new IllegalArgumentException("per-element tables must be [" + rows + ", " + properties + "]");
+            }
+        }
+
+        public float scale(int z, int q) {
+            return scale[z * properties + q];
+        }
+
+        public float shift(int z, int q) {
+            return shift[z * properties + q];
+        }
     }
 
     /** y = W x + b with W [out, in] row-major. */
@@ -66,6 +94,8 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             width = h.out();
         }
         require(out.in() == width && out.out() == properties, "output layer must be [P, H] = [" + properties + ", " + width + "]");
+        require(hp.elementAffine() == (elementAffine != null), hp.elementAffine() ? "the per-element output affine is missing" : "weights have a per-element output affine the hyperparameters do not name");
+        require(elementAffine == null || elementAffine.properties() == properties, "per-element tables must have P = " + properties + " columns");
     }
 
     private static void require(boolean ok, String what) {
@@ -92,7 +122,18 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             hidden.add(linear(rnd, hp.hiddenWidth(), width));
             width = hp.hiddenWidth();
         }
-        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5);
+        ElementAffine affine = null;
+        if (hp.elementAffine()) {
+            int rows = 119;
+            float[] scale = new float[rows * properties];
+            float[] shift = new float[rows * properties];
+            for (int k = 0; k < scale.length; k++) {
+                scale[k] = 0.5f + rnd.nextFloat();
+                shift[k] = 2 * rnd.nextFloat() - 1;
+            }
+            affine = new ElementAffine(rows, properties, scale, shift);
+        }
+        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5, affine);
     }
 
     private static Linear linear(Random rnd, int out, int in) {

@@ -300,6 +300,9 @@ public final class ModelDirectory {
         if (hp.activation() != Activation.SOFTPLUS) { // cards without the key are softplus (every card before it)
             h.put("activation", hp.activation().cardName());
         }
+        if (hp.elementAffine()) { // cards without the key have no per-element output affine (every card before issue 20)
+            h.put("element_affine", true);
+        }
         ArrayNode props = c.putArray("properties");
         for (PropertySpec p : spec.properties()) {
             ObjectNode o = props.addObject();
@@ -345,7 +348,8 @@ public final class ModelDirectory {
                 require(f, "element_table_id").asText(), require(f, "element_table_sha256").asText());
         JsonNode h = require(c, "hyperparameters");
         CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
-                require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")));
+                require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")),
+                h.path("element_affine").asBoolean(false));
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
             props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),

@@ -26,7 +26,8 @@ import org.persite.model.onnx.OnnxProto.TensorProto;
  *       copy); softplus is {@code relu(x) - log(sigmoid(|x|))}, because ONNX Runtime's Softplus kernel is slower
  *       than these vectorised ones (ten times on the Intel Xeon, 1.9x for the whole graph on the AMD EPYC).</li>
  *   <li><b>Head</b>: softplus, hidden layers, output layer with the de-normalisation
- *       ({@code y · std + mean}) folded into its weights.</li>
+ *       ({@code y · std + mean}) folded into its weights; with the per-element affine, two [Zmax + 1, P] tables
+ *       gathered by species carry the scale and shift, de-normalisation folded in.</li>
  * </ul>
  */
 public final class OnnxCgcnnWriter {
@@ -161,8 +162,31 @@ public final class OnnxCgcnnWriter {
             }
             bOut[q] = (float) (out.bias()[q] * prop.std() + prop.mean());
         }
-        String y = g.node("MatMul", new String[] {h, g.constant("out_w_denormalised", new long[] {out.in(), p}, wOut)});
-        g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
+        CgcnnWeights.ElementAffine affine = w.elementAffine();
+        if (affine == null) {
+            String y = g.node("MatMul", new String[] {h, g.constant("out_w_denormalised", new long[] {out.in(), p}, wOut)});
+            g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
+        } else {
+            // per-element affine: ((W h + b) · s[Z] + t[Z]) · std + mean = (W h + b) · (s[Z] · std) + (t[Z] · std + mean), so the
+            // output layer stays normalised and the two [Z + 1, P] tables carry the de-normalisation (the output weight keeps
+            // the name ModelIo.OUTPUT_WEIGHT, by which the trust head finds h)
+            float[] scale = new float[affine.rows() * p];
+            float[] shift = new float[affine.rows() * p];
+            for (int z = 0; z < affine.rows(); z++) {
+                for (int q = 0; q < p; q++) {
+                    PropertySpec prop = spec.properties().get(q);
+                    scale[z * p + q] = (float) (affine.scale(z, q) * prop.std());
+                    shift[z * p + q] = (float) (affine.shift(z, q) * prop.std() + prop.mean());
+                }
+            }
+            String y = g.node("Add", new String[] {g.node("MatMul", new String[] {h, g.constant(ModelIo.OUTPUT_WEIGHT, new long[] {out.in(), p}, transpose(out))}),
+                g.constant("out_b", new long[] {p}, out.bias())});                                                                   // [N, P]
+            String s = g.node("Gather", new String[] {g.constant("element_scale_denormalised", new long[] {affine.rows(), p}, scale), ModelIo.SPECIES},
+                OnnxGraphBuilder.intAttribute("axis", 0));                                                                           // [N, P]
+            String t = g.node("Gather", new String[] {g.constant("element_shift_denormalised", new long[] {affine.rows(), p}, shift), ModelIo.SPECIES},
+                OnnxGraphBuilder.intAttribute("axis", 0));                                                                           // [N, P]
+            g.node("Add", new String[] {g.node("Mul", new String[] {y, s}), t}, new String[] {ModelIo.SITE_VALUES});
+        }
 
         return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN " + spec.name() + " v" + spec.version());
     }

@@ -13,8 +13,8 @@ import org.persite.graph.GaussianExpansion;
  * {@code z_ij = BN1(W [x_i; x_j; e_ij] + b)}, {@code (filter, core) = split(z_ij)},
  * {@code s_i = Σ_j mask_ij · sigmoid(filter) · softplus(core)}, {@code x_i' = softplus(x_i + BN2(s_i))};
  * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out}
- * (softplus, or SiLU where the card's hyperparameters say so),
- * then {@code y · std + mean}.
+ * (softplus, or SiLU where the card's hyperparameters say so), with the per-element affine
+ * {@code y · scale[Z_i] + shift[Z_i]} where the card has one, then {@code y · std + mean}.
  */
 public final class ReferenceForward {
     private final ModelSpec spec;
@@ -38,9 +38,11 @@ public final class ReferenceForward {
         double[] out = new double[n * p];
         for (int i = 0; i < n; i++) {
             double[] y = linear(w.out(), h[i]);
+            int z = g.species(i);
             for (int q = 0; q < p; q++) {
                 PropertySpec prop = spec.properties().get(q);
-                out[i * p + q] = y[q] * prop.std() + prop.mean();
+                double v = w.elementAffine() == null ? y[q] : y[q] * w.elementAffine().scale(z, q) + w.elementAffine().shift(z, q);
+                out[i * p + q] = v * prop.std() + prop.mean();
             }
         }
         return out;

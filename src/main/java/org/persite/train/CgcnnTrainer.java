@@ -121,7 +121,7 @@ public final class CgcnnTrainer {
                 throw new IllegalArgumentException("the checkpoint is of another 60/20/20 split (the dataset or the split seed changed)");
             }
         }
-        List<SiteDataset.Example> train = pick(data, split.train());
+        List<SiteDataset.Example> train = pick(data, trainingSubset(split.train(), config));
         List<SiteDataset.Example> validation = pick(data, split.validation());
         double[] norm = normaliser(train);
         if (resume != null && (resume.mean() != norm[0] || resume.std() != norm[1])) {
@@ -138,7 +138,11 @@ public final class CgcnnTrainer {
             DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer);
             try (Trainer trainer = model.newTrainer(djl)) {
                 int m = featurizer.maxNeighbors();
-                trainer.initialize(new Shape(1, table.featureLength()), new Shape(1, m), new Shape(1, m), new Shape(1, m));
+                trainer.initialize(new Shape(1, table.featureLength()), new Shape(1, m), new Shape(1, m), new Shape(1, m), new Shape(1));
+                if (block.elementShift() != null) {
+                    // the shift starts at each element's training median (normalised): the L1-best per-element baseline
+                    block.elementShift().getArray().set(elementMedians(train, norm[0], norm[1]));
+                }
                 List<Double> losses = new ArrayList<>();
                 List<Double> maes = new ArrayList<>();
                 double best = Double.POSITIVE_INFINITY;
@@ -170,12 +174,11 @@ public final class CgcnnTrainer {
                         }
                         List<SiteDataset.Example> chunk = shuffled.subList(from, Math.min(shuffled.size(), from + config.batchCrystals()));
                         try (NDManager batchManager = trainer.getManager().newSubManager()) {
-                            TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1]);
+                            TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1], config.transitionMetalWeight());
                             try (GradientCollector gc = trainer.newGradientCollector()) {
                                 NDArray pred = trainer.forward(b.inputs).singletonOrThrow();      // [N, 1]
-                                NDArray diff = pred.sub(b.targets);
-                                NDArray per = config.loss() == TrainingConfig.LossKind.L1 ? diff.abs() : diff.square();
-                                NDArray loss = per.mul(b.labelMask).sum().div(b.labelMask.sum().maximum(1f));
+                                NDArray per = siteLoss(config.loss(), pred.sub(b.targets));     // [N, 1]
+                                NDArray loss = per.mul(b.lossWeight).sum().div(b.lossWeight.sum().maximum(1e-6f));
                                 float value = loss.getFloat();
                                 if (!Float.isFinite(value)) {
                                     throw new IllegalStateException("the training loss is not finite (" + value + ") at epoch " + epoch + ", batch "
@@ -213,6 +216,56 @@ public final class CgcnnTrainer {
                 return new TrainingResult(weights, bestEpoch, losses, maes, norm[0], norm[1], (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /** The per-site loss [N, 1] of the normalised residual [N, 1]. */
+    static NDArray siteLoss(TrainingConfig.LossKind kind, NDArray diff) {
+        return switch (kind) {
+            case L1 -> diff.abs();
+            case MSE -> diff.square();
+            case HUBER -> {
+                // 0.5 r^2 / delta below delta, |r| - 0.5 delta above: continuous, with slope 1 in the tails like L1
+                NDArray a = diff.abs();
+                NDArray small = a.lt(TrainingConfig.HUBER_DELTA).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray quadratic = a.square().mul(0.5f / TrainingConfig.HUBER_DELTA);
+                NDArray linear = a.sub(0.5f * TrainingConfig.HUBER_DELTA);
+                yield quadratic.mul(small).add(linear.mul(small.neg().add(1f)));
+            }
+        };
+    }
+
+    /**
+     * The training split's structures, or a subset of {@code maxTrain} of them drawn with the split seed: the same
+     * subset for every seed of an ensemble and every arm of an ablation.
+     */
+    static List<Integer> trainingSubset(List<Integer> train, TrainingConfig config) {
+        if (config.maxTrain() == 0 || config.maxTrain() >= train.size()) {
+            return train;
+        }
+        List<Integer> shuffled = new ArrayList<>(train);
+        Collections.shuffle(shuffled, new Random(config.splitSeed() * 31 + 7));
+        List<Integer> subset = new ArrayList<>(shuffled.subList(0, config.maxTrain()));
+        Collections.sort(subset);
+        return subset;
+    }
+
+    /** Per-element medians of the normalised labelled targets, as a [ELEMENT_ROWS, 1] table (0 where an element has none). */
+    static float[] elementMedians(List<SiteDataset.Example> train, double mean, double std) {
+        List<List<Float>> values = new ArrayList<>();
+        for (int z = 0; z < PerSiteCgcnn.ELEMENT_ROWS; z++) {
+            values.add(new ArrayList<>());
+        }
+        SiteDataset.forEachLabelled(train, (k, i, target, z) -> values.get(z).add((float) ((target - mean) / std)));
+        float[] out = new float[PerSiteCgcnn.ELEMENT_ROWS];
+        for (int z = 0; z < out.length; z++) {
+            List<Float> v = values.get(z);
+            if (!v.isEmpty()) {
+                Collections.sort(v);
+                int n = v.size();
+                out[z] = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+            }
+        }
+        return out;
     }
 
     /** The process's resident memory in MiB, from /proc/self/status; -1 where that is not there. */
@@ -364,6 +417,10 @@ public final class CgcnnTrainer {
             set(block.hiddenLayers().get(h), w.hidden().get(h));
         }
         set(block.output(), w.out());
+        if (w.elementAffine() != null) {
+            block.elementScale().getArray().set(w.elementAffine().scale());
+            block.elementShift().getArray().set(w.elementAffine().shift());
+        }
     }
 
     private static void set(Linear l, CgcnnWeights.Linear w) {
@@ -388,7 +445,13 @@ public final class CgcnnTrainer {
         for (Linear h : block.hiddenLayers()) {
             hidden.add(linear(h));
         }
-        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5);
+        CgcnnWeights.ElementAffine affine = null;
+        if (block.elementScale() != null) {
+            NDArray scale = block.elementScale().getArray();   // [ELEMENT_ROWS, P]
+            affine = new CgcnnWeights.ElementAffine((int) scale.getShape().get(0), (int) scale.getShape().get(1), scale.toFloatArray(),
+                    block.elementShift().getArray().toFloatArray());
+        }
+        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5, affine);
     }
 
     private static CgcnnWeights.Linear linear(Linear l) {

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +20,17 @@ import org.persite.model.CgcnnHyperparameters;
  * head with P outputs, predicting normalised targets.
  *
  * <p>Inputs (N atoms, M slots, A element features, G Gaussians): atom_features [N, A] (element table rows),
- * nbr_index int64 [N, M], nbr_distance [N, M] in Å, nbr_mask [N, M]. Output: [N, P].
- * The Gaussian expansion {@code exp(-(d - mu_k)^2 / var^2)} is computed inside.
+ * nbr_index int64 [N, M], nbr_distance [N, M] in Å, nbr_mask [N, M], species int64 [N] (atomic numbers, read only by
+ * the per-element output affine). Output: [N, P].
+ * The Gaussian expansion {@code exp(-(d - mu_k)^2 / var^2)} is computed inside. With
+ * {@link CgcnnHyperparameters#elementAffine()}, the output is {@code (W h + b) · scale[Z] + shift[Z]}, the two
+ * [{@value #ELEMENT_ROWS}, P] tables learned with the rest.
  */
 public final class PerSiteCgcnn extends AbstractBlock {
+    /** Rows of the per-element tables: Z = 0 (padding) to 118. */
+    static final int ELEMENT_ROWS = 119;
+    static final String ELEMENT_SCALE = "element_scale";
+    static final String ELEMENT_SHIFT = "element_shift";
     private final CgcnnHyperparameters hp;
     private final int elementFeatures;
     private final float[] centers;
@@ -31,6 +40,8 @@ public final class PerSiteCgcnn extends AbstractBlock {
     private final List<GatedConvolution> convolutions = new ArrayList<>();
     private final List<Linear> hidden = new ArrayList<>();
     private final Linear out;
+    private final Parameter elementScale;   // [ELEMENT_ROWS, P], or null
+    private final Parameter elementShift;   // [ELEMENT_ROWS, P], or null
 
     private PerSiteCgcnn(Builder b) {
         super((byte) 1);
@@ -47,6 +58,15 @@ public final class PerSiteCgcnn extends AbstractBlock {
             hidden.add(addChildBlock("hidden" + h, Linear.builder().setUnits(hp.hiddenWidth()).build()));
         }
         out = addChildBlock("out", Linear.builder().setUnits(properties).build());
+        if (hp.elementAffine()) {
+            elementScale = addParameter(Parameter.builder().setName(ELEMENT_SCALE).setType(Parameter.Type.WEIGHT)
+                    .optShape(new Shape(ELEMENT_ROWS, properties)).optInitializer(new ConstantInitializer(1f)).build());
+            elementShift = addParameter(Parameter.builder().setName(ELEMENT_SHIFT).setType(Parameter.Type.BIAS)
+                    .optShape(new Shape(ELEMENT_ROWS, properties)).optInitializer(new ConstantInitializer(0f)).build());
+        } else {
+            elementScale = null;
+            elementShift = null;
+        }
     }
 
     public static Builder builder() {
@@ -140,6 +160,15 @@ public final class PerSiteCgcnn extends AbstractBlock {
         return out;
     }
 
+    /** The per-element scale and shift tables [ELEMENT_ROWS, P], or null without the affine. */
+    Parameter elementScale() {
+        return elementScale;
+    }
+
+    Parameter elementShift() {
+        return elementShift;
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray atoms = inputs.get(0);      // [N, A]
@@ -159,6 +188,14 @@ public final class PerSiteCgcnn extends AbstractBlock {
         for (Linear l : hidden) {
             h = GatedConvolution.activate(hp.activation(), l.forward(ps, new NDList(h), training).singletonOrThrow());
         }
-        return new NDList(out.forward(ps, new NDList(h), training).singletonOrThrow()); // [N, P]
+        NDArray y = out.forward(ps, new NDList(h), training).singletonOrThrow();                  // [N, P]
+        if (elementScale != null) {
+            // a one-hot [N, Z] times the tables [Z, P] gathers each atom's row, with gradients into the tables
+            NDArray oneHot = inputs.get(4).oneHot(ELEMENT_ROWS).toType(DataType.FLOAT32, false);          // [N, Z]
+            NDArray scale = oneHot.matMul(ps.getValue(elementScale, y.getDevice(), training));            // [N, P]
+            NDArray shift = oneHot.matMul(ps.getValue(elementShift, y.getDevice(), training));            // [N, P]
+            y = y.mul(scale).add(shift);
+        }
+        return new NDList(y); // [N, P]
     }
 }

@@ -177,8 +177,7 @@ public final class TrainingJob {
         int structures = 0;
         for (int m = 0; m < k; m++) {
             TrainingConfig c = r.config();
-            TrainingConfig mc = new TrainingConfig(c.hyperparameters(), c.epochs(), c.batchCrystals(), c.learningRate(), c.optimizer(), c.loss(),
-                    c.seed() + m, c.splitSeed());
+            TrainingConfig mc = c.withSeed(c.seed() + m);
             Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), mc,
                     r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")");
             int offset = m * epochs;

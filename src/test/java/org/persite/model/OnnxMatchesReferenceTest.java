@@ -82,6 +82,33 @@ class OnnxMatchesReferenceTest {
                 "a card without the key is softplus");
     }
 
+    @Test
+    void elementAffineModels() throws Exception {
+        check(TestModels.spec("affine", 1, CgcnnHyperparameters.reference().withElementAffine(true), 1), 11);
+        check(TestModels.spec("affine-two", 1, new CgcnnHyperparameters(16, 2, 8, 1).withElementAffine(true), 2), 12);
+        check(TestModels.spec("affine-silu", 1, new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU, true), 1), 13);
+        assertEquals(true, ModelDirectory.load(tmp.resolve("affine")).spec().hyperparameters().elementAffine(), "the card keeps element_affine");
+    }
+
+    @Test
+    void elementAffineChangesTheOutputPerElement() {
+        // the affine is not a no-op: the same weights without the tables give other values, by element
+        ModelSpec spec = TestModels.spec("affine", 1, CgcnnHyperparameters.reference().withElementAffine(true), 1);
+        CgcnnWeights w = TestModels.weights(spec, 11);
+        CgcnnWeights plain = new CgcnnWeights(w.embedding(), w.conv(), w.hidden(), w.out(), w.batchNormEps());
+        ModelSpec plainSpec = TestModels.spec("plain", 1, CgcnnHyperparameters.reference(), 1);
+        CrystalGraph g = new CrystalGraphBuilder(spec.featurizer()).build(structures.get(0));
+        double[] with = new ReferenceForward(spec, w, ElementTable.cgcnn()).predict(g);
+        double[] without = new ReferenceForward(plainSpec, plain, ElementTable.cgcnn()).predict(g);
+        PropertySpec prop = spec.properties().get(0);
+        for (int i = 0; i < g.numSites(); i++) {
+            int z = g.species(i);
+            double normalised = (without[i] - prop.mean()) / prop.std();
+            double expected = (normalised * w.elementAffine().scale(z, 0) + w.elementAffine().shift(z, 0)) * prop.std() + prop.mean();
+            assertClose(expected, with[i], prop.std(), "site " + i + " (Z " + z + ")");
+        }
+    }
+
     private void check(ModelSpec spec, long seed) throws Exception {
         CgcnnWeights w = TestModels.weights(spec, seed);
         LoadedModel model = ModelDirectory.write(tmp.resolve(spec.name()), spec, w, ElementTable.cgcnn());
