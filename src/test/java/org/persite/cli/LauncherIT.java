@@ -141,7 +141,10 @@ class LauncherIT {
         Path models = tmp.resolve("models");
         copy(ROOT.resolve("models/magmom/2"), models.resolve("magmom/2"));
         Path log = tmp.resolve("serve.log");
-        ProcessBuilder pb = new ProcessBuilder("bin/persite", "serve", "--port", "0", "--metrics-port=-1", "--http-port=0", "--models", models.toString())
+        // a shell's background job (`cmd &` without job control) inherits SIGINT and SIGQUIT ignored, and an ignored
+        // signal cannot be trapped again by the launcher: perl (in every Debian) restores their default before exec, so
+        // the Ctrl-C test means the same wherever this test runs (the pid stays the launcher's)
+        ProcessBuilder pb = new ProcessBuilder("perl", "-e", "$SIG{INT} = $SIG{QUIT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"", "bin/persite", "serve", "--port", "0", "--metrics-port=-1", "--http-port=0", "--models", models.toString())
                 .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         environment(pb);
         Process p = pb.start();
