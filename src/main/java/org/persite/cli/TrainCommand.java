@@ -107,6 +107,10 @@ final class TrainCommand implements Callable<Integer> {
         "training median, so the network learns the residual from the per-element baseline."})
     boolean elementAffine;
 
+    @Option(names = "--bond-valence", paramLabel = "K", defaultValue = "0", description = {"Add K learned bond-valence sums to each atom's embedding",
+        "(an oxidation-state estimate from its bond lengths; 0 = none, the paper's model; default: ${DEFAULT-VALUE})."})
+    int bondValence;
+
     @Option(names = "--tm-weight", defaultValue = "1", description = "Weight of a transition-metal site in the loss, others 1 (default: ${DEFAULT-VALUE}).")
     float tmWeight;
 
@@ -162,9 +166,12 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (elementAffine || tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
+        if (server != null && (elementAffine || bondValence != 0 || tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--element-affine, --tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
+                    "--element-affine, --bond-valence, --tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
+        }
+        if (bondValence < 0 || bondValence > 64) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to 64 channels, not " + bondValence);
         }
         if (server != null) {
             return remote(o);
@@ -175,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");
@@ -244,6 +251,9 @@ final class TrainCommand implements Callable<Integer> {
                 "--hidden-layers", Integer.toString(hiddenLayers), "--activation", activation));
         if (elementAffine) {
             a.add("--element-affine");
+        }
+        if (bondValence != 0) {
+            a.addAll(List.of("--bond-valence", Integer.toString(bondValence)));
         }
         if (tmWeight != 1f) {
             a.addAll(List.of("--tm-weight", Float.toString(tmWeight)));

@@ -11,17 +11,30 @@ package org.persite.model;
  * @param elementAffine whether the head ends in a learned per-element scale and shift of its normalised output,
  *     {@code y = (W h + b) · scale[Z] + shift[Z]}, the shift started at the element's training median, so the
  *     network learns the residual from the per-element baseline (issue 20; off in every card before it)
+ * @param bondValenceChannels K, learned bond-valence sums added to the embedding (0 = none, every card before issue 20):
+ *     {@code V_ik = Σ_j mask_ij · exp((r[Z_i, k] + r[Z_j, k] - d_ij) / b)} with learned per-element radii r [Z + 1, K] and
+ *     b = {@value CgcnnWeights.BondValence#B} Å, and {@code x_i += W_bv log(1 + V_i) + b_bv}: an oxidation-state estimate
+ *     from the first shell's bond lengths, computed from the inputs every model already has
  */
 public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
-        boolean elementAffine) {
+        boolean elementAffine, int bondValenceChannels) {
 
     public CgcnnHyperparameters {
         if (atomFeatures < 1 || convLayers < 0 || hiddenWidth < 1 || hiddenLayers < 0) {
             throw new IllegalArgumentException("need F >= 1, n_conv >= 0, H >= 1, n_h >= 0");
         }
+        if (bondValenceChannels < 0 || bondValenceChannels > 64) {
+            throw new IllegalArgumentException("need 0 to 64 bond-valence channels, not " + bondValenceChannels);
+        }
         if (activation == null) { // a job file or card written before the activation was recorded: the paper's
             activation = Activation.SOFTPLUS;
         }
+    }
+
+    /** No bond-valence channels. */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
+            boolean elementAffine) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, 0);
     }
 
     /** No per-element output affine (every model before issue 20). */
@@ -36,12 +49,17 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
 
     /** The same shape with another activation. */
     public CgcnnHyperparameters with(Activation a) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels);
     }
 
     /** The same shape with or without the per-element output affine. */
     public CgcnnHyperparameters withElementAffine(boolean on) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels);
+    }
+
+    /** The same shape with K bond-valence channels (0 = none). */
+    public CgcnnHyperparameters withBondValence(int k) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k);
     }
 
     /** Xie &amp; Grossman's code defaults: F 64, 3 convolutions, H 128, 1 hidden layer. */

@@ -15,9 +15,10 @@ import java.util.Random;
  * @param batchNormEps the epsilon of every BatchNorm
  * @param elementAffine the per-element scale and shift of the normalised output, or null where the
  *     hyperparameters have none
+ * @param bondValence the learned bond-valence sums added to the embedding, or null where the hyperparameters have none
  */
 public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps,
-        ElementAffine elementAffine) {
+        ElementAffine elementAffine, BondValence bondValence) {
 
     public CgcnnWeights {
         conv = List.copyOf(conv);
@@ -27,6 +28,46 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
     /** Weights with no per-element output affine. */
     public CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps) {
         this(embedding, conv, hidden, out, batchNormEps, null);
+    }
+
+    /** Weights with no bond-valence channels. */
+    public CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps, ElementAffine elementAffine) {
+        this(embedding, conv, hidden, out, batchNormEps, elementAffine, null);
+    }
+
+    /**
+     * Learned bond-valence sums (K channels), added to the embedding. For site i and channel k,
+     * {@code V_ik = Σ_j mask_ij · exp(clamp((r[Z_i, k] + r[Z_j, k] - d_ij) / B, MIN_EXPONENT, MAX_EXPONENT))}, the
+     * bond-valence sum of Brown and Altermatt with R0 = r[Z_i] + r[Z_j] learned per element, and
+     * {@code x_i += W log(1 + V_i) + b} (projection [F, K]).
+     *
+     * @param rows the radius table's rows, Z = 0 (padding) to rows - 1
+     * @param channels K
+     * @param radius r [rows, K] row-major, Å
+     * @param projection W [F, K] and b [F]
+     */
+    public record BondValence(int rows, int channels, float[] radius, Linear projection) {
+        /** The bond-valence softness b in Å (Brown and Altermatt's 0.37). */
+        public static final double B = 0.37;
+        /** The exponent is capped here (e^8 ≈ 3,000 per bond), so a learned radius never overflows a float. */
+        public static final double MAX_EXPONENT = 8;
+        /** ... and floored here, as the Gaussians are, so no subnormal float is produced. */
+        public static final double MIN_EXPONENT = -60;
+
+        public BondValence {
+            if (radius.length != rows * channels || projection.in() != channels) {
+                throw new IllegalArgumentException("bond-valence radii must be [" + rows + ", " + channels + "] and the projection [F, " + channels + "]");
+            }
+        }
+
+        public float radius(int z, int k) {
+            return radius[z * channels + k];
+        }
+
+        /** One bond's valence in channel k: {@code exp(clamp((r_i + r_j - d) / B))}. */
+        public static double bond(double ri, double rj, double d) {
+            return Math.exp(Math.max(MIN_EXPONENT, Math.min(MAX_EXPONENT, (ri + rj - d) / B)));
+        }
     }
 
     /**
@@ -96,6 +137,10 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
         require(out.in() == width && out.out() == properties, "output layer must be [P, H] = [" + properties + ", " + width + "]");
         require(hp.elementAffine() == (elementAffine != null), hp.elementAffine() ? "the per-element output affine is missing" : "weights have a per-element output affine the hyperparameters do not name");
         require(elementAffine == null || elementAffine.properties() == properties, "per-element tables must have P = " + properties + " columns");
+        require((hp.bondValenceChannels() > 0) == (bondValence != null), hp.bondValenceChannels() > 0 ? "the bond-valence channels are missing"
+                : "weights have bond-valence channels the hyperparameters do not name");
+        require(bondValence == null || bondValence.channels() == hp.bondValenceChannels() && bondValence.projection().out() == f,
+                "bond-valence channels must be K = " + hp.bondValenceChannels() + " projected to F = " + f);
     }
 
     private static void require(boolean ok, String what) {
@@ -133,7 +178,17 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             }
             affine = new ElementAffine(rows, properties, scale, shift);
         }
-        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5, affine);
+        BondValence bv = null;
+        if (hp.bondValenceChannels() > 0) {
+            int rows = 119;
+            int k = hp.bondValenceChannels();
+            float[] radius = new float[rows * k];
+            for (int q = 0; q < radius.length; q++) {
+                radius[q] = 0.6f + 0.6f * rnd.nextFloat(); // R0 = r_i + r_j from 1.2 to 2.4 Å, where real ones lie
+            }
+            bv = new BondValence(rows, k, radius, linear(rnd, f, k));
+        }
+        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5, affine, bv);
     }
 
     private static Linear linear(Random rnd, int out, int in) {

@@ -81,6 +81,9 @@ public final class OnnxCgcnnWriter {
         }
         String x = g.node("Gather", new String[] {g.constant("embedding_table", new long[] {zmax + 1, f}, emb), ModelIo.SPECIES},
                 OnnxGraphBuilder.intAttribute("axis", 0));
+        if (w.bondValence() != null) {
+            x = g.node("Add", new String[] {x, bondValence(g, w.bondValence(), axis1, axis2)});                          // [N, F]
+        }
 
         // Gaussian expansion: e [N, M, G]
         float[] centers = new float[gc];
@@ -189,6 +192,29 @@ public final class OnnxCgcnnWriter {
         }
 
         return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN " + spec.name() + " v" + spec.version());
+    }
+
+    /**
+     * The bond-valence channels' contribution to the embedding, {@code W_bv log(1 + V) + b_bv} [N, F], with
+     * {@code V_ik = Σ_j mask_ij · exp(clamp((r[Z_i, k] + r[Z_j, k] - d_ij) / b))} ({@link CgcnnWeights.BondValence}).
+     */
+    static String bondValence(OnnxGraphBuilder g, CgcnnWeights.BondValence bv, String axis1, String axis2) {
+        int k = bv.channels();
+        String ri = g.node("Gather", new String[] {g.constant("bond_valence_radius", new long[] {bv.rows(), k}, bv.radius()), ModelIo.SPECIES},
+            OnnxGraphBuilder.intAttribute("axis", 0));                                                                   // [N, K]
+        String rj = g.node("Gather", new String[] {ri, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));      // [N, M, K]
+        String r0 = g.node("Add", new String[] {g.node("Unsqueeze", new String[] {ri, axis1}), rj});                       // [N, M, K]
+        String excess = g.node("Sub", new String[] {r0, g.node("Unsqueeze", new String[] {ModelIo.NBR_DISTANCE, axis2})}); // [N, M, K]
+        String exponent = g.node("Mul", new String[] {excess, g.constant("bond_valence_inv_b", new long[] {}, new float[] {(float) (1 / CgcnnWeights.BondValence.B)})});
+        exponent = g.node("Min", new String[] {g.node("Max", new String[] {exponent,
+            g.constant("bond_valence_min_exponent", new long[] {}, new float[] {(float) CgcnnWeights.BondValence.MIN_EXPONENT})}),
+            g.constant("bond_valence_max_exponent", new long[] {}, new float[] {(float) CgcnnWeights.BondValence.MAX_EXPONENT})});
+        String bonds = g.node("Mul", new String[] {g.node("Exp", new String[] {exponent}),
+            g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2})});                                                 // [N, M, K], masked slots 0
+        String sums = g.node("ReduceSum", new String[] {bonds, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));    // [N, K]
+        String u = g.node("Log", new String[] {g.node("Add", new String[] {sums, g.constant("bond_valence_one", new long[] {}, new float[] {1f})})});
+        return g.node("Add", new String[] {g.node("MatMul", new String[] {u, g.constant("bond_valence_w", new long[] {k, bv.projection().out()},
+            transpose(bv.projection()))}), g.constant("bond_valence_b", new long[] {bv.projection().out()}, bv.projection().bias())});  // [N, F]
     }
 
     /** The card's activation over a tensor: softplus (five passes, exact) or SiLU, {@code x · sigmoid(x)} (two). */

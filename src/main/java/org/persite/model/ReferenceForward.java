@@ -9,7 +9,9 @@ import org.persite.graph.GaussianExpansion;
  * neighbour it concatenates [x_i; x_j; e_ij], applies the full linear layer, BatchNorm with running
  * statistics, then the gates. It is slow on purpose, and it is the oracle the ONNX graph is tested against.
  *
- * <p>Math (GUIDE §1): {@code x_i = W_emb a_i + b}; per convolution
+ * <p>Math (GUIDE §1): {@code x_i = W_emb a_i + b},
+ * with the bond-valence channels {@code x_i += W_bv log(1 + V_i) + b_bv} where the card has them
+ * ({@link CgcnnWeights.BondValence}); per convolution
  * {@code z_ij = BN1(W [x_i; x_j; e_ij] + b)}, {@code (filter, core) = split(z_ij)},
  * {@code s_i = Σ_j mask_ij · sigmoid(filter) · softplus(core)}, {@code x_i' = softplus(x_i + BN2(s_i))};
  * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out}
@@ -67,6 +69,26 @@ public final class ReferenceForward {
         for (int i = 0; i < n; i++) {
             float[] a = table.features(g.species(i));
             x[i] = linear(w.embedding(), toDouble(a));
+        }
+        CgcnnWeights.BondValence bv = w.bondValence();
+        if (bv != null) {
+            for (int i = 0; i < n; i++) {
+                double[] u = new double[bv.channels()];
+                for (int k = 0; k < bv.channels(); k++) {
+                    double sum = 0;
+                    for (int s = 0; s < m; s++) {
+                        if (g.isNeighbor(i, s)) {
+                            sum += CgcnnWeights.BondValence.bond(bv.radius(g.species(i), k), bv.radius(g.species(g.neighborIndex(i, s)), k),
+                                    g.neighborDistance(i, s));
+                        }
+                    }
+                    u[k] = Math.log1p(sum);
+                }
+                double[] add = linear(bv.projection(), u);
+                for (int c = 0; c < f; c++) {
+                    x[i][c] += add[c];
+                }
+            }
         }
         float[] e = new float[gc];
         for (CgcnnWeights.ConvLayer layer : w.conv()) {

@@ -143,6 +143,9 @@ public final class CgcnnTrainer {
                     // the shift starts at each element's training median (normalised): the L1-best per-element baseline
                     block.elementShift().getArray().set(elementMedians(train, norm[0], norm[1]));
                 }
+                if (block.bondValenceRadius() != null) {
+                    block.bondValenceRadius().getArray().set(PerSiteCgcnn.initialBondValenceRadii(config.hyperparameters().bondValenceChannels()));
+                }
                 List<Double> losses = new ArrayList<>();
                 List<Double> maes = new ArrayList<>();
                 double best = Double.POSITIVE_INFINITY;
@@ -421,6 +424,10 @@ public final class CgcnnTrainer {
             block.elementScale().getArray().set(w.elementAffine().scale());
             block.elementShift().getArray().set(w.elementAffine().shift());
         }
+        if (w.bondValence() != null) {
+            block.bondValenceRadius().getArray().set(w.bondValence().radius());
+            set(block.bondValenceProjection(), w.bondValence().projection());
+        }
     }
 
     private static void set(Linear l, CgcnnWeights.Linear w) {
@@ -451,7 +458,12 @@ public final class CgcnnTrainer {
             affine = new CgcnnWeights.ElementAffine((int) scale.getShape().get(0), (int) scale.getShape().get(1), scale.toFloatArray(),
                     block.elementShift().getArray().toFloatArray());
         }
-        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5, affine);
+        CgcnnWeights.BondValence bv = null;
+        if (block.bondValenceRadius() != null) {
+            NDArray r = block.bondValenceRadius().getArray();   // [ELEMENT_ROWS, K]
+            bv = new CgcnnWeights.BondValence((int) r.getShape().get(0), (int) r.getShape().get(1), r.toFloatArray(), linear(block.bondValenceProjection()));
+        }
+        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5, affine, bv);
     }
 
     private static CgcnnWeights.Linear linear(Linear l) {

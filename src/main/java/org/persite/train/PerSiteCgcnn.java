@@ -14,6 +14,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import org.persite.model.CgcnnHyperparameters;
+import org.persite.model.CgcnnWeights;
 
 /**
  * The per-site CGCNN as a DJL block (GUIDE §1): embedding, n_conv {@link GatedConvolution}s, and a per-site
@@ -24,13 +25,16 @@ import org.persite.model.CgcnnHyperparameters;
  * the per-element output affine). Output: [N, P].
  * The Gaussian expansion {@code exp(-(d - mu_k)^2 / var^2)} is computed inside. With
  * {@link CgcnnHyperparameters#elementAffine()}, the output is {@code (W h + b) · scale[Z] + shift[Z]}, the two
- * [{@value #ELEMENT_ROWS}, P] tables learned with the rest.
+ * [{@value #ELEMENT_ROWS}, P] tables learned with the rest. With {@link CgcnnHyperparameters#bondValenceChannels()} K &gt; 0,
+ * the embedding gains {@code W_bv log(1 + V_i) + b_bv}, V [N, K] the learned bond-valence sums
+ * ({@link CgcnnWeights.BondValence}) from a [{@value #ELEMENT_ROWS}, K] radius table learned with the rest.
  */
 public final class PerSiteCgcnn extends AbstractBlock {
     /** Rows of the per-element tables: Z = 0 (padding) to 118. */
     static final int ELEMENT_ROWS = 119;
     static final String ELEMENT_SCALE = "element_scale";
     static final String ELEMENT_SHIFT = "element_shift";
+    static final String BOND_VALENCE_RADIUS = "bond_valence_radius";
     private final CgcnnHyperparameters hp;
     private final int elementFeatures;
     private final float[] centers;
@@ -42,6 +46,8 @@ public final class PerSiteCgcnn extends AbstractBlock {
     private final Linear out;
     private final Parameter elementScale;   // [ELEMENT_ROWS, P], or null
     private final Parameter elementShift;   // [ELEMENT_ROWS, P], or null
+    private final Parameter bondValenceRadius;   // [ELEMENT_ROWS, K], or null
+    private final Linear bondValenceProjection;  // K → F, or null
 
     private PerSiteCgcnn(Builder b) {
         super((byte) 1);
@@ -66,6 +72,14 @@ public final class PerSiteCgcnn extends AbstractBlock {
         } else {
             elementScale = null;
             elementShift = null;
+        }
+        if (hp.bondValenceChannels() > 0) {
+            bondValenceRadius = addParameter(Parameter.builder().setName(BOND_VALENCE_RADIUS).setType(Parameter.Type.WEIGHT)
+                    .optShape(new Shape(ELEMENT_ROWS, hp.bondValenceChannels())).optInitializer(new ConstantInitializer(0.9f)).build());
+            bondValenceProjection = addChildBlock("bond_valence", Linear.builder().setUnits(hp.atomFeatures()).build());
+        } else {
+            bondValenceRadius = null;
+            bondValenceProjection = null;
         }
     }
 
@@ -124,6 +138,9 @@ public final class PerSiteCgcnn extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         int f = hp.atomFeatures();
         embedding.initialize(manager, dataType, new Shape(-1, elementFeatures));
+        if (bondValenceProjection != null) {
+            bondValenceProjection.initialize(manager, dataType, new Shape(-1, hp.bondValenceChannels()));
+        }
         for (GatedConvolution c : convolutions) {
             c.initialize(manager, dataType, new Shape(-1, f), new Shape(-1, -1), new Shape(-1, -1, centers.length), new Shape(-1, -1));
         }
@@ -169,6 +186,29 @@ public final class PerSiteCgcnn extends AbstractBlock {
         return elementShift;
     }
 
+    /** The bond-valence radii [ELEMENT_ROWS, K] and their projection K → F, or null without bond-valence channels. */
+    Parameter bondValenceRadius() {
+        return bondValenceRadius;
+    }
+
+    Linear bondValenceProjection() {
+        return bondValenceProjection;
+    }
+
+    /**
+     * The radii a run starts from, [ELEMENT_ROWS, K] row-major: the same for every element, spread over the channels from
+     * 0.75 to 1.05 Å (R0 = r_i + r_j from 1.5 to 2.1 Å, where most cation-anion R0 lie), so the channels start apart.
+     */
+    static float[] initialBondValenceRadii(int channels) {
+        float[] r = new float[ELEMENT_ROWS * channels];
+        for (int z = 0; z < ELEMENT_ROWS; z++) {
+            for (int k = 0; k < channels; k++) {
+                r[z * channels + k] = channels == 1 ? 0.9f : 0.75f + 0.3f * k / (channels - 1);
+            }
+        }
+        return r;
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray atoms = inputs.get(0);      // [N, A]
@@ -178,6 +218,17 @@ public final class PerSiteCgcnn extends AbstractBlock {
         NDArray mu = atoms.getManager().create(centers);                                        // [G]
         NDArray e = distance.expandDims(2).sub(mu).square().div(-gaussianVar * gaussianVar).exp(); // [N, M, G]
         NDArray x = embedding.forward(ps, new NDList(atoms), training).singletonOrThrow();        // [N, F]
+        NDArray oneHot = elementScale == null && bondValenceRadius == null ? null
+                : inputs.get(4).oneHot(ELEMENT_ROWS).toType(DataType.FLOAT32, false);                          // [N, Z]
+        if (bondValenceRadius != null) {
+            // V_ik = Σ_j mask_ij exp(clamp((r[Z_i, k] + r[Z_j, k] - d_ij) / b)); x_i += W_bv log(1 + V_i) + b_bv
+            NDArray ri = oneHot.matMul(ps.getValue(bondValenceRadius, x.getDevice(), training));                // [N, K]
+            NDArray rj = ri.getNDArrayInternal().embedding(index, ri, ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow(); // [N, M, K]
+            NDArray exponent = ri.expandDims(1).add(rj).sub(distance.expandDims(2)).div((float) CgcnnWeights.BondValence.B)
+                    .clip(CgcnnWeights.BondValence.MIN_EXPONENT, CgcnnWeights.BondValence.MAX_EXPONENT);       // [N, M, K]
+            NDArray sums = exponent.exp().mul(mask.expandDims(2)).sum(new int[] {1});                           // [N, K]
+            x = x.add(bondValenceProjection.forward(ps, new NDList(sums.add(1f).log()), training).singletonOrThrow()); // [N, F]
+        }
         // most batches have every slot real (M = 12 nearest within 8 Å): decided once here, not in each convolution
         boolean allReal = mask.sum().getFloat() == mask.getShape().size();
         for (GatedConvolution c : convolutions) {
@@ -191,7 +242,6 @@ public final class PerSiteCgcnn extends AbstractBlock {
         NDArray y = out.forward(ps, new NDList(h), training).singletonOrThrow();                  // [N, P]
         if (elementScale != null) {
             // a one-hot [N, Z] times the tables [Z, P] gathers each atom's row, with gradients into the tables
-            NDArray oneHot = inputs.get(4).oneHot(ELEMENT_ROWS).toType(DataType.FLOAT32, false);          // [N, Z]
             NDArray scale = oneHot.matMul(ps.getValue(elementScale, y.getDevice(), training));            // [N, P]
             NDArray shift = oneHot.matMul(ps.getValue(elementShift, y.getDevice(), training));            // [N, P]
             y = y.mul(scale).add(shift);

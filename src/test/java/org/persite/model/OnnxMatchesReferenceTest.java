@@ -109,6 +109,73 @@ class OnnxMatchesReferenceTest {
         }
     }
 
+    @Test
+    void bondValenceModels() throws Exception {
+        check(TestModels.spec("bv", 1, CgcnnHyperparameters.reference().withBondValence(4), 1), 14);
+        check(TestModels.spec("bv-affine-silu", 1, new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU, true, 1), 2), 15);
+        check(TestModels.spec("bv-no-conv", 1, new CgcnnHyperparameters(16, 0, 8, 1).withBondValence(3), 1), 16);
+        assertEquals(4, ModelDirectory.load(tmp.resolve("bv")).spec().hyperparameters().bondValenceChannels(), "the card keeps bond_valence_channels");
+        assertEquals(0, ModelDirectory.load(tmp.resolve("small")).spec().hyperparameters().bondValenceChannels(), "a card without the key has none");
+    }
+
+    /**
+     * The bond-valence sum of rock-salt MgO (a = 4.2 Å), worked by hand: each ion has 6 counter-ions at a/2 and, of its 12
+     * like ions at a/√2, 6 fill the remaining slots (M = 12). With R0(Mg-O) = 1.693 Å (Brown and Altermatt's value, as
+     * r_Mg = 1.0 plus r_O = 0.693) and b = 0.37 Å, Mg's first shell sums to 6 exp((1.693 - 2.1) / 0.37) = 1.997, close to
+     * its oxidation state 2, as the method promises. A model with nothing but the channel (F = K = 1, no convolution, an
+     * identity head) outputs softplus(log(1 + V)) = log(2 + V), so ONNX Runtime's V is read back as e^y - 2.
+     */
+    @Test
+    void bondValenceSumOfRockSaltByHand() throws Exception {
+        String poscar = """
+                MgO rock salt
+                1.0
+                4.2 0 0
+                0 4.2 0
+                0 0 4.2
+                Mg O
+                4 4
+                Direct
+                0 0 0
+                0.5 0.5 0
+                0.5 0 0.5
+                0 0.5 0.5
+                0.5 0 0
+                0 0.5 0
+                0 0 0.5
+                0.5 0.5 0.5
+                """;
+        Structure mgo = ((ParseResult.Parsed) TestVectors.READER.read("MgO", Format.POSCAR, poscar).get(0)).value().structure();
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(1, 0, 1, 0).withBondValence(1);
+        ModelSpec spec = new ModelSpec("bv-mgo", 1, hp, org.persite.graph.FeaturizerSettings.reference(), List.of(new PropertySpec("bvs", "v.u.", 0, 1)),
+                java.util.Map.of("weights", "hand-set (test only)"), java.util.Map.of());
+        int a = ElementTable.cgcnn().featureLength();
+        float[] radius = new float[119];
+        java.util.Arrays.fill(radius, 0.9f);
+        radius[12] = 1.0f;
+        radius[8] = 0.693f;
+        CgcnnWeights w = new CgcnnWeights(new CgcnnWeights.Linear(1, a, new float[a], new float[1]), List.of(), List.of(),
+                new CgcnnWeights.Linear(1, 1, new float[] {1f}, new float[] {0f}), 1e-5, null,
+                new CgcnnWeights.BondValence(119, 1, radius, new CgcnnWeights.Linear(1, 1, new float[] {1f}, new float[] {0f})));
+        double a2 = 2.1;
+        double like = 4.2 / Math.sqrt(2);
+        double counter = 6 * Math.exp((1.693 - a2) / 0.37);
+        double magnesium = counter + 6 * Math.exp((2.0 - like) / 0.37);
+        double oxygen = counter + 6 * Math.exp((1.386 - like) / 0.37);
+        assertEquals(1.997, counter, 5e-4, "Mg's first shell alone is about its oxidation state");
+        LoadedModel model = ModelDirectory.write(tmp.resolve(spec.name()), spec, w, ElementTable.cgcnn());
+        CrystalGraph g = new CrystalGraphBuilder(spec.featurizer()).build(mgo);
+        double[] reference = new ReferenceForward(spec, w, ElementTable.cgcnn()).predict(g);
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(model.directory()), Device.CPU, false, 1)) {
+            float[] y = engine.predictOne(g, Buckets.defaults());
+            for (int i = 0; i < g.numSites(); i++) {
+                double expected = g.species(i) == 12 ? magnesium : oxygen;
+                assertEquals(expected, Math.exp(y[i]) - 2, 1e-4 * expected, "ONNX, site " + i + " (Z " + g.species(i) + ")");
+                assertEquals(expected, Math.exp(reference[i]) - 2, 1e-6 * expected, "reference, site " + i);
+            }
+        }
+    }
+
     private void check(ModelSpec spec, long seed) throws Exception {
         CgcnnWeights w = TestModels.weights(spec, seed);
         LoadedModel model = ModelDirectory.write(tmp.resolve(spec.name()), spec, w, ElementTable.cgcnn());

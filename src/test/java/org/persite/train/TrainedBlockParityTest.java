@@ -78,6 +78,29 @@ class TrainedBlockParityTest {
     }
 
     @Test
+    void djlAndOnnxAgreeForBondValence() throws Exception {
+        CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4);
+        assertAgree(hp, TestModels.weights(spec(hp), 15));
+    }
+
+    @Test
+    void theBondValenceRadiiLearn() throws Exception {
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(16, 1, 16, 1).withBondValence(2);
+        TrainingConfig config = new TrainingConfig(hp, 2, 16, 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1, 3, 3, 1f, 80);
+        TrainingResult r = new CgcnnTrainer(FeaturizerSettings.reference(), ElementTable.cgcnn()).train(data, data.split(config.splitSeed()), config,
+                e -> { }, () -> false, CgcnnTrainer.Checkpointing.NONE);
+        CgcnnWeights.BondValence bv = r.weights().bondValence();
+        float[] start = PerSiteCgcnn.initialBondValenceRadii(2);
+        int oxygen = 8;
+        assertEquals(0.75f, start[oxygen * 2], 1e-6f);
+        assertEquals(1.05f, start[oxygen * 2 + 1], 1e-6f);
+        assertTrue(Math.abs(bv.radius(oxygen, 0) - start[oxygen * 2]) > 1e-5 && Math.abs(bv.radius(oxygen, 1) - start[oxygen * 2 + 1]) > 1e-5,
+                "O's radii are learned, not left at their start: " + bv.radius(oxygen, 0) + ", " + bv.radius(oxygen, 1));
+        assertEquals(start[0], bv.radius(0, 0), 1e-6f, "padding's row, which no site has, is never moved");
+        assertAgree(hp, r.weights());
+    }
+
+    @Test
     void huberIsQuadraticInsideDeltaAndLinearOutside() {
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
             float d = TrainingConfig.HUBER_DELTA;
