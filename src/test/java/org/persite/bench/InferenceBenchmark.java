@@ -44,7 +44,8 @@ import org.persite.structure.StructureReader;
 /**
  * Model compute on ONNX Runtime (CPU by default; {@code -p device=auto} with the cuda profile on a GPU)
  * for each bucket size, with the reference shape (F 64, M 12, 3 convolutions, H 128). A batch is filled
- * with real sample_500 structures up to the bucket, as the batcher would. The score is batches/s over all
+ * with real sample_500 structures up to the bucket, as the batcher would; {@code -p shape=...} times the opt-in
+ * architectures of issue 20 beside it. The score is batches/s over all
  * benchmark threads: real atoms/s = score × real atoms per batch (printed at setup).
  *
  * <p>Two set-ups, as the batcher can run them: {@code bin/bench InferenceBenchmark} is one batch at a time
@@ -65,6 +66,13 @@ public class InferenceBenchmark {
     @Param({"cpu"})
     public String device;
 
+    /**
+     * The model's shape: {@code reference} (the paper's), {@code affine} (the per-element output affine),
+     * {@code affine-bv4} (and four bond-valence channels), {@code conv4} (a fourth convolution), {@code f96} (F 96).
+     */
+    @Param({"reference"})
+    public String shape;
+
     /** 0 = one ONNX Runtime thread per core. */
     @Param({"0"})
     public int threads;
@@ -75,7 +83,14 @@ public class InferenceBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException, InferenceException {
-        CgcnnHyperparameters hp = CgcnnHyperparameters.reference();
+        CgcnnHyperparameters hp = switch (shape) {
+            case "reference" -> CgcnnHyperparameters.reference();
+            case "affine" -> CgcnnHyperparameters.reference().withElementAffine(true);
+            case "affine-bv4" -> CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4);
+            case "conv4" -> new CgcnnHyperparameters(64, 4, 128, 1);
+            case "f96" -> new CgcnnHyperparameters(96, 3, 128, 1);
+            default -> throw new IllegalArgumentException("unknown shape " + shape + ": reference, affine, affine-bv4, conv4 or f96");
+        };
         ModelSpec spec = new ModelSpec("bench", 1, hp, org.persite.graph.FeaturizerSettings.reference(),
                 List.of(new PropertySpec("magmom", "μB", 0, 1)), java.util.Map.of(), java.util.Map.of());
         CgcnnWeights w = CgcnnWeights.random(hp, ElementTable.cgcnn().featureLength(), new GaussianExpansion(spec.featurizer()).size(), 1, 1);
