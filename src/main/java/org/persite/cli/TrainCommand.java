@@ -166,9 +166,9 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (elementAffine || bondValence != 0 || tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--element-affine, --bond-valence, --tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
+                    "--tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
         }
         if (bondValence < 0 || bondValence > 64) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to 64 channels, not " + bondValence);
@@ -356,7 +356,7 @@ final class TrainCommand implements Callable<Integer> {
         org.persite.api.v1.TrainRequest req = org.persite.api.v1.TrainRequest.newBuilder().setModel(modelName).setDataset(data.toString())
                 .setProperty(property).setTransform(transform).setConstraint(constraint == null ? "" : constraint).setFilter(filter == null ? "" : filter).setUnit(unit).setEpochs(epochs)
                 .setBatchCrystals(batch).setLearningRate(lr).setSeed(seed).setAtomFeatures(features).setConvLayers(conv)
-                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setActivation(activation).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
+                .setHiddenFeatures(hiddenWidth).setHiddenLayers(hiddenLayers).setActivation(activation).setElementAffine(elementAffine).setBondValenceChannels(bondValence).setSeeds(seeds).setSplitSeed(splitSeed == null ? 0 : splitSeed).build();
         boolean terminal = System.console() != null;
         int[] code = {1};
         try (AdminConnection c = new AdminConnection(server, token)) {

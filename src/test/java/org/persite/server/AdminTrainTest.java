@@ -125,8 +125,11 @@ class AdminTrainTest {
             java.io.StringWriter err = new java.io.StringWriter();
             int code = org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "train", "--server",
                     "127.0.0.1:" + ts.port(), "--token", "test-admin-token-0123", "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
-                    "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32");
+                    "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32",
+                    "--element-affine", "--bond-valence", "2");
             assertEquals(0, code, out + "\n" + err);
+            org.persite.model.CgcnnHyperparameters remote = org.persite.model.ModelDirectory.load(models.resolve("magmom/4")).spec().hyperparameters();
+            assertTrue(remote.elementAffine() && remote.bondValenceChannels() == 2, "the server trained the architecture asked for: " + remote);
             assertTrue(out.toString().contains("epoch 1/1") && out.toString().contains("version 4: test MAE"), out.toString());
             // the training metrics: jobs by outcome, the last epoch and its validation MAE
             assertTrue(ts.metric("persite_training_jobs_total{outcome=\"failed\"}") >= 2, ts.metrics());

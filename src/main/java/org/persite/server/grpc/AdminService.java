@@ -196,7 +196,8 @@ public final class AdminService implements AdminPowerApi {
         CgcnnHyperparameters ref = CgcnnHyperparameters.reference();
         CgcnnHyperparameters h = new CgcnnHyperparameters(or(in.getAtomFeatures(), ref.atomFeatures()), or(in.getConvLayers(), ref.convLayers()),
                 or(in.getHiddenFeatures(), ref.hiddenWidth()), or(in.getHiddenLayers(), ref.hiddenLayers()),
-                in.getActivation().isEmpty() ? org.persite.model.Activation.SOFTPLUS : org.persite.model.Activation.parse(in.getActivation()));
+                in.getActivation().isEmpty() ? org.persite.model.Activation.SOFTPLUS : org.persite.model.Activation.parse(in.getActivation()),
+                in.getElementAffine(), in.getBondValenceChannels());
         long seed = in.getSeed() == 0 ? 1 : in.getSeed();
         TrainingConfig tc = new TrainingConfig(h, or(in.getEpochs(), 30), or(in.getBatchCrystals(), 64),
                 in.getLearningRate() > 0 ? in.getLearningRate() : 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1,
