@@ -170,8 +170,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
         }
-        if (bondValence < 0 || bondValence > 64) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to 64 channels, not " + bondValence);
+        if (bondValence < 0 || bondValence > CgcnnHyperparameters.MAX_BOND_VALENCE_CHANNELS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to "
+                    + CgcnnHyperparameters.MAX_BOND_VALENCE_CHANNELS + " channels, not " + bondValence);
         }
         if (server != null) {
             return remote(o);

@@ -19,12 +19,16 @@ package org.persite.model;
 public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
         boolean elementAffine, int bondValenceChannels) {
 
+    /** The most bond-valence channels a model may have (each is a [N, M] pass in the graph; 4 is what issue 20 measured). */
+    public static final int MAX_BOND_VALENCE_CHANNELS = 64;
+
     public CgcnnHyperparameters {
         if (atomFeatures < 1 || convLayers < 0 || hiddenWidth < 1 || hiddenLayers < 0) {
             throw new IllegalArgumentException("need F >= 1, n_conv >= 0, H >= 1, n_h >= 0");
         }
-        if (bondValenceChannels < 0 || bondValenceChannels > 64) {
-            throw new IllegalArgumentException("need 0 to 64 bond-valence channels, not " + bondValenceChannels);
+        if (bondValenceChannels < 0 || bondValenceChannels > MAX_BOND_VALENCE_CHANNELS) {
+            throw new IllegalArgumentException("bond-valence channels (--bond-valence, bond_valence_channels): need 0 to "
+                    + MAX_BOND_VALENCE_CHANNELS + ", not " + bondValenceChannels);
         }
         if (activation == null) { // a job file or card written before the activation was recorded: the paper's
             activation = Activation.SOFTPLUS;

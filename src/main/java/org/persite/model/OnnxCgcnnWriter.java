@@ -81,8 +81,11 @@ public final class OnnxCgcnnWriter {
         }
         String x = g.node("Gather", new String[] {g.constant("embedding_table", new long[] {zmax + 1, f}, emb), ModelIo.SPECIES},
                 OnnxGraphBuilder.intAttribute("axis", 0));
+        String d3 = g.node("Unsqueeze", new String[] {ModelIo.NBR_DISTANCE, axis2});                                  // [N, M, 1]
+        // the mask as [N, M, 1]: for SiLU's messages and the bond-valence sums (softplus messages use the sink row)
+        String mask3 = !sink || w.bondValence() != null ? g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2}) : null;
         if (w.bondValence() != null) {
-            x = g.node("Add", new String[] {x, bondValence(g, w.bondValence(), axis1, axis2)});                          // [N, F]
+            x = g.node("Add", new String[] {x, bondValence(g, w.bondValence(), axis1, d3, mask3)});                      // [N, F]
         }
 
         // Gaussian expansion: e [N, M, G]
@@ -91,7 +94,6 @@ public final class OnnxCgcnnWriter {
             centers[k] = (float) gauss.center(k);
         }
         double var = spec.featurizer().gaussianVar();
-        String d3 = g.node("Unsqueeze", new String[] {ModelIo.NBR_DISTANCE, axis2});                                  // [N, M, 1]
         String diff = g.node("Sub", new String[] {d3, g.constant("gaussian_centers", new long[] {gc}, centers)});    // [N, M, G]
         String sq = g.node("Mul", new String[] {diff, diff});
         String scaled = g.node("Mul", new String[] {sq, g.constant("gaussian_neg_inv_var2", new long[] {}, new float[] {(float) (-1 / (var * var))})});
@@ -102,7 +104,6 @@ public final class OnnxCgcnnWriter {
         // masked slots of the core half gather a sink row of -1e20 (row N of the core table), so their
         // pre-activation is -1e20 and softplus gives exactly 0 there: relu is 0 and sigmoid(1e20) is exactly 1, so
         // log is 0. The gated message sigmoid(filter) * 0 is exactly 0, with no multiply by the mask over [N, M, F].
-        String mask3 = sink ? null : g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2});                   // [N, M, 1] (SiLU only)
         String sinkIndex = sink ? g.node("Where", new String[] {g.node("Cast", new String[] {ModelIo.NBR_MASK}, OnnxGraphBuilder.intAttribute("to",
             TensorProto.DataType.BOOL_VALUE)), ModelIo.NBR_INDEX, g.node("Shape", new String[] {ModelIo.SPECIES})}) : null;  // [N, M]: masked → N
         String sinkRow = sink ? g.constant("masked_core_sink", new long[] {1, f}, filled(f, -1e20f)) : null;        // [1, F]
@@ -198,19 +199,18 @@ public final class OnnxCgcnnWriter {
      * The bond-valence channels' contribution to the embedding, {@code W_bv log(1 + V) + b_bv} [N, F], with
      * {@code V_ik = Σ_j mask_ij · exp(clamp((r[Z_i, k] + r[Z_j, k] - d_ij) / b))} ({@link CgcnnWeights.BondValence}).
      */
-    static String bondValence(OnnxGraphBuilder g, CgcnnWeights.BondValence bv, String axis1, String axis2) {
+    static String bondValence(OnnxGraphBuilder g, CgcnnWeights.BondValence bv, String axis1, String d3, String mask3) {
         int k = bv.channels();
         String ri = g.node("Gather", new String[] {g.constant("bond_valence_radius", new long[] {bv.rows(), k}, bv.radius()), ModelIo.SPECIES},
             OnnxGraphBuilder.intAttribute("axis", 0));                                                                   // [N, K]
         String rj = g.node("Gather", new String[] {ri, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));      // [N, M, K]
         String r0 = g.node("Add", new String[] {g.node("Unsqueeze", new String[] {ri, axis1}), rj});                       // [N, M, K]
-        String excess = g.node("Sub", new String[] {r0, g.node("Unsqueeze", new String[] {ModelIo.NBR_DISTANCE, axis2})}); // [N, M, K]
+        String excess = g.node("Sub", new String[] {r0, d3});                                                               // [N, M, K]
         String exponent = g.node("Mul", new String[] {excess, g.constant("bond_valence_inv_b", new long[] {}, new float[] {(float) (1 / CgcnnWeights.BondValence.B)})});
         exponent = g.node("Min", new String[] {g.node("Max", new String[] {exponent,
             g.constant("bond_valence_min_exponent", new long[] {}, new float[] {(float) CgcnnWeights.BondValence.MIN_EXPONENT})}),
             g.constant("bond_valence_max_exponent", new long[] {}, new float[] {(float) CgcnnWeights.BondValence.MAX_EXPONENT})});
-        String bonds = g.node("Mul", new String[] {g.node("Exp", new String[] {exponent}),
-            g.node("Unsqueeze", new String[] {ModelIo.NBR_MASK, axis2})});                                                 // [N, M, K], masked slots 0
+        String bonds = g.node("Mul", new String[] {g.node("Exp", new String[] {exponent}), mask3});                         // [N, M, K], masked slots 0
         String sums = g.node("ReduceSum", new String[] {bonds, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));    // [N, K]
         String u = g.node("Log", new String[] {g.node("Add", new String[] {sums, g.constant("bond_valence_one", new long[] {}, new float[] {1f})})});
         return g.node("Add", new String[] {g.node("MatMul", new String[] {u, g.constant("bond_valence_w", new long[] {k, bv.projection().out()},

@@ -143,9 +143,6 @@ public final class CgcnnTrainer {
                     // the shift starts at each element's training median (normalised): the L1-best per-element baseline
                     block.elementShift().getArray().set(elementMedians(train, norm[0], norm[1]));
                 }
-                if (block.bondValenceRadius() != null) {
-                    block.bondValenceRadius().getArray().set(PerSiteCgcnn.initialBondValenceRadii(config.hyperparameters().bondValenceChannels()));
-                }
                 List<Double> losses = new ArrayList<>();
                 List<Double> maes = new ArrayList<>();
                 double best = Double.POSITIVE_INFINITY;

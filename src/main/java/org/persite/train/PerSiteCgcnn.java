@@ -75,7 +75,9 @@ public final class PerSiteCgcnn extends AbstractBlock {
         }
         if (hp.bondValenceChannels() > 0) {
             bondValenceRadius = addParameter(Parameter.builder().setName(BOND_VALENCE_RADIUS).setType(Parameter.Type.WEIGHT)
-                    .optShape(new Shape(ELEMENT_ROWS, hp.bondValenceChannels())).optInitializer(new ConstantInitializer(0.9f)).build());
+                    .optShape(new Shape(ELEMENT_ROWS, hp.bondValenceChannels()))
+                    .optInitializer((manager, shape, type) -> manager.create(initialBondValenceRadii(hp.bondValenceChannels()), shape).toType(type, false))
+                    .build());
             bondValenceProjection = addChildBlock("bond_valence", Linear.builder().setUnits(hp.atomFeatures()).build());
         } else {
             bondValenceRadius = null;

@@ -90,6 +90,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void tooManyBondValenceChannelsIsAUsageErrorThatSaysTheRange() {
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", tmp.resolve("m").toString(),
+                "--bond-valence", "65");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--bond-valence: need 0 to 64 channels, not 65"), r.err());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.persite.model.CgcnnHyperparameters.reference().withBondValence(-1));
+        assertTrue(e.getMessage().contains("bond_valence_channels") && e.getMessage().contains("not -1"), e.getMessage());
+    }
+
+    @Test
     void anUnknownActivationIsAUsageErrorThatNamesTheChoices() {
         PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", tmp.resolve("m").toString(),
                 "--activation", "relu");
