@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
             "split's last hidden layer, and, for an ensemble, σ recalibrated per element class and capped at the property's range.",
             "Reads the training data and split from the card. Figures go into the new card and OUT/report/trust.md; with",
             "--probes, also how the domain score ranks out-of-domain structures against the test sites.",
-            "Also writes models/NAME/gate.jsonl.gz (the test split) when the model has no gate set."})
+            "Also writes models/NAME/gate.jsonl.gz (the test split) when the model has no gate set. A version that already has a",
+            "trust head gets a new one fitted on its network (its constraint is kept unless --constraint is given)."})
 final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "The version to start from (models/NAME/V), or a model folder (its active version).")
@@ -56,7 +57,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Its training data (default: the card's provenance.data).")
     Path data;
 
-    @Option(names = "--constraint", description = "none, non-negative or conserved-sum (default: non-negative for an abs transform, else none).")
+    @Option(names = "--constraint", description = "none, non-negative or conserved-sum (default: the version's own when it has a trust head; "
+            + "else non-negative for an abs transform, else none).")
     String constraint;
 
     @Option(names = "--sum-weights", defaultValue = "uniform", description = "How a conserved sum's correction is spread: uniform, or variance (ensembles: σ²). Default: ${DEFAULT-VALUE}.")
@@ -83,10 +85,11 @@ final class CalibrateCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        PropertySpec.Constraint had = null;
         if (TrustFitting.hasTrustHead(base)) {
-            err.println("error: " + base.directory() + " already has a trust head; calibrate the version it was made from");
-            err.flush();
-            return 2;
+            had = base.spec().properties().get(0).constraint();
+            o.printf(Locale.ROOT, "%s v%d already has a trust head: it is fitted again on the network without it%n", base.spec().name(), base.spec().version());
+            base = TrustFitting.withoutTrustHead(base);
         }
         TrainingProvenance trained = TrainingProvenance.of(base.spec());
         Path dataFile = data != null ? data : Path.of(base.spec().provenance().getOrDefault("data", ""));
@@ -95,7 +98,7 @@ final class CalibrateCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        PropertySpec.Constraint c = constraint != null ? PropertySpec.Constraint.parse(constraint)
+        PropertySpec.Constraint c = constraint != null ? PropertySpec.Constraint.parse(constraint) : had != null ? had
                 : trained.target().transform() == org.persite.train.TargetSpec.Transform.ABS ? PropertySpec.Constraint.NON_NEGATIVE
                 : PropertySpec.Constraint.NONE;
         PersiteConfig config = PersiteConfig.load();
@@ -120,10 +123,13 @@ final class CalibrateCommand implements Callable<Integer> {
         for (Map.Entry<String, Double> e : r.figures().entrySet()) {
             md.append(String.format(Locale.ROOT, "| %s | %.6g |%n", e.getKey(), e.getValue()));
         }
-        md.append(String.format(Locale.ROOT, "| domain threshold (structures, validation %.2f quantile) | %.4g |%n",
-                r.model().spec().trust().domain().thresholdQuantile(), r.model().spec().trust().domain().threshold()));
+        org.persite.model.Trust.Domain fitted = r.model().spec().trust().domain();
+        md.append(String.format(Locale.ROOT, "| domain threshold (structures' mean site score, validation %.2f quantile) | %.4g |%n",
+                fitted.thresholdQuantile(), fitted.threshold()));
+        md.append(String.format(Locale.ROOT, "| domain threshold (structures' lowest site score, validation %.2f quantile) | %.4g |%n",
+                fitted.thresholdQuantile(), fitted.lowestSiteThreshold()));
         if (probes != null) {
-            md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, table));
+            md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, config.section().getLong("domain.min-element-sites")));
         }
         Path report = out.resolve("report");
         Files.createDirectories(report);
@@ -135,8 +141,8 @@ final class CalibrateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Each probe structure's lowest and highest site score, and the share of test sites below its lowest. */
-    private String probeTable(TrustFitting.Outcome r, StructureReader reader, ElementTable table) throws IOException {
+    /** Each probe structure's lowest, mean and highest site score, the share of test sites below its lowest, and its verdict. */
+    private String probeTable(TrustFitting.Outcome r, StructureReader reader, long minElementSites) throws IOException {
         List<Structure> structures = new ArrayList<>();
         try (var files = Files.list(probes)) {
             for (Path f : files.filter(p -> !p.getFileName().toString().endsWith(".md")).sorted().toList()) {
@@ -147,7 +153,8 @@ final class CalibrateCommand implements Callable<Integer> {
                 }
             }
         }
-        StringBuilder t = new StringBuilder("| probe | formula | lowest site score | highest | test sites below its lowest |\n|---|---|---|---|---|\n");
+        StringBuilder t = new StringBuilder("| probe | formula | lowest site score | mean | highest | test sites below its lowest | verdict |\n"
+                + "|---|---|---|---|---|---|---|\n");
         double[] test = r.testSiteScores();
         CrystalGraphBuilder builder = new CrystalGraphBuilder(r.model().spec().featurizer());
         try (OnnxInferenceEngine e = OnnxInferenceEngine.open(r.model(), Device.CPU, false, 0)) {
@@ -161,7 +168,14 @@ final class CalibrateCommand implements Callable<Integer> {
                 }
                 int below = Arrays.binarySearch(test, lo);
                 below = below < 0 ? -below - 1 : below;
-                t.append(String.format(Locale.ROOT, "| %s | %s | %.3g | %.3g | %.2f%% |%n", s.source(), s.formula(), lo, hi, 100.0 * below / test.length));
+                String[] elements = new String[s.size()];
+                for (int i = 0; i < elements.length; i++) {
+                    elements[i] = s.species(i);
+                }
+                org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(r.model().spec().trust().domain(), out.domain(), elements,
+                        minElementSites);
+                t.append(String.format(Locale.ROOT, "| %s | %s | %.3g | %.3g | %.3g | %.2f%% | %s |%n", s.source(), s.formula(), lo, a.score(), hi,
+                        100.0 * below / test.length, a.outOfDomain() ? "out of domain: " + a.reason() : "inside"));
             }
         } catch (org.persite.inference.InferenceException ex) {
             throw new IllegalStateException(ex.getMessage(), ex);

@@ -327,6 +327,9 @@ public final class ModelDirectory {
                 dn.put("site_quantile", d.siteQuantile());
                 dn.put("threshold", d.threshold());
                 dn.put("threshold_quantile", d.thresholdQuantile());
+                if (d.hasLowestSiteThreshold()) {
+                    dn.put("lowest_site_threshold", d.lowestSiteThreshold());
+                }
                 ObjectNode es = dn.putObject("element_sites");
                 d.elementSites().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> es.put(e.getKey(), e.getValue()));
             }
@@ -367,7 +370,8 @@ public final class ModelDirectory {
                 Map<String, Long> sites = new LinkedHashMap<>();
                 dn.path("element_sites").fields().forEachRemaining(e -> sites.put(e.getKey(), e.getValue().asLong()));
                 domain = new Trust.Domain(require(dn, "method").asText(), require(dn, "components").asInt(), require(dn, "site_quantile").asDouble(),
-                        require(dn, "threshold").asDouble(), require(dn, "threshold_quantile").asDouble(), sites);
+                        require(dn, "threshold").asDouble(), require(dn, "threshold_quantile").asDouble(),
+                        dn.has("lowest_site_threshold") ? dn.get("lowest_site_threshold").asDouble() : Double.NaN, sites);
             }
             Trust.Uncertainty unc = null;
             JsonNode un = tr.path("uncertainty");

@@ -30,22 +30,35 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
      * the same element, as a Mahalanobis distance in the training latents' top principal components plus the
      * part of h outside them, divided by the {@code siteQuantile}-quantile of that distance over the element's
      * training sites (so 1.0 is as far out as the farthest 1 - siteQuantile of training sites; elements with few
-     * training sites use all sites' quantile). A structure's score is the mean of its site scores.
+     * training sites use all sites' quantile). A structure's score is the mean of its site scores; it is also judged
+     * by its lowest site score (see {@link DomainAssessment}).
      *
      * @param method "latent-mahalanobis-pca"
      * @param components k, the principal components kept
      * @param siteQuantile the training quantile a score of 1 stands for, for example 0.99
      * @param threshold a structure whose score exceeds this is out of domain (fitted on the validation split)
-     * @param thresholdQuantile the share of validation structures at or below {@code threshold}
+     * @param thresholdQuantile the share of validation structures at or below {@code threshold}, and at or below
+     *     {@code lowestSiteThreshold}
+     * @param lowestSiteThreshold a structure whose lowest site score exceeds this is out of domain: it is unusual at
+     *     every site (fitted on the validation split like {@code threshold}); NaN on cards written before it
+     *     existed, which judge by the mean alone
      * @param elementSites training sites per element symbol (elements absent were never seen)
      */
     public record Domain(String method, int components, double siteQuantile, double threshold, double thresholdQuantile,
-            Map<String, Long> elementSites) {
+            double lowestSiteThreshold, Map<String, Long> elementSites) {
         public Domain {
             elementSites = Map.copyOf(elementSites);
             if (!(threshold > 0) || Double.isInfinite(threshold)) {
                 throw new IllegalArgumentException("the domain threshold must be positive and finite, got " + threshold);
             }
+            if (!Double.isNaN(lowestSiteThreshold) && (!(lowestSiteThreshold > 0) || Double.isInfinite(lowestSiteThreshold))) {
+                throw new IllegalArgumentException("the lowest-site domain threshold must be positive and finite (or absent), got " + lowestSiteThreshold);
+            }
+        }
+
+        /** Whether the card has a lowest-site threshold (cards before it judge by the mean alone). */
+        public boolean hasLowestSiteThreshold() {
+            return !Double.isNaN(lowestSiteThreshold);
         }
 
         /** Training sites of an element (0 when never seen). */

@@ -15,6 +15,7 @@ import org.persite.inference.InferenceException;
 import org.persite.inference.OnnxInferenceEngine;
 import org.persite.inference.PaddedBatch;
 import org.persite.inference.SiteOutputs;
+import org.persite.model.DomainAssessment;
 import org.persite.model.DomainSummary;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
@@ -26,8 +27,8 @@ import org.persite.structure.Elements;
 
 /**
  * Gives a trained version its trust head (see {@link OnnxTrustHead}) and writes it as a new version: the
- * constraints, a domain summary fitted on the training split's latents with its threshold fitted on the
- * validation split, and, for ensembles, σ recalibrated per element class on the validation split and capped
+ * constraints, a domain summary fitted on the training split's latents with its two structure thresholds (mean
+ * and lowest site score) fitted on the validation split, and, for ensembles, σ recalibrated per element class on the validation split and capped
  * at the property's range. Everything is judged on the test split, and the figures go into the card.
  * {@code persite calibrate} runs this on a version on disk; training runs it on every new version.
  */
@@ -115,7 +116,7 @@ public final class TrustFitting {
             }
             // a provisional threshold: the graph does not depend on it
             Trust provisional = new Trust(new Trust.Domain("latent-mahalanobis-pca", domain.components(), o.siteQuantile(), 1, o.thresholdQuantile(),
-                    elementSites), unc, weights);
+                    1, elementSites), unc, weights);
             Map<String, String> prov = new LinkedHashMap<>(spec.provenance());
             prov.put("trust", String.format(Locale.ROOT, "trust head fitted on v%d: constraint %s; domain summary on the training split's "
                     + "latents (up to %d sites, k = %d, site quantile %.2f); %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
@@ -132,13 +133,18 @@ public final class TrustFitting {
                 tVal = Evaluation.outputs(trusted, val, null);
                 tTest = Evaluation.outputs(trusted, test, null);
             }
+            // the structure thresholds: the validation quantile of the mean site score, and of the lowest
             List<Double> valScores = new ArrayList<>();
+            List<Double> valLowest = new ArrayList<>();
             for (SiteOutputs s : tVal) {
-                valScores.add(mean(s.domain()));
+                valScores.add(DomainAssessment.mean(s.domain()));
+                valLowest.add(DomainAssessment.lowest(s.domain()));
             }
             double threshold = DomainFitter.quantile(valScores, o.thresholdQuantile());
-            Trust trust = new Trust(new Trust.Domain(provisional.domain().method(), domain.components(), o.siteQuantile(), threshold,
-                    o.thresholdQuantile(), elementSites), unc, weights);
+            double lowestThreshold = DomainFitter.quantile(valLowest, o.thresholdQuantile());
+            Trust.Domain fitted = new Trust.Domain(provisional.domain().method(), domain.components(), o.siteQuantile(), threshold,
+                    o.thresholdQuantile(), lowestThreshold, elementSites);
+            Trust trust = new Trust(fitted, unc, weights);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
@@ -149,6 +155,9 @@ public final class TrustFitting {
             metrics.put("validation_mae_tm", SiteMetrics.of(val, values(tVal)).maeTransitionMetals());
             metrics.putAll(fig);
             metrics.put("domain_threshold", threshold);
+            metrics.put("domain_lowest_site_threshold", lowestThreshold);
+            metrics.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
+            fig.put("domain_test_structures_out_of_domain", metrics.get("domain_test_structures_out_of_domain"));
             ModelSpec finalSpec = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, metrics, trust);
             LoadedModel written = ModelDirectory.write(out, finalSpec, onnx, ensemble);
             double[] scores = tTest.stream().flatMapToDouble(t -> {
@@ -309,12 +318,27 @@ public final class TrustFitting {
         return o.stream().map(SiteOutputs::std).toList();
     }
 
-    private static double mean(float[] a) {
-        double m = 0;
-        for (float v : a) {
-            m += v;
+    /**
+     * The share of test structures the fitted verdict calls out of domain by their scores alone (the check of rarely
+     * seen elements depends on the server's {@code min-element-sites} and is left out).
+     */
+    private static double outOfDomainShare(Trust.Domain d, List<SiteDataset.Example> test, List<SiteOutputs> trusted) {
+        long out = 0;
+        for (int k = 0; k < test.size(); k++) {
+            out += DomainAssessment.byScores(d, trusted.get(k).domain()) ? 1 : 0;
         }
-        return a.length == 0 ? 0 : m / a.length;
+        return test.isEmpty() ? 0 : (double) out / test.size();
+    }
+
+    /**
+     * The version as it was before its trust head: the graph without it ({@link OnnxTrustHead#strip}) and a card with
+     * no trust facts and no constraints, so that a trust head can be fitted to it again (with other options, or by a
+     * newer fitting). Its weights, metrics and provenance are the version's own.
+     */
+    public static LoadedModel withoutTrustHead(LoadedModel m) {
+        ModelSpec s = m.spec();
+        List<PropertySpec> plain = s.properties().stream().map(p -> p.withConstraint(PropertySpec.Constraint.NONE)).toList();
+        return new LoadedModel(m.directory(), s.withTrust(Trust.NONE, plain, s.provenance()), OnnxTrustHead.strip(m.onnx()), "");
     }
 
     /** Whether a loaded graph already has a trust head (a domain score output). */

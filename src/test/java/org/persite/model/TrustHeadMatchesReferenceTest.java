@@ -75,7 +75,7 @@ class TrustHeadMatchesReferenceTest {
     }
 
     static Trust.Domain card() {
-        return new Trust.Domain("latent-mahalanobis-pca", 8, 0.99, 2, 0.99, Map.of("O", 100L));
+        return new Trust.Domain("latent-mahalanobis-pca", 8, 0.99, 2, 0.99, 0.5, Map.of("O", 100L));
     }
 
     @Test

@@ -1,0 +1,102 @@
+package org.persite.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.persite.TestVectors;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.PropertySpec;
+import org.persite.model.Trust;
+import org.persite.train.Evaluation;
+import org.persite.train.SiteDataset;
+import org.persite.train.TrainingProvenance;
+
+/**
+ * {@code persite calibrate} on a trained version that already has a trust head: the head is fitted again on the
+ * network without it, as the next version. Its two structure thresholds are checked here against the validation
+ * split's mean and lowest site scores, each sorted and read at the nearest-rank 99% quantile by this test; the
+ * share of test structures they flag is counted here too; and the network's values, the constraint and the site
+ * scores are those of the version it came from.
+ */
+class CalibrateCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aVersionWithATrustHeadIsFittedAgainWithBothStructureThresholds() throws Exception {
+        Path out = tmp.resolve("magmom");
+        String data = TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl").toString();
+        PersiteCliTest.Run train = PersiteCliTest.run("train", "--data", data, "--property", "magmom", "--transform", "abs", "--filter", "paper_filter",
+                "--unit", "μB", "--out", out.toString(), "--epochs", "2", "--batch", "50", "--features", "16", "--conv", "1", "--hidden-width", "16");
+        assertEquals(0, train.code(), train.err());
+        PersiteCliTest.Run cal = PersiteCliTest.run("calibrate", "--model", out.resolve("1").toString(), "--data", data);
+        assertEquals(0, cal.code(), cal.err());
+        assertTrue(cal.out().contains("magmom v1 already has a trust head: it is fitted again on the network without it"), cal.out());
+
+        LoadedModel first = ModelDirectory.load(out.resolve("1"));
+        LoadedModel again = ModelDirectory.load(out.resolve("2"));
+        assertEquals(PropertySpec.Constraint.NON_NEGATIVE, again.spec().properties().get(0).constraint(), "the version's own constraint is kept");
+        assertTrue(again.spec().provenance().get("trust").startsWith("trust head fitted on v1"), again.spec().provenance().get("trust"));
+        Trust.Domain d = again.spec().trust().domain();
+        assertTrue(d.hasLowestSiteThreshold());
+
+        SiteDataset ds = SiteDataset.load(Path.of(data), TrainingProvenance.of(again.spec()).target(), again.spec().featurizer(), TestVectors.READER);
+        SiteDataset.Split split = ds.split(TrainingProvenance.of(again.spec()).splitSeed());
+        List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
+        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
+        List<SiteOutputs> valOut;
+        List<SiteOutputs> testOut;
+        List<SiteOutputs> firstOut;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(again, Device.CPU, false, 1);
+                OnnxInferenceEngine e1 = OnnxInferenceEngine.open(first, Device.CPU, false, 1)) {
+            valOut = Evaluation.outputs(e, val, null);
+            testOut = Evaluation.outputs(e, test, null);
+            firstOut = Evaluation.outputs(e1, test, null);
+        }
+        double[] means = new double[val.size()];
+        double[] lowest = new double[val.size()];
+        for (int k = 0; k < val.size(); k++) {
+            float[] s = valOut.get(k).domain();
+            double sum = 0;
+            double low = Double.MAX_VALUE;
+            for (float x : s) {
+                sum += x;
+                low = Math.min(low, x);
+            }
+            means[k] = sum / s.length;
+            lowest[k] = low;
+        }
+        Arrays.sort(means);
+        Arrays.sort(lowest);
+        int rank = (int) Math.ceil(0.99 * val.size()) - 1; // nearest rank
+        assertEquals(means[rank], d.threshold(), 1e-9);
+        assertEquals(lowest[rank], d.lowestSiteThreshold(), 1e-9);
+        assertTrue(d.lowestSiteThreshold() < d.threshold(), "a structure's lowest site is below its mean: " + d);
+
+        int flagged = 0;
+        for (int k = 0; k < test.size(); k++) {
+            float[] s = testOut.get(k).domain();
+            double sum = 0;
+            double low = Double.MAX_VALUE;
+            for (int i = 0; i < s.length; i++) {
+                sum += s[i];
+                low = Math.min(low, s[i]);
+                assertEquals(firstOut.get(k).values()[i], testOut.get(k).values()[i], 1e-6, "the same network");
+                assertTrue(testOut.get(k).values()[i] >= 0, "still non-negative");
+                assertEquals(firstOut.get(k).domain()[i], s[i], 1e-4 * Math.max(1, Math.abs(s[i])), "the same domain summary, fitted again");
+            }
+            flagged += sum / s.length > d.threshold() || low > d.lowestSiteThreshold() ? 1 : 0;
+        }
+        assertEquals((double) flagged / test.size(), again.spec().metrics().get("domain_test_structures_out_of_domain"), 1e-12);
+        assertEquals(first.spec().trust().domain().lowestSiteThreshold(), d.lowestSiteThreshold(), 1e-4, "training fits it the same way");
+    }
+}
