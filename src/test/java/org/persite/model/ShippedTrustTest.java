@@ -27,7 +27,8 @@ import org.persite.train.TrainingProvenance;
  * The shipped models' trust heads on their whole data sets (the split re-made from each card): the |m| model
  * predicts no negative value on its test split, every DDEC structure's charges sum to the total it was asked
  * for, and the domain score ranks every site of the non-oxide probes (data/probes: metals, intermetallics, a
- * sulfide) above 95% of the oxide test sites, and flags each probe out of domain.
+ * sulfide) above 95% of the oxide test sites, and flags each probe out of domain (by its mean site score or, when
+ * every site is unusual, by its lowest), while flagging fewer than 5% of the oxide test structures.
  */
 class ShippedTrustTest {
 
@@ -42,6 +43,7 @@ class ShippedTrustTest {
         assertEquals(PropertySpec.Constraint.NON_NEGATIVE, m.spec().properties().get(0).constraint());
         Trust.Domain domain = m.spec().trust().domain();
         assertNotNull(domain, "the default model has a domain summary");
+        assertTrue(domain.hasLowestSiteThreshold(), "the default model judges structures by their lowest site score too");
         SiteDataset ds = dataset(m);
         SiteDataset.Split split = ds.split(TrainingProvenance.of(m.spec()).splitSeed());
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
@@ -69,6 +71,8 @@ class ShippedTrustTest {
             System.out.printf("magmom v%d: %d test sites, domain score p95 %.3f; %d of %d test structures flagged out of domain%n",
                     m.spec().version(), sorted.length, p95, flagged, test.size());
             assertTrue(flagged < 0.05 * test.size(), flagged + " of " + test.size() + " oxide test structures flagged out of domain");
+            assertEquals(m.spec().metrics().get("domain_test_structures_out_of_domain"), (double) flagged / test.size(), 1e-12,
+                    "the card's share of flagged test structures (no test element is rare in training)");
 
             CrystalGraphBuilder builder = new CrystalGraphBuilder(m.spec().featurizer());
             int probes = 0;
