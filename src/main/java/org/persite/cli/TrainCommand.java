@@ -194,7 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain, conserveInLoss);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
-        String command = "persite train " + String.join(" ", arguments()) + (seeds > 1 ? " --seeds " + seeds : "");
+        String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
         if (seeds > 1) {
             return ensemble(o, tc, target, featurizer, table, reader, modelName, command);
@@ -236,6 +236,24 @@ final class TrainCommand implements Callable<Integer> {
                 ck.config().epochs(), ck.bestEpoch(), ck.best(), String.join(" ", ck.arguments()));
         o.flush();
         return run.call();
+    }
+
+    /**
+     * The arguments with the --data and --out paths relative to the working folder where they lie inside it, as the
+     * card's provenance gives the command: it then reads the same in any checkout.
+     */
+    static List<String> relativeToHere(List<String> arguments) {
+        Path here = Path.of("").toAbsolutePath();
+        List<String> a = new ArrayList<>(arguments);
+        for (int k = 0; k + 1 < a.size(); k++) {
+            if (a.get(k).equals("--data") || a.get(k).equals("--out")) {
+                Path p = Path.of(a.get(k + 1));
+                if (p.isAbsolute() && p.startsWith(here)) {
+                    a.set(k + 1, here.relativize(p).toString());
+                }
+            }
+        }
+        return a;
     }
 
     /** This run's arguments with absolute paths, as a checkpoint keeps them for --resume. */

@@ -33,7 +33,9 @@ class TrainCommandTest {
         assertEquals("μB", m.spec().properties().get(0).unit());
         assertTrue(m.spec().metrics().containsKey("test_mae"));
         assertTrue(m.spec().metrics().containsKey("per_element_test_mae_tm"));
-        assertTrue(m.spec().provenance().get("command").startsWith("persite train --data "), m.spec().provenance().toString());
+        assertTrue(m.spec().provenance().get("command").startsWith("persite train --data data/mp_magmom_tmo/sample_500/sample_500.jsonl --property"),
+                "the data path as in the checkout, not this machine's absolute one: " + m.spec().provenance());
+        assertTrue(m.spec().provenance().get("command").contains("--out " + out.toAbsolutePath() + " "), "a path outside the checkout stays absolute");
         assertTrue(m.spec().provenance().get("split").contains("seed 1"));
         PersiteCliTest.Run second = PersiteCliTest.run(args);
         assertEquals(0, second.code(), second.err());
