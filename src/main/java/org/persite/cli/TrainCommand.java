@@ -118,10 +118,6 @@ final class TrainCommand implements Callable<Integer> {
         "for quick ablations: validation and test splits are unchanged (default: ${DEFAULT-VALUE})."})
     int maxTrain;
 
-    @Option(names = "--conserve-in-loss", description = {"With --constraint conserved-sum: train on the values after the sum correction the served",
-        "graph applies (each cell's values shifted alike to sum to its charge), not on the raw output."})
-    boolean conserveInLoss;
-
     @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
         "inside the server's data directory, and the new version goes live there when it passes the gate."})
     String server;
@@ -170,13 +166,9 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || conserveInLoss)) {
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--tm-weight, --max-train, --loss HUBER and --conserve-in-loss are offered in-process only: Admin Train does not take them yet");
-        }
-        if (conserveInLoss && (constraint == null
-                || org.persite.model.PropertySpec.Constraint.parse(constraint) != org.persite.model.PropertySpec.Constraint.CONSERVED_SUM)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--conserve-in-loss needs --constraint conserved-sum");
+                    "--tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
         }
         if (bondValence < 0 || bondValence > CgcnnHyperparameters.MAX_BOND_VALENCE_CHANNELS) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to "
@@ -192,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence), epochs, batch, lr,
-                optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain, conserveInLoss);
+                optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
@@ -287,9 +279,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (maxTrain != 0) {
             a.addAll(List.of("--max-train", Integer.toString(maxTrain)));
-        }
-        if (conserveInLoss) {
-            a.add("--conserve-in-loss");
         }
         return a;
     }

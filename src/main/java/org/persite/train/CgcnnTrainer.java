@@ -174,13 +174,9 @@ public final class CgcnnTrainer {
                         }
                         List<SiteDataset.Example> chunk = shuffled.subList(from, Math.min(shuffled.size(), from + config.batchCrystals()));
                         try (NDManager batchManager = trainer.getManager().newSubManager()) {
-                            TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1], config.transitionMetalWeight(),
-                                    config.conserveInLoss());
+                            TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1], config.transitionMetalWeight());
                             try (GradientCollector gc = trainer.newGradientCollector()) {
                                 NDArray pred = trainer.forward(b.inputs).singletonOrThrow();      // [N, 1]
-                                if (config.conserveInLoss()) {
-                                    pred = b.conserved(pred, norm[0], norm[1]);                 // [N, 1], as the served graph corrects it
-                                }
                                 NDArray per = siteLoss(config.loss(), pred.sub(b.targets));     // [N, 1]
                                 NDArray loss = per.mul(b.lossWeight).sum().div(b.lossWeight.sum().maximum(1e-6f));
                                 float value = loss.getFloat();
@@ -196,8 +192,7 @@ public final class CgcnnTrainer {
                         }
                         batches.accept(new BatchReport(epoch, config.epochs(), done, perEpoch, lossSum / done, (System.nanoTime() - t0) / 1e9));
                     }
-                    double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), table, validation, norm[0], norm[1],
-                            config.conserveInLoss())).mae();
+                    double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), table, validation, norm[0], norm[1])).mae();
                     losses.add(lossSum / Math.max(1, done));
                     maes.add(mae);
                     if (mae < best) {
@@ -290,20 +285,13 @@ public final class CgcnnTrainer {
     /** Predictions [N] in target units for each example, with the block in inference mode. */
     static List<float[]> predict(PerSiteCgcnn block, NDManager parent, ElementTable table, List<SiteDataset.Example> examples, double mean,
             double std) {
-        return predict(block, parent, table, examples, mean, std, false);
-    }
-
-    /** With {@code conserved}, after the uniform conserved-sum correction ({@link TrainingBatch#conserved}). */
-    static List<float[]> predict(PerSiteCgcnn block, NDManager parent, ElementTable table, List<SiteDataset.Example> examples, double mean,
-            double std, boolean conserved) {
         List<float[]> out = new ArrayList<>();
         int step = 64;
         for (int from = 0; from < examples.size(); from += step) {
             List<SiteDataset.Example> chunk = examples.subList(from, Math.min(examples.size(), from + step));
             try (NDManager m = parent.newSubManager()) {
-                TrainingBatch b = TrainingBatch.of(m, chunk, table, mean, std, 1f, conserved);
-                NDArray y = block.forward(new ParameterStore(m, false), b.inputs, false).singletonOrThrow();          // [N, 1]
-                float[] p = (conserved ? b.conserved(y, mean, std) : y).toFloatArray();
+                TrainingBatch b = TrainingBatch.of(m, chunk, table, mean, std);
+                float[] p = block.forward(new ParameterStore(m, false), b.inputs, false).singletonOrThrow().toFloatArray();
                 int offset = 0;
                 for (SiteDataset.Example e : chunk) {
                     float[] v = new float[e.graph().numSites()];

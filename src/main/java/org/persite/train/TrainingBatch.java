@@ -21,18 +21,12 @@ final class TrainingBatch {
     final NDArray lossWeight;
     final int atoms;
 
-    /** [S, N] and [S, 1], or null: see {@link #of(NDManager, List, ElementTable, double, double, float, boolean)}. */
-    private final NDArray membership;
-    private final NDArray totals;
-
-    private TrainingBatch(NDList inputs, NDArray targets, NDArray labelMask, NDArray lossWeight, int atoms, NDArray membership, NDArray totals) {
+    private TrainingBatch(NDList inputs, NDArray targets, NDArray labelMask, NDArray lossWeight, int atoms) {
         this.inputs = inputs;
         this.targets = targets;
         this.labelMask = labelMask;
         this.lossWeight = lossWeight;
         this.atoms = atoms;
-        this.membership = membership;
-        this.totals = totals;
     }
 
     static TrainingBatch of(NDManager manager, List<SiteDataset.Example> examples, ElementTable table, double mean, double std) {
@@ -41,16 +35,6 @@ final class TrainingBatch {
 
     /** With {@code tmWeight}, a labelled transition-metal site weighs that much in the loss (1 = every site alike). */
     static TrainingBatch of(NDManager manager, List<SiteDataset.Example> examples, ElementTable table, double mean, double std, float tmWeight) {
-        return of(manager, examples, table, mean, std, tmWeight, false);
-    }
-
-    /**
-     * With {@code sums}, also the structures' membership [S, N] (row s is 1 on the sites of structure s when every one
-     * of its sites is labelled, else all 0: no total to correct it to) and their totals [S, 1]: the labels' sum rounded
-     * to an integer (a cell's charge), for {@link #conserved}.
-     */
-    static TrainingBatch of(NDManager manager, List<SiteDataset.Example> examples, ElementTable table, double mean, double std, float tmWeight,
-            boolean sums) {
         int n = 0;
         int m = examples.get(0).graph().maxNeighbors();
         for (SiteDataset.Example e : examples) {
@@ -84,46 +68,7 @@ final class TrainingBatch {
         }
         NDList inputs = new NDList(manager.create(atomFeatures, new Shape(n, a)), manager.create(index, new Shape(n, m)),
                 manager.create(distance, new Shape(n, m)), manager.create(mask, new Shape(n, m)), manager.create(species, new Shape(n)));
-        NDArray membership = null;
-        NDArray totals = null;
-        if (sums) {
-            int s = examples.size();
-            float[] member = new float[s * n];
-            float[] total = new float[s];
-            int at = 0;
-            for (int k = 0; k < s; k++) {
-                float[] t = examples.get(k).targets();
-                double sum = 0;
-                boolean all = true;
-                for (float v : t) {
-                    all &= !Float.isNaN(v);
-                    sum += v;
-                }
-                if (all) {
-                    java.util.Arrays.fill(member, k * n + at, k * n + at + t.length, 1f);
-                    total[k] = Math.round(sum);
-                }
-                at += t.length;
-            }
-            membership = manager.create(member, new Shape(s, n));
-            totals = manager.create(total, new Shape(s, 1));
-        }
         return new TrainingBatch(inputs, manager.create(targets, new Shape(n, 1)), manager.create(labelled, new Shape(n, 1)),
-                manager.create(weight, new Shape(n, 1)), n, membership, totals);
-    }
-
-    /**
-     * The normalised outputs [N, 1] after the served graph's uniform conserved-sum correction, in normalised units:
-     * with q = mean + std·y, each structure's q is shifted by (total - Σq) / n, so
-     * {@code y' = y - (Σ_s y + n_s·mean/std - total_s/std) / n_s} on its sites; sites of structures without a total
-     * are left as they are. Needs a batch made with {@code sums}.
-     *
-     * @param y [N, 1] normalised outputs
-     */
-    NDArray conserved(NDArray y, double mean, double std) {
-        NDArray sum = membership.matMul(y);                                                    // [S, 1]
-        NDArray count = membership.sum(new int[] {1}, true);                                   // [S, 1]
-        NDArray shift = sum.add(count.mul((float) (mean / std))).sub(totals.div((float) std)).div(count.maximum(1f)); // [S, 1]
-        return y.sub(membership.transpose().matMul(shift));                                    // [N, 1]
+                manager.create(weight, new Shape(n, 1)), n);
     }
 }

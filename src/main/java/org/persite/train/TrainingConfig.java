@@ -18,12 +18,9 @@ import org.persite.model.CgcnnHyperparameters;
  *     (the loss is the weighted mean); 1 treats all sites alike
  * @param maxTrain at most this many training structures, a seeded subset of the training split (0 = all of it),
  *     for quick ablations: the validation and test splits are unchanged, so scores stay comparable
- * @param conserveInLoss train on the outputs after the conserved-sum correction that the served graph applies (each
- *     fully labelled structure's values shifted uniformly so that they sum to its total, the labels' sum rounded to an
- *     integer), and choose the best epoch by the corrected validation MAE; for a conserved-sum property
  */
 public record TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate,
-        OptimizerKind optimizer, LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain, boolean conserveInLoss) {
+        OptimizerKind optimizer, LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain) {
 
     /** Huber's delta in normalised target units (about 0.1 of the target's std; CHGNet uses 0.1). */
     public static final float HUBER_DELTA = 0.1f;
@@ -32,12 +29,6 @@ public record TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, i
     public TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate, OptimizerKind optimizer,
             LossKind loss, long seed, long splitSeed) {
         this(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, seed, splitSeed, 1f, 0);
-    }
-
-    /** The raw outputs in the loss (no conserved-sum correction). */
-    public TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate, OptimizerKind optimizer,
-            LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain) {
-        this(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, seed, splitSeed, transitionMetalWeight, maxTrain, false);
     }
 
     /** One seed for the split, the initial weights and the batch order. */
@@ -64,7 +55,6 @@ public record TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, i
 
     /** The same config with another seed for the weights and batch order (an ensemble member); the split is kept. */
     public TrainingConfig withSeed(long s) {
-        return new TrainingConfig(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, s, splitSeed, transitionMetalWeight, maxTrain,
-                conserveInLoss);
+        return new TrainingConfig(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, s, splitSeed, transitionMetalWeight, maxTrain);
     }
 }
