@@ -168,12 +168,8 @@ final class CalibrateCommand implements Callable<Integer> {
                 }
                 int below = Arrays.binarySearch(test, lo);
                 below = below < 0 ? -below - 1 : below;
-                String[] elements = new String[s.size()];
-                for (int i = 0; i < elements.length; i++) {
-                    elements[i] = s.species(i);
-                }
-                org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(r.model().spec().trust().domain(), out.domain(), elements,
-                        minElementSites);
+                org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(r.model().spec().trust().domain(), out.domain(),
+                        s.speciesSymbols(), minElementSites);
                 t.append(String.format(Locale.ROOT, "| %s | %s | %.3g | %.3g | %.3g | %.2f%% | %s |%n", s.source(), s.formula(), lo, a.score(), hi,
                         100.0 * below / test.length, a.outOfDomain() ? "out of domain: " + a.reason() : "inside"));
             }

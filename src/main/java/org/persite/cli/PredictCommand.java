@@ -225,11 +225,7 @@ final class PredictCommand implements Callable<Integer> {
                 public void predicted(Structure s, SiteOutputs o) {
                     boolean outOfDomain = false;
                     if (o.domain() != null && domain != null) {
-                        String[] elements = new String[s.size()];
-                        for (int i = 0; i < elements.length; i++) {
-                            elements[i] = s.species(i);
-                        }
-                        outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), elements, minElementSites).outOfDomain();
+                        outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), s.speciesSymbols(), minElementSites).outOfDomain();
                     }
                     int width = o.std() == null ? p : 2 * p;
                     float[] site = new float[width];

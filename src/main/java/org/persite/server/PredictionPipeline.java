@@ -220,11 +220,8 @@ public final class PredictionPipeline {
                         sr.addSites(site);
                     }
                     if (p.domain() != null && trust.domain() != null) {
-                        String[] elements = new String[p.sites()];
-                        for (int i = 0; i < elements.length; i++) {
-                            elements[i] = s.species(i);
-                        }
-                        org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(trust.domain(), p.domain(), elements, minElementSites);
+                        org.persite.model.DomainAssessment a = org.persite.model.DomainAssessment.of(trust.domain(), p.domain(), s.speciesSymbols(),
+                                minElementSites);
                         sr.setDomainScore((float) a.score()).setOutOfDomain(a.outOfDomain()).setDomainNote(a.reason());
                         if (a.outOfDomain()) {
                             metrics.outOfDomain.labelValues(model.name()).inc();

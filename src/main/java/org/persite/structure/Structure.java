@@ -67,6 +67,15 @@ public final class Structure {
         return Elements.symbol(atomicNumbers[i]);
     }
 
+    /** The element symbols of the sites [N], in site order. */
+    public String[] speciesSymbols() {
+        String[] out = new String[atomicNumbers.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Elements.symbol(atomicNumbers[i]);
+        }
+        return out;
+    }
+
     /** Fractional coordinate {@code axis} (0..2) of site i. */
     public double frac(int i, int axis) {
         return frac[3 * i + axis];

@@ -147,6 +147,7 @@ public final class TrustFitting {
             Trust trust = new Trust(fitted, unc, weights);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
+            fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
             SiteMetrics after = SiteMetrics.of(test, values(tTest));
             metrics.put("test_mae", after.mae());
@@ -156,8 +157,6 @@ public final class TrustFitting {
             metrics.putAll(fig);
             metrics.put("domain_threshold", threshold);
             metrics.put("domain_lowest_site_threshold", lowestThreshold);
-            metrics.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
-            fig.put("domain_test_structures_out_of_domain", metrics.get("domain_test_structures_out_of_domain"));
             ModelSpec finalSpec = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, metrics, trust);
             LoadedModel written = ModelDirectory.write(out, finalSpec, onnx, ensemble);
             double[] scores = tTest.stream().flatMapToDouble(t -> {

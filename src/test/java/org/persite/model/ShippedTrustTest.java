@@ -86,11 +86,7 @@ class ShippedTrustTest {
                         assertTrue(o.domain()[i] > p95, f.getFileName() + " site " + i + " (" + s.species(i) + ") scores " + o.domain()[i]
                                 + ", above only " + 100.0 * below / sorted.length + "% of the oxide test sites");
                     }
-                    String[] elements = new String[s.size()];
-                    for (int i = 0; i < elements.length; i++) {
-                        elements[i] = s.species(i);
-                    }
-                    DomainAssessment a = DomainAssessment.of(domain, o.domain(), elements, 20);
+                    DomainAssessment a = DomainAssessment.of(domain, o.domain(), s.speciesSymbols(), 20);
                     assertTrue(a.outOfDomain(), f.getFileName() + " is not flagged: " + a);
                     probes++;
                 }
