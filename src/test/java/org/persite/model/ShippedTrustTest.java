@@ -24,9 +24,10 @@ import org.persite.train.SiteDataset;
 import org.persite.train.TrainingProvenance;
 
 /**
- * The shipped models' trust heads on their whole data sets (the split re-made from each card): the |m| model
- * predicts no negative value on its test split, every DDEC structure's charges sum to the total it was asked
- * for, and the domain score ranks every site of the non-oxide probes (data/probes: metals, intermetallics, a
+ * The shipped models' trust heads on their whole data sets (the split re-made from each card): the |m| models (the
+ * default and the ensemble) predict no negative value on their test split, every DDEC structure's charges sum to the
+ * total it was asked for, every served version judges structures by their lowest site score too, and the |m| models'
+ * domain score ranks every site of the non-oxide probes (data/probes: metals, intermetallics, a
  * sulfide) above 95% of the oxide test sites, and flags each probe out of domain (by its mean site score or, when
  * every site is unusual, by its lowest), while flagging fewer than 5% of the oxide test structures.
  */
@@ -39,11 +40,20 @@ class ShippedTrustTest {
 
     @Test
     void theMagneticMomentModelIsNeverNegativeAndKnowsWhatItHasNotSeen() throws Exception {
-        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of("models/magmom")));
+        neverNegativeAndKnowsWhatItHasNotSeen("models/magmom");
+    }
+
+    @Test
+    void theMagneticMomentEnsembleIsNeverNegativeAndKnowsWhatItHasNotSeen() throws Exception {
+        neverNegativeAndKnowsWhatItHasNotSeen("models/magmom-ensemble");
+    }
+
+    private static void neverNegativeAndKnowsWhatItHasNotSeen(String folder) throws Exception {
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of(folder)));
         assertEquals(PropertySpec.Constraint.NON_NEGATIVE, m.spec().properties().get(0).constraint());
         Trust.Domain domain = m.spec().trust().domain();
-        assertNotNull(domain, "the default model has a domain summary");
-        assertTrue(domain.hasLowestSiteThreshold(), "the default model judges structures by their lowest site score too");
+        assertNotNull(domain, folder + " has a domain summary");
+        assertTrue(domain.hasLowestSiteThreshold(), folder + " judges structures by their lowest site score too");
         SiteDataset ds = dataset(m);
         SiteDataset.Split split = ds.split(TrainingProvenance.of(m.spec()).splitSeed());
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
@@ -68,8 +78,8 @@ class ShippedTrustTest {
             assertTrue(sites > 100_000, "the whole test split: " + sites + " sites");
             double[] sorted = scores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double p95 = sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
-            System.out.printf("magmom v%d: %d test sites, domain score p95 %.3f; %d of %d test structures flagged out of domain%n",
-                    m.spec().version(), sorted.length, p95, flagged, test.size());
+            System.out.printf("%s v%d: %d test sites, domain score p95 %.3f; %d of %d test structures flagged out of domain%n",
+                    folder, m.spec().version(), sorted.length, p95, flagged, test.size());
             assertTrue(flagged < 0.05 * test.size(), flagged + " of " + test.size() + " oxide test structures flagged out of domain");
             assertEquals(m.spec().metrics().get("domain_test_structures_out_of_domain"), (double) flagged / test.size(), 1e-12,
                     "the card's share of flagged test structures (no test element is rare in training)");
@@ -100,6 +110,7 @@ class ShippedTrustTest {
         for (String name : List.of("models/ddec-charge", "models/ddec-charge-ensemble")) {
             LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of(name)));
             assertEquals(PropertySpec.Constraint.CONSERVED_SUM, m.spec().properties().get(0).constraint(), name);
+            assertTrue(m.spec().trust().domain().hasLowestSiteThreshold(), name + " judges structures by their lowest site score too");
             SiteDataset ds = dataset(m);
             assertTrue(ds.size() > 2000, name + ": every structure of the data set, not a sample");
             double[] totals = new double[ds.size()];
