@@ -181,8 +181,7 @@ public final class CgcnnTrainer {
                                 NDArray loss = per.mul(b.lossWeight).sum().div(b.lossWeight.sum().maximum(1e-6f));
                                 float value = loss.getFloat();
                                 if (!Float.isFinite(value)) {
-                                    throw new IllegalStateException("the training loss is not finite (" + value + ") at epoch " + epoch + ", batch "
-                                            + (done + 1) + ": the run diverged; lower the learning rate");
+                                    throw new IllegalStateException(notFinite(value, epoch, done + 1, checkpointing.folder()));
                                 }
                                 gc.backward(loss);
                                 lossSum += value;
@@ -216,6 +215,21 @@ public final class CgcnnTrainer {
                 return new TrainingResult(weights, bestEpoch, losses, maes, norm[0], norm[1], (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /**
+     * What a run that met a loss that is not finite says. Where the previous epoch's checkpoint is on disk, the way on
+     * is to resume from it: a one-off fault (seen once in a 60-epoch run, issue 20 step 6) does not come back, while a
+     * run that truly diverges fails again, and then wants a lower learning rate.
+     */
+    static String notFinite(float value, int epoch, int batch, Path checkpointFolder) {
+        String what = "the training loss is not finite (" + value + ") at epoch " + epoch + ", batch " + batch;
+        if (checkpointFolder == null || epoch <= 1) {
+            return what + ": the run diverged; lower the learning rate";
+        }
+        return what + ": the run diverged or met a one-off numerical fault. The checkpoint after epoch " + (epoch - 1) + " is kept in "
+                + checkpointFolder + ": go on from it with `persite train --resume " + checkpointFolder
+                + "`, and if it fails again, lower the learning rate";
     }
 
     /** The per-site loss [N, 1] of the normalised residual [N, 1]. */
