@@ -125,7 +125,7 @@ public final class DomainVerdicts {
             }
             CrystalGraphBuilder builder = new CrystalGraphBuilder(m.spec().featurizer());
             List<CrystalGraph> probeGraphs = probeStructures.stream().map(builder::build).toList();
-            for (long least : new long[] {1, 5, 20, 50}) {
+            for (long least : new long[] {1, 5, 10, 20, 50}) {
                 int testRare = 0;
                 int testEither = 0;
                 for (int k = 0; k < test.size(); k++) {
