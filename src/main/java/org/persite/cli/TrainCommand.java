@@ -196,8 +196,19 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), checkpointFolder + " holds the checkpoint of an unfinished run: "
                     + "go on with it (persite train --resume " + checkpointFolder + "), remove it, or give another --checkpoint");
         }
-        TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command), featurizer, table, reader,
-                listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
+        TrainingJob.Outcome r;
+        try {
+            r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command), featurizer, table, reader,
+                    listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
+        } catch (RuntimeException e) {
+            if (e instanceof java.util.concurrent.CancellationException || checkpointFolder == null
+                    || !java.nio.file.Files.isRegularFile(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
+                throw e;
+            }
+            spec.commandLine().getErr().println("error: " + resumeHint(e.getMessage(), checkpointFolder, TrainingCheckpoint.read(checkpointFolder).epochsDone()));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
         Evaluation ev = r.evaluation();
         o.printf(Locale.ROOT, "test MAE %s: CGCNN %.4f (all sites), %.4f (TM sites); per-element average %.4f, %.4f%n", unit, ev.test().mae(),
                 ev.test().maeTransitionMetals(), ev.perElementTest().mae(), ev.perElementTest().maeTransitionMetals());
@@ -228,6 +239,11 @@ final class TrainCommand implements Callable<Integer> {
                 ck.config().epochs(), ck.bestEpoch(), ck.best(), String.join(" ", ck.arguments()));
         o.flush();
         return run.call();
+    }
+
+    /** A failed run's message, with how to go on from the checkpoint it left (as Admin Train's failures say for the server). */
+    static String resumeHint(String message, Path checkpointFolder, int epochsDone) {
+        return message + "; its checkpoint after epoch " + epochsDone + " is kept: persite train --resume " + checkpointFolder + " goes on from it";
     }
 
     /**

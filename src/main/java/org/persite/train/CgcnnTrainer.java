@@ -181,7 +181,7 @@ public final class CgcnnTrainer {
                                 NDArray loss = per.mul(b.lossWeight).sum().div(b.lossWeight.sum().maximum(1e-6f));
                                 float value = loss.getFloat();
                                 if (!Float.isFinite(value)) {
-                                    throw new IllegalStateException(notFinite(value, epoch, done + 1, checkpointing.folder()));
+                                    throw new IllegalStateException(notFinite(value, epoch, done + 1, checkpointing.folder() != null));
                                 }
                                 gc.backward(loss);
                                 lossSum += value;
@@ -218,18 +218,17 @@ public final class CgcnnTrainer {
     }
 
     /**
-     * What a run that met a loss that is not finite says. Where the previous epoch's checkpoint is on disk, the way on
-     * is to resume from it: a one-off fault (seen once in a 60-epoch run, issue 20 step 6) does not come back, while a
-     * run that truly diverges fails again, and then wants a lower learning rate.
+     * What a run that met a loss that is not finite says. With a checkpoint of an earlier epoch on disk, going on from it
+     * tells a one-off numerical fault (seen once in a 60-epoch run, issue 20 step 6: it did not come back) from a run
+     * that truly diverges. How to go on is the caller's to say (the CLI's {@code --resume}, Admin Train's {@code resume}).
      */
-    static String notFinite(float value, int epoch, int batch, Path checkpointFolder) {
+    static String notFinite(float value, int epoch, int batch, boolean checkpointed) {
         String what = "the training loss is not finite (" + value + ") at epoch " + epoch + ", batch " + batch;
-        if (checkpointFolder == null || epoch <= 1) {
+        if (!checkpointed || epoch <= 1) {
             return what + ": the run diverged; lower the learning rate";
         }
-        return what + ": the run diverged or met a one-off numerical fault. The checkpoint after epoch " + (epoch - 1) + " is kept in "
-                + checkpointFolder + ": go on from it with `persite train --resume " + checkpointFolder
-                + "`, and if it fails again, lower the learning rate";
+        return what + ": the run diverged, or met a one-off numerical fault; going on from the last checkpoint tells which (a one-off does"
+                + " not come back), and a run that fails again wants a lower learning rate";
     }
 
     /** The per-site loss [N, 1] of the normalised residual [N, 1]. */

@@ -16,6 +16,15 @@ class TrainCommandTest {
     @TempDir
     Path tmp;
 
+    /** A run that failed with a checkpoint left says how to go on from it, after the trainer's own message. */
+    @Test
+    void aFailedRunNamesTheCheckpointToResumeFrom() {
+        Path folder = tmp.resolve("run-ckpt");
+        String said = TrainCommand.resumeHint("the training loss is not finite (NaN) at epoch 47, batch 220: ...", folder, 46);
+        assertTrue(said.startsWith("the training loss is not finite (NaN) at epoch 47, batch 220"), said);
+        assertTrue(said.contains("checkpoint after epoch 46") && said.contains("persite train --resume " + folder), said);
+    }
+
     @Test
     void writesNumberedVersionsWithACompleteCard() throws Exception {
         Path out = tmp.resolve("magmom");
