@@ -7,7 +7,7 @@ package org.persite.model;
  * Z the largest atomic number (rows are indexed by atomic number; row 0 is padding).
  *
  * <p>For a site of element e with latent h: {@code c = h - mean}, {@code z = c · projection} [k],
- * {@code r² = max(0, |c|² - |z|²)} (the part of h outside the components), {@code u = W_e (z - μ_e)},
+ * {@code r² = |c - z · projectionᵀ|²} (the part of h outside the components), {@code u = W_e (z - μ_e)},
  * {@code D = sqrt((|u|² + r² · residualInverseVariance) / (k + 1))}, {@code score = D / scale_e}. W_e is the
  * inverse Cholesky factor of element e's (shrunk) covariance in component space, so |u|² is a Mahalanobis
  * distance; an element never seen has the global statistics.
@@ -16,7 +16,7 @@ package org.persite.model;
  * @param projection [H, k] row-major, orthonormal columns: the top principal directions
  * @param elementMean [Z + 1, k]
  * @param elementWhitening [Z + 1, k, k] row-major
- * @param residualInverseVariance 1 / the mean of r² / (H - k) ... as fitted: the residual's normaliser
+ * @param residualInverseVariance 1 / the training sites' mean r² (floored at a millionth of their total variance): the residual's normaliser
  * @param elementScale [Z + 1], the per-element quantile D is divided by
  */
 public record DomainSummary(int latentWidth, int components, float[] mean, float[] projection, float[] elementMean, float[] elementWhitening,
@@ -59,18 +59,23 @@ public record DomainSummary(int latentWidth, int components, float[] mean, float
         return out;
     }
 
-    /** r² = max(0, |h - mean|² - |z|²). */
+    /**
+     * r² = |c - z Pᵀ|² with c = h - mean: the part of c outside the components. Not |c|² - |z|², which equals it for
+     * orthonormal columns but cancels: the float columns are orthonormal only to about 1e-7, which is |c|²·1e-7 of
+     * error, larger than the whole residual of a summary whose components hold nearly all of c (a first-shell
+     * descriptor's). The graph computes it the same way.
+     */
     public double residual2(double[] h, double[] zc) {
-        double c2 = 0;
+        int k = components;
+        double r2 = 0;
         for (int i = 0; i < latentWidth; i++) {
-            double c = h[i] - mean[i];
-            c2 += c * c;
+            double r = h[i] - mean[i];
+            for (int j = 0; j < k; j++) {
+                r -= zc[j] * projection[i * k + j];
+            }
+            r2 += r * r;
         }
-        double z2 = 0;
-        for (double v : zc) {
-            z2 += v * v;
-        }
-        return Math.max(0, c2 - z2);
+        return r2;
     }
 
     /** D before the per-element scale. */

@@ -24,6 +24,8 @@ import org.persite.model.DomainSummary;
 public final class DomainFitter {
     /** Pseudo-sites of the global covariance added to every element's. */
     public static final int SHRINK_SITES = 32;
+    /** The residual's variance is at least this share of the latents' total variance (float32 rounding below it). */
+    public static final double RESIDUAL_FLOOR = 1e-6;
     /** An element needs this many training sites for a scale of its own. */
     public static final int MIN_SITES_FOR_OWN_SCALE = 50;
 
@@ -113,7 +115,14 @@ public final class DomainFitter {
             r2[s] = projector.residual2(h, z[s]);
             r2sum += r2[s];
         }
-        float residualInverse = r2sum / n > 1e-12 ? (float) (n / r2sum) : 0f;
+        // the residual's variance per site, floored at a millionth of the total variance: below it, r² is the float32
+        // rounding of the graph's c - z Pᵀ (|c|·1e-7 per dimension), not a direction the training sites vary in
+        double total = 0;
+        for (double v : values) {
+            total += Math.max(v, 0);
+        }
+        double residualVariance = Math.max(r2sum / n, RESIDUAL_FLOOR * total);
+        float residualInverse = residualVariance > 1e-12 ? (float) (1 / residualVariance) : 0f;
         double ridge = 1e-6 * Math.max(Arrays.stream(lambda).average().orElse(1), 1e-12);
 
         // per element: mean and shrunk covariance in component space
