@@ -67,6 +67,11 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--components", defaultValue = "16", description = "Principal components of the domain summary (default: ${DEFAULT-VALUE}).")
     int components;
 
+    @Option(names = "--environment-components", defaultValue = "64", description = "Principal components of the first-shell descriptors' "
+            + "summary: a site's domain score is the larger of its latent's and its neighbours' (0 = the latent's alone, as before; "
+            + "default: ${DEFAULT-VALUE}).")
+    int environmentComponents;
+
     @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
     Path probes;
 
@@ -111,8 +116,9 @@ final class CalibrateCommand implements Callable<Integer> {
         int version = TrainingJob.nextVersion(folder);
         Path out = folder.resolve(Integer.toString(version));
         String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
-                + " --sum-weights " + sumWeights + " --components " + components + (probes != null ? " --probes " + probes : "");
-        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights);
+                + " --sum-weights " + sumWeights + " --components " + components + " --environment-components " + environmentComponents
+                + (probes != null ? " --probes " + probes : "");
+        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents);
         TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, opts, table, out, version, command);
         int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
 

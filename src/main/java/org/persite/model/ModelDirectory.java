@@ -330,6 +330,9 @@ public final class ModelDirectory {
                 if (d.hasLowestSiteThreshold()) {
                     dn.put("lowest_site_threshold", d.lowestSiteThreshold());
                 }
+                if (d.hasEnvironment()) {
+                    dn.put("environment_components", d.environmentComponents());
+                }
                 ObjectNode es = dn.putObject("element_sites");
                 d.elementSites().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> es.put(e.getKey(), e.getValue()));
             }
@@ -371,7 +374,8 @@ public final class ModelDirectory {
                 dn.path("element_sites").fields().forEachRemaining(e -> sites.put(e.getKey(), e.getValue().asLong()));
                 domain = new Trust.Domain(require(dn, "method").asText(), require(dn, "components").asInt(), require(dn, "site_quantile").asDouble(),
                         require(dn, "threshold").asDouble(), require(dn, "threshold_quantile").asDouble(),
-                        dn.has("lowest_site_threshold") ? dn.get("lowest_site_threshold").asDouble() : Double.NaN, sites);
+                        dn.has("lowest_site_threshold") ? dn.get("lowest_site_threshold").asDouble() : Double.NaN, sites,
+                        dn.path("environment_components").asInt(0));
             }
             Trust.Uncertainty unc = null;
             JsonNode un = tr.path("uncertainty");

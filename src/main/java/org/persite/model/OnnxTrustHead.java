@@ -22,7 +22,9 @@ import org.persite.model.onnx.OnnxProto.ValueInfoProto;
  *       {@code y_i' = y_i - w_i · excess_s / Σ_{i∈s} w_i}, with w = 1 or w = σ² + 1e-12; the sums are
  *       ScatterElements(reduction = add) over {@link ModelIo#SITE_STRUCTURE} and gathered back, so every shape stays [N].
  *       Two new inputs: {@link ModelIo#SITE_STRUCTURE} int64 [N] and {@link ModelIo#SITE_TOTAL} float32 [N].</li>
- *   <li><b>Domain score</b> [N] from the last hidden layer h [N, H] (member 0's in an ensemble), as in {@link DomainSummary}.</li>
+ *   <li><b>Domain score</b> [N] from the last hidden layer h [N, H] (member 0's in an ensemble), as in {@link DomainSummary};
+ *       with an environment summary, the larger of that and the same score of each site's first-shell descriptor
+ *       e [N, A + 2] ({@link SiteEnvironment}, computed here from the graph's inputs).</li>
  * </ul>
  */
 public final class OnnxTrustHead {
@@ -43,6 +45,25 @@ public final class OnnxTrustHead {
      * @param transitionMetal for each atomic number 0..Z, whether it is a transition metal (σ's class)
      */
     public static byte[] apply(byte[] onnx, ModelSpec spec, DomainSummary domain, Trust.Uncertainty uncertainty, boolean[] transitionMetal) {
+        return apply(onnx, spec, domain, null, null, uncertainty, transitionMetal);
+    }
+
+    /**
+     * The graph with the trust head, its domain score the larger of the latent's and the first-shell descriptor's.
+     *
+     * @param environment the first-shell descriptors' summary (width A + 2 of {@code table}), or null for the latent's alone;
+     *     the card's domain must say which ({@link Trust.Domain#hasEnvironment()})
+     * @param table the element table the descriptor counts neighbours with (the model's own); needed with an environment
+     */
+    public static byte[] apply(byte[] onnx, ModelSpec spec, DomainSummary domain, DomainSummary environment, org.persite.graph.ElementTable table,
+            Trust.Uncertainty uncertainty, boolean[] transitionMetal) {
+        if (environment != null && (domain == null || table == null || environment.latentWidth() != SiteEnvironment.width(table))) {
+            throw new IllegalArgumentException("an environment summary needs a latent one and its element table (width A + 2)");
+        }
+        Trust.Domain card = spec.trust().domain();
+        if (domain != null && card != null && card.hasEnvironment() != (environment != null)) {
+            throw new IllegalArgumentException("the card's domain method " + card.method() + " does not match the summaries given");
+        }
         ModelProto model = parse(onnx);
         GraphProto.Builder g = model.getGraph().toBuilder();
         if (g.getNodeList().stream().anyMatch(n -> n.getName().startsWith("trust/"))) {
@@ -127,40 +148,80 @@ public final class OnnxTrustHead {
         }
 
         if (domain != null) {
-            domainScore(b, latent, domain);
+            String score = domainScore(b, "domain_", latent, domain);                                                   // [N]
+            if (environment != null) {
+                String e = environmentDescriptor(b, table, spec.featurizer().maxNeighbors());                             // [N, A + 2]
+                score = b.node("Max", new String[] {score, domainScore(b, "environment_", e, environment)});              // [N]
+            }
+            b.node("Identity", new String[] {score}, new String[] {ModelIo.DOMAIN_SCORE});
             g.addOutput(OnnxGraphBuilder.value(ModelIo.DOMAIN_SCORE, TensorProto.DataType.FLOAT,
                     "domain-of-applicability score per atom (1 = the training quantile of its element)", ModelIo.DIM_ATOMS));
         }
         return model.toBuilder().setGraph(g).build().toByteArray();
     }
 
-    /** domain_score [N] from h [N, H]. */
-    private static void domainScore(OnnxGraphBuilder b, String h, DomainSummary d) {
+    /**
+     * The first-shell descriptor e [N, A + 2] of every atom from the graph's inputs, as {@link SiteEnvironment#describe}:
+     * the shell-weighted sum of the neighbours' element features, the nearest distance and the coordination number / M.
+     */
+    private static String environmentDescriptor(OnnxGraphBuilder b, org.persite.graph.ElementTable table, int m) {
+        int a = table.featureLength();
+        String axis1 = b.constantLong("shell_axes_1", new long[] {1}, new long[] {1});
+        String first = b.constantLong("shell_first", new long[] {1}, new long[] {0});
+        String second = b.constantLong("shell_second", new long[] {1}, new long[] {1});
+        String nbrZ = b.node("Gather", new String[] {ModelIo.SPECIES, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));       // [N, M]
+        String features = b.node("Gather", new String[] {b.constant("shell_element_table", new long[] {table.maxAtomicNumber() + 1, a},
+            SiteEnvironment.tableRows(table)), nbrZ}, OnnxGraphBuilder.intAttribute("axis", 0));                                    // [N, M, A]
+        String r0 = b.node("Slice", new String[] {ModelIo.NBR_DISTANCE, first, second, axis1});                                    // [N, 1]
+        String mask0 = b.node("Slice", new String[] {ModelIo.NBR_MASK, first, second, axis1});                                     // [N, 1]
+        String edge = b.node("Sub", new String[] {b.node("Mul", new String[] {r0, b.constant("shell_shell_factor", new long[] {},
+            new float[] {(float) SiteEnvironment.SHELL_FACTOR})}), ModelIo.NBR_DISTANCE});                                        // [N, M]
+        String w = b.node("Mul", new String[] {b.node("Sigmoid", new String[] {b.node("Mul", new String[] {edge,
+            b.constant("shell_inverse_softness", new long[] {}, new float[] {(float) (1 / SiteEnvironment.SOFTNESS)})})}),
+            ModelIo.NBR_MASK});                                                                                                   // [N, M]
+        String counted = b.node("Squeeze", new String[] {b.node("MatMul", new String[] {b.node("Unsqueeze", new String[] {w, axis1}), features}),
+            axis1});                                                                                                              // [N, A]
+        String shell = b.node("Mul", new String[] {b.node("ReduceSum", new String[] {w, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 1)),
+            b.constant("shell_inverse_slots", new long[] {}, new float[] {1f / m})});                                      // [N, 1]
+        return b.node("Concat", new String[] {counted, b.node("Mul", new String[] {r0, mask0}), shell},
+                OnnxGraphBuilder.intAttribute("axis", 1));                                                                        // [N, A + 2]
+    }
+
+    /** A site's score [N] from its latent h [N, H] and the summary fitted on it; constants named {@code prefix...}. */
+    private static String domainScore(OnnxGraphBuilder b, String prefix, String h, DomainSummary d) {
         int hw = d.latentWidth();
         int k = d.components();
         int rows = d.elementRows();
-        String axis1 = b.constantLong("domain_axes_1", new long[] {1}, new long[] {1});
-        String axis2 = b.constantLong("domain_axes_2", new long[] {1}, new long[] {2});
-        String axes12 = b.constantLong("domain_axes_1_2", new long[] {2}, new long[] {1, 2});
-        String c = b.node("Sub", new String[] {h, b.constant("domain_mean", new long[] {hw}, d.mean())});                        // [N, H]
-        String z = b.node("MatMul", new String[] {c, b.constant("domain_projection", new long[] {hw, k}, d.projection())});      // [N, k]
-        String c2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {c, c}), axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
-        String z2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {z, z}), axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
-        String r2 = b.node("Relu", new String[] {b.node("Sub", new String[] {c2, z2})});                                         // [N]
-        String mu = b.node("Gather", new String[] {b.constant("domain_element_mean", new long[] {rows, k}, d.elementMean()), ModelIo.SPECIES},
+        String axis1 = b.constantLong(prefix + "axes_1", new long[] {1}, new long[] {1});
+        String axis2 = b.constantLong(prefix + "axes_2", new long[] {1}, new long[] {2});
+        String axes12 = b.constantLong(prefix + "axes_1_2", new long[] {2}, new long[] {1, 2});
+        String c = b.node("Sub", new String[] {h, b.constant(prefix + "mean", new long[] {hw}, d.mean())});                        // [N, H]
+        String z = b.node("MatMul", new String[] {c, b.constant(prefix + "projection", new long[] {hw, k}, d.projection())});      // [N, k]
+        // r² = |c - z Pᵀ|², the part of c outside the components; not |c|² - |z|², which cancels in float32 when the
+        // components hold nearly all of c (a first-shell descriptor's residual variance can be 1e-6 of its total)
+        float[] transposed = new float[k * hw];
+        for (int i = 0; i < hw; i++) {
+            for (int j = 0; j < k; j++) {
+                transposed[j * hw + i] = d.projection()[i * k + j];
+            }
+        }
+        String r = b.node("Sub", new String[] {c, b.node("MatMul", new String[] {z, b.constant(prefix + "projection_transposed",
+            new long[] {k, hw}, transposed)})});                                                                                // [N, H]
+        String r2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {r, r}), axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
+        String mu = b.node("Gather", new String[] {b.constant(prefix + "element_mean", new long[] {rows, k}, d.elementMean()), ModelIo.SPECIES},
                 OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N, k]
         String dz = b.node("Unsqueeze", new String[] {b.node("Sub", new String[] {z, mu}), axis2});                             // [N, k, 1]
-        String w = b.node("Gather", new String[] {b.constant("domain_element_whitening", new long[] {rows, k, k}, d.elementWhitening()),
+        String w = b.node("Gather", new String[] {b.constant(prefix + "element_whitening", new long[] {rows, k, k}, d.elementWhitening()),
                 ModelIo.SPECIES}, OnnxGraphBuilder.intAttribute("axis", 0));                                                     // [N, k, k]
         String u = b.node("MatMul", new String[] {w, dz});                                                                        // [N, k, 1]
         String u2 = b.node("ReduceSum", new String[] {b.node("Mul", new String[] {u, u}), axes12}, OnnxGraphBuilder.intAttribute("keepdims", 0)); // [N]
         String sum = b.node("Add", new String[] {u2, b.node("Mul", new String[] {r2,
-            b.constant("domain_residual_inverse_variance", new long[] {}, new float[] {d.residualInverseVariance()})})});
+            b.constant(prefix + "residual_inverse_variance", new long[] {}, new float[] {d.residualInverseVariance()})})});
         String dist = b.node("Sqrt", new String[] {b.node("Mul", new String[] {sum,
-            b.constant("domain_inverse_dof", new long[] {}, new float[] {1f / (k + 1)})})});                                    // [N]
-        String scale = b.node("Gather", new String[] {b.constant("domain_element_scale", new long[] {rows}, d.elementScale()), ModelIo.SPECIES},
+            b.constant(prefix + "inverse_dof", new long[] {}, new float[] {1f / (k + 1)})})});                                    // [N]
+        String scale = b.node("Gather", new String[] {b.constant(prefix + "element_scale", new long[] {rows}, d.elementScale()), ModelIo.SPECIES},
                 OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N]
-        b.node("Div", new String[] {dist, scale}, new String[] {ModelIo.DOMAIN_SCORE});
+        return b.node("Div", new String[] {dist, scale});
     }
 
     /**
@@ -207,6 +268,29 @@ public final class OnnxTrustHead {
         g.addNode(NodeProto.newBuilder().setOpType("Identity").setName("trust/latent_identity").addInput(latent).addOutput(SITE_LATENT));
         g.addOutput(OnnxGraphBuilder.value(SITE_LATENT, TensorProto.DataType.FLOAT, "last hidden layer", ModelIo.DIM_ATOMS, latentWidth));
         return model.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    /**
+     * The summary a graph's trust head holds, read back from its initializers: {@code "domain_"} for the latent's,
+     * {@code "environment_"} for the first shell's; null when the graph has none. For checking a shipped graph against
+     * {@link DomainSummary#score}.
+     */
+    static DomainSummary summary(byte[] onnx, String prefix) {
+        java.util.Map<String, float[]> t = new java.util.HashMap<>();
+        for (TensorProto init : parse(onnx).getGraph().getInitializerList()) {
+            if (init.getName().startsWith("trust/" + prefix) && init.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                java.nio.FloatBuffer f = init.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                float[] v = new float[f.remaining()];
+                f.get(v);
+                t.put(init.getName().substring(("trust/" + prefix).length()), v);
+            }
+        }
+        if (!t.containsKey("mean")) {
+            return null;
+        }
+        int h = t.get("mean").length;
+        return new DomainSummary(h, t.get("projection").length / h, t.get("mean"), t.get("projection"), t.get("element_mean"),
+                t.get("element_whitening"), t.get("residual_inverse_variance")[0], t.get("element_scale"));
     }
 
     /** The last hidden layer: the first input of the (first member's) output-layer MatMul. */

@@ -30,11 +30,13 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
      * the same element, as a Mahalanobis distance in the training latents' top principal components plus the
      * part of h outside them, divided by the {@code siteQuantile}-quantile of that distance over the element's
      * training sites (so 1.0 is as far out as the farthest 1 - siteQuantile of training sites; elements with few
-     * training sites use all sites' quantile). A structure's score is the mean of its site scores; it is also judged
-     * by its lowest site score (see {@link DomainAssessment}).
+     * training sites use all sites' quantile). With {@code environmentComponents > 0} a site's score is the larger of
+     * that and the same distance, on its own summary, of the site's first-shell descriptor ({@link SiteEnvironment}):
+     * a site is unusual when what the network makes of it is, or when its neighbours are. A structure's score is the
+     * mean of its site scores; it is also judged by its lowest site score (see {@link DomainAssessment}).
      *
-     * @param method "latent-mahalanobis-pca"
-     * @param components k, the principal components kept
+     * @param method "latent-mahalanobis-pca", or "latent-and-environment-mahalanobis-pca" with the environment
+     * @param components k, the principal components kept of the latent
      * @param siteQuantile the training quantile a score of 1 stands for, for example 0.99
      * @param threshold a structure whose score exceeds this is out of domain (fitted on the validation split)
      * @param thresholdQuantile the share of validation structures at or below {@code threshold}, and at or below
@@ -43,17 +45,39 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
      *     every site (fitted on the validation split like {@code threshold}); NaN on cards written before it
      *     existed, which judge by the mean alone
      * @param elementSites training sites per element symbol (elements absent were never seen)
+     * @param environmentComponents the principal components kept of the first-shell descriptor, or 0 when the score
+     *     is the latent's alone (every card before it)
      */
     public record Domain(String method, int components, double siteQuantile, double threshold, double thresholdQuantile,
-            double lowestSiteThreshold, Map<String, Long> elementSites) {
+            double lowestSiteThreshold, Map<String, Long> elementSites, int environmentComponents) {
+        /** The method of a score from the latent alone. */
+        public static final String LATENT = "latent-mahalanobis-pca";
+        /** The method of a score that is the larger of the latent's and the first-shell descriptor's. */
+        public static final String LATENT_AND_ENVIRONMENT = "latent-and-environment-mahalanobis-pca";
+
         public Domain {
             elementSites = Map.copyOf(elementSites);
+            if (environmentComponents < 0 || !method.equals(environmentComponents > 0 ? LATENT_AND_ENVIRONMENT : LATENT)) {
+                throw new IllegalArgumentException("domain method '" + method + "' does not fit " + environmentComponents
+                        + " environment components (" + LATENT + " has none, " + LATENT_AND_ENVIRONMENT + " some)");
+            }
             if (!(threshold > 0) || Double.isInfinite(threshold)) {
                 throw new IllegalArgumentException("the domain threshold must be positive and finite, got " + threshold);
             }
             if (!Double.isNaN(lowestSiteThreshold) && (!(lowestSiteThreshold > 0) || Double.isInfinite(lowestSiteThreshold))) {
                 throw new IllegalArgumentException("the lowest-site domain threshold must be positive and finite (or absent), got " + lowestSiteThreshold);
             }
+        }
+
+        /** A score from the latent alone, as every card before the environment had. */
+        public Domain(String method, int components, double siteQuantile, double threshold, double thresholdQuantile,
+                double lowestSiteThreshold, Map<String, Long> elementSites) {
+            this(method, components, siteQuantile, threshold, thresholdQuantile, lowestSiteThreshold, elementSites, 0);
+        }
+
+        /** Whether a site's score is also its first-shell descriptor's distance (the larger of the two). */
+        public boolean hasEnvironment() {
+            return environmentComponents > 0;
         }
 
         /** Whether the card has a lowest-site threshold (cards before it judge by the mean alone). */

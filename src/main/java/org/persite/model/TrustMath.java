@@ -59,6 +59,19 @@ public final class TrustMath {
         return out;
     }
 
+    /**
+     * The domain score [n] of each site: the larger of its latent's score and its first-shell descriptor's
+     * e [n][A + 2] ({@link SiteEnvironment}), as the graph computes it with an environment summary.
+     */
+    public static double[] domainScores(DomainSummary latentSummary, DomainSummary environmentSummary, double[][] latent, double[][] environment,
+            int[] species) {
+        double[] out = domainScores(latentSummary, latent, species);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.max(out[i], environmentSummary.score(environment[i], species[i]));
+        }
+        return out;
+    }
+
     /** The domain score [n] of each site from its latent h [n][H]. */
     public static double[] domainScores(DomainSummary d, double[][] latent, int[] species) {
         double[] out = new double[latent.length];

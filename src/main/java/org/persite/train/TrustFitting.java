@@ -17,6 +17,7 @@ import org.persite.inference.PaddedBatch;
 import org.persite.inference.SiteOutputs;
 import org.persite.model.DomainAssessment;
 import org.persite.model.DomainSummary;
+import org.persite.model.SiteEnvironment;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelSpec;
@@ -42,11 +43,23 @@ public final class TrustFitting {
      * @param siteQuantile the training quantile a site score of 1 stands for
      * @param thresholdQuantile the share of validation structures inside the domain threshold
      * @param sumWeights "uniform" or "variance" (ensembles) for a conserved sum
+     * @param environmentComponents principal components of the first-shell descriptors' summary ({@link SiteEnvironment}),
+     *     or 0 for a domain score from the latent alone
      */
-    public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights) {
-        /** The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights. */
+    public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
+            int environmentComponents) {
+        /** The components of the first-shell summary by default (of 94 dimensions with CGCNN's table). */
+        public static final int ENVIRONMENT_COMPONENTS = 64;
+
+        public Options {
+            if (environmentComponents < 0) {
+                throw new IllegalArgumentException("environment components must be >= 0 (0 = none), got " + environmentComponents);
+            }
+        }
+
+        /** The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights, the first shell with 64 components. */
         public static Options defaults(PropertySpec.Constraint c) {
-            return new Options(c, 16, 0.99, 0.99, "uniform");
+            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS);
         }
     }
 
@@ -81,6 +94,7 @@ public final class TrustFitting {
         try {
             // 1. the domain summary from the training latents
             DomainSummary domain = fitDomain(base, train, o, rows);
+            DomainSummary environment = o.environmentComponents() > 0 ? fitEnvironment(train, o, table) : null;
             // 2. σ per class, and its cap (ensembles)
             boolean ensemble;
             Trust.Uncertainty unc = null;
@@ -115,16 +129,19 @@ public final class TrustFitting {
                 }
             }
             // a provisional threshold: the graph does not depend on it
-            Trust provisional = new Trust(new Trust.Domain("latent-mahalanobis-pca", domain.components(), o.siteQuantile(), 1, o.thresholdQuantile(),
-                    1, elementSites), unc, weights);
+            int environmentComponents = environment == null ? 0 : environment.components();
+            String method = environment == null ? Trust.Domain.LATENT : Trust.Domain.LATENT_AND_ENVIRONMENT;
+            Trust provisional = new Trust(new Trust.Domain(method, domain.components(), o.siteQuantile(), 1, o.thresholdQuantile(),
+                    1, elementSites, environmentComponents), unc, weights);
             Map<String, String> prov = new LinkedHashMap<>(spec.provenance());
             prov.put("trust", String.format(Locale.ROOT, "trust head fitted on v%d: constraint %s; domain summary on the training split's "
-                    + "latents (up to %d sites, k = %d, site quantile %.2f); %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
-                    domain.components(), o.siteQuantile(),
+                    + "latents (up to %d sites, k = %d, site quantile %.2f)%s; %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
+                    domain.components(), o.siteQuantile(), environment == null ? ""
+                        : String.format(Locale.ROOT, " and on their first-shell descriptors (k = %d), a site scoring the larger", environmentComponents),
                     unc == null ? "single model" : "σ recalibrated per class on the validation split and capped at the training range"));
             prov.put("command", command);
             ModelSpec draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(), provisional);
-            byte[] onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, unc, tm);
+            byte[] onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, environment, table, unc, tm);
 
             // 3. the threshold on validation, then the test figures
             List<SiteOutputs> tVal;
@@ -143,7 +160,7 @@ public final class TrustFitting {
             double threshold = DomainFitter.quantile(valScores, o.thresholdQuantile());
             double lowestThreshold = DomainFitter.quantile(valLowest, o.thresholdQuantile());
             Trust.Domain fitted = new Trust.Domain(provisional.domain().method(), domain.components(), o.siteQuantile(), threshold,
-                    o.thresholdQuantile(), lowestThreshold, elementSites);
+                    o.thresholdQuantile(), lowestThreshold, elementSites, environmentComponents);
             Trust trust = new Trust(fitted, unc, weights);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
@@ -176,12 +193,7 @@ public final class TrustFitting {
     static DomainSummary fitDomain(LoadedModel base, List<SiteDataset.Example> train, Options o, int rows) throws InferenceException {
         int h = latentWidth(base.spec());
         byte[] latentGraph = OnnxTrustHead.withLatentOutput(base.onnx(), h);
-        long sites = train.stream().mapToLong(e -> e.graph().numSites()).sum();
-        int stride = (int) Math.max(1, (sites + MAX_FIT_SITES - 1) / MAX_FIT_SITES);
-        List<SiteDataset.Example> picked = new ArrayList<>();
-        for (int k = 0; k < train.size(); k += stride) {
-            picked.add(train.get(k));
-        }
+        List<SiteDataset.Example> picked = fitSites(train);
         int n = picked.stream().mapToInt(e -> e.graph().numSites()).sum();
         float[] latent = new float[n * h];
         int[] species = new int[n];
@@ -209,6 +221,34 @@ public final class TrustFitting {
             }
         }
         return DomainFitter.fit(new DomainFitter.Latents(h, latent, species), o.components(), o.siteQuantile(), rows);
+    }
+
+    /** The summary of the first-shell descriptors of the same training sites the latent summary is fitted on. */
+    static DomainSummary fitEnvironment(List<SiteDataset.Example> train, Options o, ElementTable table) {
+        int d = SiteEnvironment.width(table);
+        List<SiteDataset.Example> picked = fitSites(train);
+        int n = picked.stream().mapToInt(e -> e.graph().numSites()).sum();
+        float[] descriptors = new float[n * d];                                                                   // [n, A + 2]
+        int[] species = new int[n];
+        int at = 0;
+        for (SiteDataset.Example e : picked) {
+            float[] rows = SiteEnvironment.describe(e.graph(), table);
+            System.arraycopy(rows, 0, descriptors, at * d, rows.length);
+            System.arraycopy(e.graph().species(), 0, species, at, e.graph().numSites());
+            at += e.graph().numSites();
+        }
+        return DomainFitter.fit(new DomainFitter.Latents(d, descriptors, species), o.environmentComponents(), o.siteQuantile(), table.maxAtomicNumber() + 1);
+    }
+
+    /** Every k-th training structure, so that at most about {@value #MAX_FIT_SITES} sites are used. */
+    static List<SiteDataset.Example> fitSites(List<SiteDataset.Example> train) {
+        long sites = train.stream().mapToLong(e -> e.graph().numSites()).sum();
+        int stride = (int) Math.max(1, (sites + MAX_FIT_SITES - 1) / MAX_FIT_SITES);
+        List<SiteDataset.Example> picked = new ArrayList<>();
+        for (int k = 0; k < train.size(); k += stride) {
+            picked.add(train.get(k));
+        }
+        return picked;
     }
 
     /** H: the last hidden layer's width (F with no hidden layer). */

@@ -123,6 +123,66 @@ class TrustHeadMatchesReferenceTest {
         assertTrue(negativeRaw > 20, "the raw model predicts negative values on " + negativeRaw + " sites: too few to test the constraint");
     }
 
+    /** A summary fitted (in Java) on the first-shell descriptors of the first half of the graphs. */
+    static DomainSummary environmentSummary(int components) {
+        int d = SiteEnvironment.width(TABLE);
+        List<CrystalGraph> fit = graphs.subList(0, graphs.size() / 2);
+        int n = fit.stream().mapToInt(CrystalGraph::numSites).sum();
+        float[] flat = new float[n * d];
+        int[] species = new int[n];
+        int at = 0;
+        for (CrystalGraph g : fit) {
+            System.arraycopy(SiteEnvironment.describe(g, TABLE), 0, flat, at * d, g.numSites() * d);
+            System.arraycopy(g.species(), 0, species, at, g.numSites());
+            at += g.numSites();
+        }
+        return DomainFitter.fit(new DomainFitter.Latents(d, flat, species), components, 0.99, TABLE.maxAtomicNumber() + 1);
+    }
+
+    @Test
+    void theDomainScoreIsTheLargerOfTheLatentsAndTheFirstShellsAsTheOracleSays() throws Exception {
+        ModelSpec base = TestModels.spec("trust-env", 1, CgcnnHyperparameters.reference(), 1);
+        CgcnnWeights w = TestModels.weights(base, 13);
+        Trust.Domain card = new Trust.Domain(Trust.Domain.LATENT_AND_ENVIRONMENT, 8, 0.99, 2, 0.99, 0.5, Map.of("O", 100L), 16);
+        ModelSpec spec = base.withTrust(new Trust(card, null, "uniform"),
+                List.of(new PropertySpec("magmom", "μB", 0.5, 0.81, PropertySpec.Constraint.NON_NEGATIVE)), base.provenance());
+        ReferenceForward ref = new ReferenceForward(spec, w, TABLE);
+        DomainSummary latent = summary(ref, spec.hyperparameters().hiddenWidth());
+        DomainSummary environment = environmentSummary(16);
+        byte[] onnx = OnnxTrustHead.apply(OnnxCgcnnWriter.write(spec, w, TABLE), spec, latent, environment, TABLE, null, TM);
+        LoadedModel m = ModelDirectory.write(tmp.resolve("env"), spec, onnx, false);
+        LoadedModel loaded = ModelDirectory.load(m.directory());
+        assertEquals(card, loaded.spec().trust().domain(), "the card keeps the environment's components");
+        int environmentLarger = 0;
+        int latentLarger = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(loaded, Device.CPU, false, 1)) {
+            List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                CrystalGraph g = graphs.get(k);
+                int[] species = g.species();
+                double[][] h = ref.latent(g);
+                double[][] env = SiteEnvironment.describeRows(g, TABLE);
+                double[] want = TrustMath.domainScores(latent, environment, h, env, species);
+                double[] fromLatent = TrustMath.domainScores(latent, h, species);
+                SiteOutputs o = e.layout().split(rows.get(k));
+                for (int i = 0; i < g.numSites(); i++) {
+                    OnnxMatchesReferenceTest.assertClose(want[i], o.domain()[i], 1e-2, "domain score " + k + "/" + i);
+                    if (want[i] > fromLatent[i] * 1.01) {
+                        environmentLarger++;
+                    } else {
+                        latentLarger++;
+                    }
+                }
+            }
+        }
+        assertTrue(environmentLarger > 20 && latentLarger > 20, "each summary decides some sites (first shell " + environmentLarger
+                + ", latent " + latentLarger + "): otherwise the test would not see one of them missing");
+        // the card must say which score the graph computes
+        ModelSpec latentOnly = spec.withTrust(new Trust(card(), null, "uniform"), spec.properties(), spec.provenance());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxTrustHead.apply(OnnxCgcnnWriter.write(latentOnly, w, TABLE), latentOnly, latent, environment, TABLE, null, TM));
+    }
+
     @Test
     void conservedSumsMeetEachStructuresOwnTotalInOneBatch() throws Exception {
         ModelSpec base = TestModels.spec("trust-q", 1, CgcnnHyperparameters.reference(), 1);
