@@ -158,7 +158,7 @@ class InteropTest {
             assertEquals(Double.parseDouble(x[4]), Double.parseDouble(y[4]), 1e-3, "domain score: " + a.get(i) + " vs " + b.get(i));
         }
         String json = cli("predict", "--server", "127.0.0.1:" + ts.port(), "--format", "json", examples.toString());
-        assertTrue(json.lines().findFirst().orElseThrow().matches("\\{\"structure\":\".*\",\"site\":0,\"element\":\"\\w+\",\"magmom\":.*,\"domain_score\":.*,\"out_of_domain\":(true|false),\"model\":\"magmom/5\"}"),
+        assertTrue(json.lines().findFirst().orElseThrow().matches("\\{\"structure\":\".*\",\"site\":0,\"element\":\"\\w+\",\"magmom\":.*,\"domain_score\":.*,\"out_of_domain\":(true|false),\"model\":\"magmom/7\"}"),
                 json);
     }
 
