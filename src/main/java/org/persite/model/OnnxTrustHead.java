@@ -169,9 +169,8 @@ public final class OnnxTrustHead {
         String axis1 = b.constantLong("shell_axes_1", new long[] {1}, new long[] {1});
         String first = b.constantLong("shell_first", new long[] {1}, new long[] {0});
         String second = b.constantLong("shell_second", new long[] {1}, new long[] {1});
+        int rows = table.maxAtomicNumber() + 1;
         String nbrZ = b.node("Gather", new String[] {ModelIo.SPECIES, ModelIo.NBR_INDEX}, OnnxGraphBuilder.intAttribute("axis", 0));       // [N, M]
-        String features = b.node("Gather", new String[] {b.constant("shell_element_table", new long[] {table.maxAtomicNumber() + 1, a},
-            SiteEnvironment.tableRows(table)), nbrZ}, OnnxGraphBuilder.intAttribute("axis", 0));                                    // [N, M, A]
         String r0 = b.node("Slice", new String[] {ModelIo.NBR_DISTANCE, first, second, axis1});                                    // [N, 1]
         String mask0 = b.node("Slice", new String[] {ModelIo.NBR_MASK, first, second, axis1});                                     // [N, 1]
         String edge = b.node("Sub", new String[] {b.node("Mul", new String[] {r0, b.constant("shell_shell_factor", new long[] {},
@@ -179,8 +178,14 @@ public final class OnnxTrustHead {
         String w = b.node("Mul", new String[] {b.node("Sigmoid", new String[] {b.node("Mul", new String[] {edge,
             b.constant("shell_inverse_softness", new long[] {}, new float[] {(float) (1 / SiteEnvironment.SOFTNESS)})})}),
             ModelIo.NBR_MASK});                                                                                                   // [N, M]
-        String counted = b.node("Squeeze", new String[] {b.node("MatMul", new String[] {b.node("Unsqueeze", new String[] {w, axis1}), features}),
-            axis1});                                                                                                              // [N, A]
+        // Σ_m w_m T[Z_m] as (the shell's weight per element) · T: one scatter and one GEMM, not N little [1, M] × [M, A] products
+        String shapeNZ = b.node("Concat", new String[] {b.node("Shape", new String[] {ModelIo.SPECIES}),
+            b.constantLong("shell_rows", new long[] {1}, new long[] {rows})}, OnnxGraphBuilder.intAttribute("axis", 0));          // [2]
+        String zeros = b.node("Expand", new String[] {b.constant("shell_zeros", new long[] {1, rows}, new float[rows]), shapeNZ});   // [N, Z + 1]
+        String perElement = b.node("ScatterElements", new String[] {zeros, nbrZ, w}, OnnxGraphBuilder.intAttribute("axis", 1),
+            OnnxGraphBuilder.stringAttribute("reduction", "add"));                                                                // [N, Z + 1]
+        String counted = b.node("MatMul", new String[] {perElement, b.constant("shell_element_table", new long[] {rows, a},
+            SiteEnvironment.tableRows(table))});                                                                                  // [N, A]
         String shell = b.node("Mul", new String[] {b.node("ReduceSum", new String[] {w, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 1)),
             b.constant("shell_inverse_slots", new long[] {}, new float[] {1f / m})});                                      // [N, 1]
         return b.node("Concat", new String[] {counted, b.node("Mul", new String[] {r0, mask0}), shell},

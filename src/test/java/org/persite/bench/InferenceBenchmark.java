@@ -45,7 +45,7 @@ import org.persite.structure.StructureReader;
  * Model compute on ONNX Runtime (CPU by default; {@code -p device=auto} with the cuda profile on a GPU)
  * for each bucket size, with the reference shape (F 64, M 12, 3 convolutions, H 128). A batch is filled
  * with real sample_500 structures up to the bucket, as the batcher would; {@code -p shape=...} times the opt-in
- * architectures of issue 20 beside it. The score is batches/s over all
+ * architectures of issue 20 beside it, and {@code -p model=models/NAME/V} a shipped version as served. The score is batches/s over all
  * benchmark threads: real atoms/s = score × real atoms per batch (printed at setup).
  *
  * <p>Two set-ups, as the batcher can run them: {@code bin/bench InferenceBenchmark} is one batch at a time
@@ -74,6 +74,13 @@ public class InferenceBenchmark {
     @Param({"reference"})
     public String shape;
 
+    /**
+     * A shipped model to time instead of a random shape (its served graph, trust head included), for example
+     * {@code -p model=models/magmom/5,models/magmom/7}; empty for {@code shape}.
+     */
+    @Param({""})
+    public String model;
+
     /** 0 = one ONNX Runtime thread per core. */
     @Param({"0"})
     public int threads;
@@ -83,7 +90,7 @@ public class InferenceBenchmark {
     private Path dir;
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException, InferenceException {
+    public void setUp() throws IOException, InferenceException, org.persite.model.ModelLoadException {
         CgcnnHyperparameters hp = switch (shape) {
             case "reference" -> CgcnnHyperparameters.reference();
             case "affine" -> CgcnnHyperparameters.reference().withElementAffine(true);
@@ -97,7 +104,9 @@ public class InferenceBenchmark {
                 List.of(new PropertySpec("magmom", "μB", 0, 1)), java.util.Map.of(), java.util.Map.of());
         CgcnnWeights w = CgcnnWeights.random(hp, ElementTable.cgcnn().featureLength(), new GaussianExpansion(spec.featurizer()).size(), 1, 1);
         dir = Files.createTempDirectory("persite-bench");
-        LoadedModel m = ModelDirectory.write(dir.resolve("m"), spec, w, ElementTable.cgcnn());
+        LoadedModel m = model.isEmpty() ? ModelDirectory.write(dir.resolve("m"), spec, w, ElementTable.cgcnn())
+                : ModelDirectory.load(ModelDirectory.resolve(Path.of(model)));
+        spec = m.spec();
         engine = OnnxInferenceEngine.open(m, Device.parse(device), false, threads);
         StructureReader reader = new StructureReader(StructureLimits.DEFAULTS, CellListOverlapFinder.INSTANCE);
         CrystalGraphBuilder b = new CrystalGraphBuilder(spec.featurizer());
