@@ -17,12 +17,12 @@ import org.persite.inference.PaddedBatch;
 import org.persite.inference.SiteOutputs;
 import org.persite.model.DomainAssessment;
 import org.persite.model.DomainSummary;
-import org.persite.model.SiteEnvironment;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.ModelSpec;
 import org.persite.model.OnnxTrustHead;
 import org.persite.model.PropertySpec;
+import org.persite.model.SiteEnvironment;
 import org.persite.model.Trust;
 import org.persite.structure.Elements;
 
