@@ -134,6 +134,9 @@ final class CalibrateCommand implements Callable<Integer> {
                 fitted.thresholdQuantile(), fitted.threshold()));
         md.append(String.format(Locale.ROOT, "| domain threshold (structures' lowest site score, validation %.2f quantile) | %.4g |%n",
                 fitted.thresholdQuantile(), fitted.lowestSiteThreshold()));
+        md.append(String.format(Locale.ROOT, "| domain score (per site) | %s: the latent's distance, %d components%s |%n", fitted.method(),
+                fitted.components(), fitted.hasEnvironment() ? String.format(Locale.ROOT, ", or the first shell's (%d components) where larger",
+                        fitted.environmentComponents()) : ""));
         if (probes != null) {
             md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, config.section().getLong("domain.min-element-sites")));
         }

@@ -48,6 +48,10 @@ class CalibrateCommandTest {
         assertTrue(again.spec().provenance().get("trust").startsWith("trust head fitted on v1"), again.spec().provenance().get("trust"));
         Trust.Domain d = again.spec().trust().domain();
         assertTrue(d.hasLowestSiteThreshold());
+        assertTrue(d.hasEnvironment() && d.environmentComponents() == 64 && d.method().equals(Trust.Domain.LATENT_AND_ENVIRONMENT),
+                "the first shell is scored by default: " + d);
+        assertTrue(cal.out().contains("| domain score (per site) | latent-and-environment-mahalanobis-pca: the latent's distance, 16 components, "
+                + "or the first shell's (64 components) where larger |"), cal.out());
 
         SiteDataset ds = SiteDataset.load(Path.of(data), TrainingProvenance.of(again.spec()).target(), again.spec().featurizer(), TestVectors.READER);
         SiteDataset.Split split = ds.split(TrainingProvenance.of(again.spec()).splitSeed());
