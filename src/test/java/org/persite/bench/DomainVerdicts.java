@@ -54,12 +54,7 @@ public final class DomainVerdicts {
             }
         }
         StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        List<Structure> probeStructures = new ArrayList<>();
-        try (var files = Files.list(probes)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("POSCAR")).sorted().toList()) {
-                probeStructures.add(((ParseResult.Parsed) reader.readFile(f, Format.POSCAR).get(0)).value().structure());
-            }
-        }
+        List<Structure> probeStructures = probes(reader, probes);
         SiteDataset ds = null;
         for (Path model : models) {
             LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
@@ -166,7 +161,18 @@ public final class DomainVerdicts {
         }
     }
 
-    static final boolean SIGNATURES = Boolean.getBoolean("signatures");
+    /** The POSCAR-* structures of a probe folder, by file name. */
+    static List<Structure> probes(StructureReader reader, Path folder) throws java.io.IOException {
+        List<Structure> out = new ArrayList<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("POSCAR")).sorted().toList()) {
+                out.add(((ParseResult.Parsed) reader.readFile(f, Format.POSCAR).get(0)).value().structure());
+            }
+        }
+        return out;
+    }
+
+        static final boolean SIGNATURES = Boolean.getBoolean("signatures");
 
     /** Each site's contacts ("Fe-O"), or with -Dsignatures=true its shell signature ("Fe[O,S]"), once per site. */
     static List<String> keys(CrystalGraph g) {

@@ -1,6 +1,5 @@
 package org.persite.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,8 +18,6 @@ import org.persite.model.DomainSummary;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.SiteEnvironment;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
 import org.persite.structure.StructureReader;
 import org.persite.train.DomainFitter;
@@ -72,12 +69,7 @@ public final class EnvironmentScores {
         DomainSummary env = DomainFitter.fit(new DomainFitter.Latents(d, h, species), K, 0.99, table.maxAtomicNumber() + 1);
         List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
-        List<Structure> probes = new ArrayList<>();
-        try (var files = Files.list(Path.of("data/probes"))) {
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("POSCAR")).sorted().toList()) {
-                probes.add(((ParseResult.Parsed) reader.readFile(f, Format.POSCAR).get(0)).value().structure());
-            }
-        }
+        List<Structure> probes = DomainVerdicts.probes(reader, Path.of("data/probes"));
         CrystalGraphBuilder builder = new CrystalGraphBuilder(m.spec().featurizer());
         List<CrystalGraph> probeGraphs = probes.stream().map(builder::build).toList();
         List<float[]> valLatent;
@@ -90,10 +82,13 @@ public final class EnvironmentScores {
                 probeLatent.add(e.layout().split(e.predictOne(g, Buckets.defaults())).domain());
             }
         }
+        List<float[]> valShell = shellScores(val.stream().map(SiteDataset.Example::graph).toList(), env, table);
+        List<float[]> testShell = shellScores(test.stream().map(SiteDataset.Example::graph).toList(), env, table);
+        List<float[]> probeShell = shellScores(probeGraphs, env, table);
         for (String mode : new String[] {"latent", "environment", "max"}) {
-            List<float[]> vs = combine(mode, val.stream().map(SiteDataset.Example::graph).toList(), valLatent, env, table);
-            List<float[]> ts = combine(mode, test.stream().map(SiteDataset.Example::graph).toList(), testLatent, env, table);
-            List<float[]> ps = combine(mode, probeGraphs, probeLatent, env, table);
+            List<float[]> vs = combine(mode, valLatent, valShell);
+            List<float[]> ts = combine(mode, testLatent, testShell);
+            List<float[]> ps = combine(mode, probeLatent, probeShell);
             List<Double> vm = new ArrayList<>();
             List<Double> vl = new ArrayList<>();
             for (float[] s : vs) {
@@ -131,21 +126,29 @@ public final class EnvironmentScores {
         }
     }
 
-    static List<float[]> combine(String mode, List<CrystalGraph> graphs, List<float[]> latent, DomainSummary env, ElementTable t) {
+    /** Each site's first-shell score, per graph. */
+    static List<float[]> shellScores(List<CrystalGraph> graphs, DomainSummary env, ElementTable t) {
         List<float[]> out = new ArrayList<>();
-        int d = env.latentWidth();
-        for (int k = 0; k < graphs.size(); k++) {
-            CrystalGraph g = graphs.get(k);
-            float[] desc = SiteEnvironment.describe(g, t);
+        for (CrystalGraph g : graphs) {
+            double[][] desc = SiteEnvironment.describeRows(g, t);
             float[] s = new float[g.numSites()];
             for (int i = 0; i < s.length; i++) {
-                double[] x = new double[d];
-                for (int c = 0; c < d; c++) {
-                    x[c] = desc[i * d + c];
-                }
-                double e = env.score(x, g.species(i));
-                double l = latent.get(k)[i];
-                s[i] = (float) switch (mode) {
+                s[i] = (float) env.score(desc[i], g.species(i));
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** The site scores of one mode: the latent's, the first shell's, or the larger ("max"). */
+    static List<float[]> combine(String mode, List<float[]> latent, List<float[]> shell) {
+        List<float[]> out = new ArrayList<>();
+        for (int k = 0; k < latent.size(); k++) {
+            float[] s = new float[latent.get(k).length];
+            for (int i = 0; i < s.length; i++) {
+                float l = latent.get(k)[i];
+                float e = shell.get(k)[i];
+                s[i] = switch (mode) {
                     case "latent" -> l;
                     case "environment" -> e;
                     default -> Math.max(l, e);
