@@ -82,6 +82,10 @@ final class CalibrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (components < 1 || environmentComponents < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1 and --environment-components at "
+                    + "least 0 (0 = the latent's score alone), got " + components + " and " + environmentComponents);
+        }
         LoadedModel base;
         try {
             base = ModelDirectory.load(ModelDirectory.resolve(model));

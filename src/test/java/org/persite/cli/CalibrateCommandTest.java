@@ -32,6 +32,13 @@ class CalibrateCommandTest {
     Path tmp;
 
     @Test
+    void aNegativeComponentCountIsRefusedBeforeAnythingIsRead() {
+        PersiteCliTest.Run cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--environment-components", "-1");
+        assertEquals(2, cal.code(), cal.err());
+        assertTrue(cal.err().contains("--environment-components at least 0"), cal.err());
+    }
+
+    @Test
     void aVersionWithATrustHeadIsFittedAgainWithBothStructureThresholds() throws Exception {
         Path out = tmp.resolve("magmom");
         String data = TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl").toString();
