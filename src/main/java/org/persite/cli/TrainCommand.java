@@ -111,6 +111,11 @@ final class TrainCommand implements Callable<Integer> {
         "(an oxidation-state estimate from its bond lengths; 0 = none, the paper's model; default: ${DEFAULT-VALUE})."})
     int bondValence;
 
+    @Option(names = "--state-bins", paramLabel = "S", defaultValue = "0", description = {"End the head in S state bins (logits and a value per bin, centres spread",
+        "over the training labels), predicting the median bin's value: a per-site distribution for targets with several modes,",
+        "such as spin states. Not with --element-affine; 0 = a plain output (default: ${DEFAULT-VALUE})."})
+    int stateBins;
+
     @Option(names = "--tm-weight", defaultValue = "1", description = "Weight of a transition-metal site in the loss, others 1 (default: ${DEFAULT-VALUE}).")
     float tmWeight;
 
@@ -166,9 +171,13 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER)) {
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--tm-weight, --max-train and --loss HUBER are offered in-process only: Admin Train does not take them yet");
+                    "--tm-weight, --max-train, --loss HUBER and --state-bins are offered in-process only: Admin Train does not take them yet");
+        }
+        if (stateBins != 0 && (stateBins < 2 || stateBins > CgcnnHyperparameters.MAX_STATE_BINS || elementAffine)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--state-bins: need 2 to " + CgcnnHyperparameters.MAX_STATE_BINS
+                    + " bins, without --element-affine (the state head takes its place), not " + stateBins + (elementAffine ? " with it" : ""));
         }
         if (bondValence < 0 || bondValence > CgcnnHyperparameters.MAX_BOND_VALENCE_CHANNELS) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bond-valence: need 0 to "
@@ -183,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
@@ -289,6 +298,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (bondValence != 0) {
             a.addAll(List.of("--bond-valence", Integer.toString(bondValence)));
+        }
+        if (stateBins != 0) {
+            a.addAll(List.of("--state-bins", Integer.toString(stateBins)));
         }
         if (tmWeight != 1f) {
             a.addAll(List.of("--tm-weight", Float.toString(tmWeight)));

@@ -15,9 +15,18 @@ package org.persite.model;
  *     {@code V_ik = Σ_j mask_ij · exp((r[Z_i, k] + r[Z_j, k] - d_ij) / b)} with learned per-element radii r [Z + 1, K] and
  *     b = {@value CgcnnWeights.BondValence#B} Å, and {@code x_i += W_bv log(1 + V_i) + b_bv}: an oxidation-state estimate
  *     from the first shell's bond lengths, computed from the inputs every model already has
+ * @param stateBins S, the bins of a per-site state head (0 = a plain output, every card before issue 20 step 9): the output
+ *     layer gives each property S logits and S offsets, bin s stands for the value {@code c_s + o_s} (c the bin centres,
+ *     fixed from the training labels), and the prediction is the value of the bin where the cumulative probability first
+ *     reaches 1/2 (the median of the per-site distribution, the L1-best point). Trained with cross-entropy on the label's
+ *     nearest bin plus the loss of that bin's value; aimed at spin-state choices, where one number sits between two modes.
+ *     Not with {@code elementAffine}.
  */
 public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
-        boolean elementAffine, int bondValenceChannels) {
+        boolean elementAffine, int bondValenceChannels, int stateBins) {
+
+    /** The most state bins a head may have. */
+    public static final int MAX_STATE_BINS = 32;
 
     /** The most bond-valence channels a model may have (each is a [N, M] pass in the graph; 4 is what issue 20 measured). */
     public static final int MAX_BOND_VALENCE_CHANNELS = 64;
@@ -30,9 +39,22 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
             throw new IllegalArgumentException("bond-valence channels (--bond-valence, bond_valence_channels): need 0 to "
                     + MAX_BOND_VALENCE_CHANNELS + ", not " + bondValenceChannels);
         }
+        if (stateBins != 0 && (stateBins < 2 || stateBins > MAX_STATE_BINS)) {
+            throw new IllegalArgumentException("state bins (--state-bins, state_bins): need 0 (none) or 2 to " + MAX_STATE_BINS + ", not " + stateBins);
+        }
+        if (stateBins > 0 && elementAffine) {
+            throw new IllegalArgumentException("a state head (--state-bins) takes the place of the per-element output affine (--element-affine):"
+                    + " choose one");
+        }
         if (activation == null) { // a job file or card written before the activation was recorded: the paper's
             activation = Activation.SOFTPLUS;
         }
+    }
+
+    /** No state head. */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
+            boolean elementAffine, int bondValenceChannels) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, 0);
     }
 
     /** No bond-valence channels. */
@@ -53,17 +75,27 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
 
     /** The same shape with another activation. */
     public CgcnnHyperparameters with(Activation a) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels, stateBins);
     }
 
     /** The same shape with or without the per-element output affine. */
     public CgcnnHyperparameters withElementAffine(boolean on) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels, stateBins);
     }
 
     /** The same shape with K bond-valence channels (0 = none). */
     public CgcnnHyperparameters withBondValence(int k) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k, stateBins);
+    }
+
+    /** The same shape with an S-bin state head (0 = a plain output). */
+    public CgcnnHyperparameters withStateBins(int s) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, s);
+    }
+
+    /** The outputs of the last linear layer for P properties: P, or 2 S P with a state head (S logits, then S offsets, per property). */
+    public int outputUnits(int properties) {
+        return stateBins == 0 ? properties : 2 * stateBins * properties;
     }
 
     /** Xie &amp; Grossman's code defaults: F 64, 3 convolutions, H 128, 1 hidden layer. */

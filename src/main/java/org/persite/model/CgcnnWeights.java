@@ -16,9 +16,11 @@ import java.util.Random;
  * @param elementAffine the per-element scale and shift of the normalised output, or null where the
  *     hyperparameters have none
  * @param bondValence the learned bond-valence sums added to the embedding, or null where the hyperparameters have none
+ * @param stateBins the state head's bin centres, or null where the hyperparameters have none; then {@code out} is
+ *     [2 S P, H]
  */
 public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps,
-        ElementAffine elementAffine, BondValence bondValence) {
+        ElementAffine elementAffine, BondValence bondValence, StateBins stateBins) {
 
     public CgcnnWeights {
         conv = List.copyOf(conv);
@@ -28,6 +30,12 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
     /** Weights with no per-element output affine. */
     public CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps) {
         this(embedding, conv, hidden, out, batchNormEps, null);
+    }
+
+    /** Weights with no state head. */
+    public CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> hidden, Linear out, double batchNormEps, ElementAffine elementAffine,
+            BondValence bondValence) {
+        this(embedding, conv, hidden, out, batchNormEps, elementAffine, bondValence, null);
     }
 
     /** Weights with no bond-valence channels. */
@@ -67,6 +75,77 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
         /** One bond's valence in channel k: {@code exp(clamp((r_i + r_j - d) / B))}. */
         public static double bond(double ri, double rj, double d) {
             return Math.exp(Math.max(MIN_EXPONENT, Math.min(MAX_EXPONENT, (ri + rj - d) / B)));
+        }
+    }
+
+    /**
+     * A per-site state head's fixed bin centres, in normalised target units ({@link CgcnnHyperparameters#stateBins()}).
+     * The output layer's 2 S P outputs are, for property q, S logits at {@code [2 S q, 2 S q + S)} and S offsets at
+     * {@code [2 S q + S, 2 S (q + 1))}; bin s's value is {@code centre[q, s] + offset_s}; the prediction is the value of
+     * {@link #medianBin the median bin}.
+     *
+     * @param properties P
+     * @param bins S
+     * @param centres [P, S] row-major, ascending within a property
+     */
+    public record StateBins(int properties, int bins, float[] centres) {
+        public StateBins {
+            if (centres.length != properties * bins || bins < 2) {
+                throw new IllegalArgumentException("state bin centres must be [" + properties + ", " + bins + "] with at least 2 bins");
+            }
+            for (int q = 0; q < properties; q++) {
+                for (int s = 1; s < bins; s++) {
+                    if (!(centres[q * bins + s] > centres[q * bins + s - 1])) {
+                        throw new IllegalArgumentException("state bin centres must rise within a property");
+                    }
+                }
+            }
+        }
+
+        public float centre(int q, int s) {
+            return centres[q * bins + s];
+        }
+
+        /**
+         * The bin where the cumulative softmax of the logits [S] first reaches 1/2: the median of the per-site
+         * distribution over the (ascending) bins, the point an L1 loss is best at.
+         */
+        public static int medianBin(double[] logits) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double l : logits) {
+                max = Math.max(max, l);
+            }
+            double total = 0;
+            double[] e = new double[logits.length];
+            for (int s = 0; s < logits.length; s++) {
+                e[s] = Math.exp(logits[s] - max);
+                total += e[s];
+            }
+            double cumulative = 0;
+            for (int s = 0; s < logits.length; s++) {
+                cumulative += e[s] / total;
+                if (cumulative >= 0.5) {
+                    return s;
+                }
+            }
+            return logits.length - 1;
+        }
+
+        /**
+         * {@code bins} centres evenly spaced from the {@code low} to the {@code high} quantile of the values (sorted
+         * ascending, normalised units); the two quantiles must differ.
+         */
+        public static float[] evenlySpaced(float[] sortedValues, int bins, double low, double high) {
+            float lo = sortedValues[(int) Math.floor(low * (sortedValues.length - 1))];
+            float hi = sortedValues[(int) Math.ceil(high * (sortedValues.length - 1))];
+            if (!(hi > lo)) {
+                throw new IllegalArgumentException("the labels' " + low + " and " + high + " quantiles are equal (" + lo + "): no room for state bins");
+            }
+            float[] c = new float[bins];
+            for (int s = 0; s < bins; s++) {
+                c[s] = lo + (hi - lo) * s / (bins - 1);
+            }
+            return c;
         }
     }
 
@@ -134,7 +213,12 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             require(h.in() == width && h.out() == hp.hiddenWidth(), "hidden layer must be [H, in]");
             width = h.out();
         }
-        require(out.in() == width && out.out() == properties, "output layer must be [P, H] = [" + properties + ", " + width + "]");
+        int units = hp.outputUnits(properties);
+        require(out.in() == width && out.out() == units, "output layer must be [" + (hp.stateBins() > 0 ? "2SP" : "P") + ", H] = [" + units + ", " + width + "]");
+        require((hp.stateBins() > 0) == (stateBins != null), hp.stateBins() > 0 ? "the state bins' centres are missing"
+                : "weights have state bins the hyperparameters do not name");
+        require(stateBins == null || stateBins.bins() == hp.stateBins() && stateBins.properties() == properties,
+                "state bins must be [P, S] = [" + properties + ", " + hp.stateBins() + "]");
         require(hp.elementAffine() == (elementAffine != null), hp.elementAffine() ? "the per-element output affine is missing" : "weights have a per-element output affine the hyperparameters do not name");
         require(elementAffine == null || elementAffine.properties() == properties, "per-element tables must have P = " + properties + " columns");
         require((hp.bondValenceChannels() > 0) == (bondValence != null), hp.bondValenceChannels() > 0 ? "the bond-valence channels are missing"
@@ -188,7 +272,17 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             }
             bv = new BondValence(rows, k, radius, linear(rnd, f, k));
         }
-        return new CgcnnWeights(emb, conv, hidden, linear(rnd, properties, width), 1e-5, affine, bv);
+        StateBins bins = null;
+        if (hp.stateBins() > 0) {
+            float[] c = new float[properties * hp.stateBins()];
+            for (int q = 0; q < properties; q++) {
+                for (int s = 0; s < hp.stateBins(); s++) {
+                    c[q * hp.stateBins() + s] = -1.5f + 3f * s / (hp.stateBins() - 1) + 0.1f * q;
+                }
+            }
+            bins = new StateBins(properties, hp.stateBins(), c);
+        }
+        return new CgcnnWeights(emb, conv, hidden, linear(rnd, hp.outputUnits(properties), width), 1e-5, affine, bv, bins);
     }
 
     private static Linear linear(Random rnd, int out, int in) {

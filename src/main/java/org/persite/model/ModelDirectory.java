@@ -306,6 +306,9 @@ public final class ModelDirectory {
         if (hp.bondValenceChannels() > 0) { // cards without the key have none (every card before issue 20)
             h.put("bond_valence_channels", hp.bondValenceChannels());
         }
+        if (hp.stateBins() > 0) { // cards without the key have a plain output (every card before issue 20 step 9)
+            h.put("state_bins", hp.stateBins());
+        }
         ArrayNode props = c.putArray("properties");
         for (PropertySpec p : spec.properties()) {
             ObjectNode o = props.addObject();
@@ -358,7 +361,8 @@ public final class ModelDirectory {
         JsonNode h = require(c, "hyperparameters");
         CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
                 require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")),
-                h.path("element_affine").asBoolean(false), h.path("bond_valence_channels").asInt(0));
+                h.path("element_affine").asBoolean(false), h.path("bond_valence_channels").asInt(0),
+                h.path("state_bins").asInt(0));
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
             props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),

@@ -27,7 +27,8 @@ import org.persite.model.onnx.OnnxProto.TensorProto;
  *       than these vectorised ones (ten times on the Intel Xeon, 1.9x for the whole graph on the AMD EPYC).</li>
  *   <li><b>Head</b>: softplus, hidden layers, output layer with the de-normalisation
  *       ({@code y · std + mean}) folded into its weights; with the per-element affine, two [Zmax + 1, P] tables
- *       gathered by species carry the scale and shift, de-normalisation folded in.</li>
+ *       gathered by species carry the scale and shift, de-normalisation folded in; with a state head, the
+ *       median bin's value ({@link #stateHead}).</li>
  * </ul>
  */
 public final class OnnxCgcnnWriter {
@@ -167,7 +168,9 @@ public final class OnnxCgcnnWriter {
             bOut[q] = (float) (out.bias()[q] * prop.std() + prop.mean());
         }
         CgcnnWeights.ElementAffine affine = w.elementAffine();
-        if (affine == null) {
+        if (w.stateBins() != null) {
+            stateHead(g, spec, w.stateBins(), out, h, axis2);
+        } else if (affine == null) {
             String y = g.node("MatMul", new String[] {h, g.constant("out_w_denormalised", new long[] {out.in(), p}, wOut)});
             g.node("Add", new String[] {y, g.constant("out_b_denormalised", new long[] {p}, bOut)}, new String[] {ModelIo.SITE_VALUES});
         } else {
@@ -193,6 +196,39 @@ public final class OnnxCgcnnWriter {
         }
 
         return OnnxGraphBuilder.model(g.build(), spec, "per-site CGCNN " + spec.name() + " v" + spec.version());
+    }
+
+    /**
+     * A state head's readout, de-normalised, into {@link ModelIo#SITE_VALUES} [N, P]: the output layer (kept normalised,
+     * named {@link ModelIo#OUTPUT_WEIGHT} so the trust head finds h) gives [N, 2 S P] → [N, P, 2 S], split into logits and
+     * offsets [N, P, S]; the values are centres + offsets; the chosen bin is the first where the cumulative softmax of
+     * the logits reaches 1/2 (ArgMax over a 0/1 mask returns the first 1); its value is gathered, then {@code · std + mean}.
+     */
+    static void stateHead(OnnxGraphBuilder g, ModelSpec spec, CgcnnWeights.StateBins bins, CgcnnWeights.Linear out, String h, String axis2) {
+        int p = bins.properties();
+        int s = bins.bins();
+        String raw = g.node("Add", new String[] {g.node("MatMul", new String[] {h, g.constant(ModelIo.OUTPUT_WEIGHT, new long[] {out.in(), out.out()}, transpose(out))}),
+            g.constant("out_b", new long[] {out.out()}, out.bias())});                                                          // [N, 2SP]
+        String raw3 = g.node("Reshape", new String[] {raw, g.constantLong("state_shape_n_p_2s", new long[] {3}, new long[] {-1, p, 2L * s})}); // [N, P, 2S]
+        String logits = g.node("Slice", new String[] {raw3, g.constantLong("state_logits_from", new long[] {1}, new long[] {0}),
+            g.constantLong("state_logits_to", new long[] {1}, new long[] {s}), axis2});                                             // [N, P, S]
+        String offsets = g.node("Slice", new String[] {raw3, g.constantLong("state_offsets_from", new long[] {1}, new long[] {s}),
+            g.constantLong("state_offsets_to", new long[] {1}, new long[] {2L * s}), axis2});                                       // [N, P, S]
+        String values = g.node("Add", new String[] {offsets, g.constant("state_centres", new long[] {p, s}, bins.centres())});    // [N, P, S]
+        String probs = g.node("Softmax", new String[] {logits}, OnnxGraphBuilder.intAttribute("axis", 2));                       // [N, P, S]
+        String cdf = g.node("CumSum", new String[] {probs, g.constantLong("state_axis", new long[] {}, new long[] {2})});        // [N, P, S]
+        String reached = g.node("Cast", new String[] {g.node("GreaterOrEqual", new String[] {cdf, g.constant("state_half", new long[] {}, new float[] {0.5f})})},
+            OnnxGraphBuilder.intAttribute("to", TensorProto.DataType.FLOAT_VALUE));                                              // [N, P, S], 0/1
+        String bin = g.node("ArgMax", new String[] {reached}, OnnxGraphBuilder.intAttribute("axis", 2), OnnxGraphBuilder.intAttribute("keepdims", 1)); // [N, P, 1]
+        String y = g.node("Squeeze", new String[] {g.node("GatherElements", new String[] {values, bin}, OnnxGraphBuilder.intAttribute("axis", 2)), axis2}); // [N, P]
+        float[] std = new float[p];
+        float[] mean = new float[p];
+        for (int q = 0; q < p; q++) {
+            std[q] = (float) spec.properties().get(q).std();
+            mean[q] = (float) spec.properties().get(q).mean();
+        }
+        g.node("Add", new String[] {g.node("Mul", new String[] {y, g.constant("state_std", new long[] {p}, std)}), g.constant("state_mean", new long[] {p}, mean)},
+            new String[] {ModelIo.SITE_VALUES});
     }
 
     /**

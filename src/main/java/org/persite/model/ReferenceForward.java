@@ -16,7 +16,8 @@ import org.persite.graph.GaussianExpansion;
  * {@code s_i = Σ_j mask_ij · sigmoid(filter) · softplus(core)}, {@code x_i' = softplus(x_i + BN2(s_i))};
  * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out}
  * (softplus, or SiLU where the card's hyperparameters say so), with the per-element affine
- * {@code y · scale[Z_i] + shift[Z_i]} where the card has one, then {@code y · std + mean}.
+ * {@code y · scale[Z_i] + shift[Z_i]} where the card has one, or the state head's median-bin readout
+ * ({@link CgcnnWeights.StateBins}) where the card has that, then {@code y · std + mean}.
  */
 public final class ReferenceForward {
     private final ModelSpec spec;
@@ -39,7 +40,7 @@ public final class ReferenceForward {
         int p = spec.propertyCount();
         double[] out = new double[n * p];
         for (int i = 0; i < n; i++) {
-            double[] y = linear(w.out(), h[i]);
+            double[] y = w.stateBins() == null ? linear(w.out(), h[i]) : stateReadout(w.stateBins(), linear(w.out(), h[i]));
             int z = g.species(i);
             for (int q = 0; q < p; q++) {
                 PropertySpec prop = spec.properties().get(q);
@@ -48,6 +49,20 @@ public final class ReferenceForward {
             }
         }
         return out;
+    }
+
+    /**
+     * A state head's readout [P] from the output layer's [2 S P]: for each property, the value (centre + offset) of the
+     * bin where the cumulative softmax of its S logits first reaches 1/2.
+     */
+    static double[] stateReadout(CgcnnWeights.StateBins bins, double[] raw) {
+        int s = bins.bins();
+        double[] y = new double[bins.properties()];
+        for (int q = 0; q < y.length; q++) {
+            int at = CgcnnWeights.StateBins.medianBin(java.util.Arrays.copyOfRange(raw, 2 * s * q, 2 * s * q + s));
+            y[q] = bins.centre(q, at) + raw[2 * s * q + s + at];
+        }
+        return y;
     }
 
     /**

@@ -3,7 +3,9 @@ package org.persite.train;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -69,15 +71,20 @@ public final class CgcnnTrainer {
         this.table = table;
     }
 
-    /** Builds the block for a config (its weights are initialised by {@link #train}). */
+    /** Builds the block for a config with no state head (its weights are initialised by {@link #train}). */
     PerSiteCgcnn block(TrainingConfig config) {
+        return block(config, null);
+    }
+
+    /** Builds the block for a config; a state head's bin centres [S] normalised (null without one). */
+    PerSiteCgcnn block(TrainingConfig config, float[] stateCentres) {
         GaussianExpansion g = new GaussianExpansion(featurizer);
         float[] centers = new float[g.size()];
         for (int k = 0; k < centers.length; k++) {
             centers[k] = (float) g.center(k);
         }
         return PerSiteCgcnn.builder().setElementFeatures(table.featureLength()).setGaussians(centers, (float) featurizer.gaussianVar())
-                .setProperties(1).optHyperparameters(config.hyperparameters()).build();
+                .setProperties(1).optHyperparameters(config.hyperparameters()).optStateCentres(stateCentres).build();
     }
 
     public TrainingResult train(SiteDataset data, SiteDataset.Split split, TrainingConfig config, Consumer<EpochReport> progress) {
@@ -128,7 +135,9 @@ public final class CgcnnTrainer {
             throw new IllegalArgumentException("the checkpoint's target normalisation differs from this dataset's: the data changed");
         }
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
-        PerSiteCgcnn block = block(config);
+        int bins = config.hyperparameters().stateBins();
+        float[] stateCentres = bins == 0 ? null : stateCentres(train, norm[0], norm[1], bins);   // [S], from the data: a resumed run gets the same
+        PerSiteCgcnn block = block(config, stateCentres);
         try (Model model = Model.newInstance("persite-cgcnn", "PyTorch")) {
             model.setBlock(block);
             int steps = config.epochs() * Math.max(1, (train.size() + config.batchCrystals() - 1) / config.batchCrystals());
@@ -176,8 +185,9 @@ public final class CgcnnTrainer {
                         try (NDManager batchManager = trainer.getManager().newSubManager()) {
                             TrainingBatch b = TrainingBatch.of(batchManager, chunk, table, norm[0], norm[1], config.transitionMetalWeight());
                             try (GradientCollector gc = trainer.newGradientCollector()) {
-                                NDArray pred = trainer.forward(b.inputs).singletonOrThrow();      // [N, 1]
-                                NDArray per = siteLoss(config.loss(), pred.sub(b.targets));     // [N, 1]
+                                NDList out = trainer.forward(b.inputs);
+                                NDArray per = stateCentres == null ? siteLoss(config.loss(), out.singletonOrThrow().sub(b.targets))  // [N, 1]
+                                        : stateLoss(config.loss(), out.get(1), out.get(2), b.targets, stateCentres);          // [N, 1]
                                 NDArray loss = per.mul(b.lossWeight).sum().div(b.lossWeight.sum().maximum(1e-6f));
                                 float value = loss.getFloat();
                                 if (!Float.isFinite(value)) {
@@ -229,6 +239,39 @@ public final class CgcnnTrainer {
         }
         return what + ": the run diverged, or met a one-off numerical fault; going on from the last checkpoint tells which (a one-off does"
                 + " not come back), and a run that fails again wants a lower learning rate";
+    }
+
+    /**
+     * A state head's per-site loss [N, 1]: the cross-entropy of the logits [N, 1, S] against the bin whose centre is
+     * nearest the target [N, 1], plus the loss of that bin's value [N, 1, S] against the target. Both are in normalised
+     * units and weigh alike ({@link #STATE_CROSS_ENTROPY_WEIGHT}).
+     */
+    static NDArray stateLoss(TrainingConfig.LossKind kind, NDArray logits, NDArray values, NDArray targets, float[] centres) {
+        int s = centres.length;
+        NDArray c = targets.getManager().create(centres, new Shape(1, 1, s));                                  // [1, 1, S]
+        NDArray nearest = targets.expandDims(2).sub(c).abs().argMin(2).oneHot(s).toType(DataType.FLOAT32, false); // [N, 1, S]
+        NDArray crossEntropy = logits.logSoftmax(2).mul(nearest).sum(new int[] {2}).neg();                      // [N, 1]
+        NDArray value = values.mul(nearest).sum(new int[] {2});                                                 // [N, 1]
+        return siteLoss(kind, value.sub(targets)).add(crossEntropy.mul(STATE_CROSS_ENTROPY_WEIGHT));
+    }
+
+    /** The cross-entropy's weight beside the value loss in a state head's loss. */
+    static final float STATE_CROSS_ENTROPY_WEIGHT = 1f;
+
+    /** Quantiles of the normalised training labels between which a state head's bins are spread evenly. */
+    static final double STATE_LOW_QUANTILE = 0.005;
+    static final double STATE_HIGH_QUANTILE = 0.995;
+
+    /** A state head's S bin centres, normalised: evenly spaced between two quantiles of the labelled training targets. */
+    static float[] stateCentres(List<SiteDataset.Example> train, double mean, double std, int bins) {
+        List<Float> values = new ArrayList<>();
+        SiteDataset.forEachLabelled(train, (k, i, target, z) -> values.add((float) ((target - mean) / std)));
+        float[] sorted = new float[values.size()];
+        for (int k = 0; k < sorted.length; k++) {
+            sorted[k] = values.get(k);
+        }
+        java.util.Arrays.sort(sorted);
+        return CgcnnWeights.StateBins.evenlySpaced(sorted, bins, STATE_LOW_QUANTILE, STATE_HIGH_QUANTILE);
     }
 
     /** The per-site loss [N, 1] of the normalised residual [N, 1]. */
@@ -473,7 +516,9 @@ public final class CgcnnTrainer {
             NDArray r = block.bondValenceRadius().getArray();   // [ELEMENT_ROWS, K]
             bv = new CgcnnWeights.BondValence((int) r.getShape().get(0), (int) r.getShape().get(1), r.toFloatArray(), linear(block.bondValenceProjection()));
         }
-        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5, affine, bv);
+        float[] centres = block.stateCentres();
+        CgcnnWeights.StateBins bins = centres == null ? null : new CgcnnWeights.StateBins(1, centres.length, centres);
+        return new CgcnnWeights(linear(block.embedding()), conv, hidden, linear(block.output()), 1e-5, affine, bv, bins);
     }
 
     private static CgcnnWeights.Linear linear(Linear l) {

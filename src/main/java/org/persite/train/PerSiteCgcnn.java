@@ -27,7 +27,10 @@ import org.persite.model.CgcnnWeights;
  * {@link CgcnnHyperparameters#elementAffine()}, the output is {@code (W h + b) · scale[Z] + shift[Z]}, the two
  * [{@value #ELEMENT_ROWS}, P] tables learned with the rest. With {@link CgcnnHyperparameters#bondValenceChannels()} K &gt; 0,
  * the embedding gains {@code W_bv log(1 + V_i) + b_bv}, V [N, K] the learned bond-valence sums
- * ({@link CgcnnWeights.BondValence}) from a [{@value #ELEMENT_ROWS}, K] radius table learned with the rest.
+ * ({@link CgcnnWeights.BondValence}) from a [{@value #ELEMENT_ROWS}, K] radius table learned with the rest. With
+ * {@link CgcnnHyperparameters#stateBins()} S &gt; 0, the output layer gives [N, 2 S P] and the output is the median bin's
+ * value ({@link CgcnnWeights.StateBins}); in training the block also returns the logits and the bins' values
+ * [N, P, S], for the trainer's loss.
  */
 public final class PerSiteCgcnn extends AbstractBlock {
     /** Rows of the per-element tables: Z = 0 (padding) to 118. */
@@ -48,6 +51,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
     private final Parameter elementShift;   // [ELEMENT_ROWS, P], or null
     private final Parameter bondValenceRadius;   // [ELEMENT_ROWS, K], or null
     private final Linear bondValenceProjection;  // K → F, or null
+    private final float[] stateCentres;          // [P, S] normalised, or null
 
     private PerSiteCgcnn(Builder b) {
         super((byte) 1);
@@ -56,6 +60,11 @@ public final class PerSiteCgcnn extends AbstractBlock {
         this.centers = b.centers;
         this.gaussianVar = b.gaussianVar;
         this.properties = b.properties;
+        this.stateCentres = b.stateCentres;
+        if ((hp.stateBins() > 0) != (stateCentres != null) || stateCentres != null && stateCentres.length != properties * hp.stateBins()) {
+            throw new IllegalArgumentException("a state head of S = " + hp.stateBins() + " bins needs [P, S] = [" + properties + ", " + hp.stateBins()
+                    + "] bin centres (optStateCentres), and only it");
+        }
         embedding = addChildBlock("embedding", Linear.builder().setUnits(hp.atomFeatures()).build());
         for (int l = 0; l < hp.convLayers(); l++) {
             convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps, hp.activation())));
@@ -63,7 +72,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
         for (int h = 0; h < hp.hiddenLayers(); h++) {
             hidden.add(addChildBlock("hidden" + h, Linear.builder().setUnits(hp.hiddenWidth()).build()));
         }
-        out = addChildBlock("out", Linear.builder().setUnits(properties).build());
+        out = addChildBlock("out", Linear.builder().setUnits(hp.outputUnits(properties)).build());
         if (hp.elementAffine()) {
             elementScale = addParameter(Parameter.builder().setName(ELEMENT_SCALE).setType(Parameter.Type.WEIGHT)
                     .optShape(new Shape(ELEMENT_ROWS, properties)).optInitializer(new ConstantInitializer(1f)).build());
@@ -97,6 +106,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
         private float gaussianVar = -1;
         private int properties = -1;
         private float batchNormEps = 1e-5f;
+        private float[] stateCentres;
 
         /** A, the element feature length (92 for the CGCNN table). */
         public Builder setElementFeatures(int a) {
@@ -125,6 +135,12 @@ public final class PerSiteCgcnn extends AbstractBlock {
 
         public Builder optBatchNormEps(float e) {
             this.batchNormEps = e;
+            return this;
+        }
+
+        /** The state head's bin centres [P, S] row-major, normalised (required with state bins, refused without). */
+        public Builder optStateCentres(float[] centres) {
+            this.stateCentres = centres == null ? null : centres.clone();
             return this;
         }
 
@@ -197,6 +213,11 @@ public final class PerSiteCgcnn extends AbstractBlock {
         return bondValenceProjection;
     }
 
+    /** The state head's bin centres [P, S] (a copy), or null without one. */
+    float[] stateCentres() {
+        return stateCentres == null ? null : stateCentres.clone();
+    }
+
     /**
      * The radii a run starts from, [ELEMENT_ROWS, K] row-major: the same for every element, spread over the channels from
      * 0.75 to 1.05 Å (R0 = r_i + r_j from 1.5 to 2.1 Å, where most cation-anion R0 lie), so the channels start apart.
@@ -241,7 +262,17 @@ public final class PerSiteCgcnn extends AbstractBlock {
         for (Linear l : hidden) {
             h = GatedConvolution.activate(hp.activation(), l.forward(ps, new NDList(h), training).singletonOrThrow());
         }
-        NDArray y = out.forward(ps, new NDList(h), training).singletonOrThrow();                  // [N, P]
+        NDArray y = out.forward(ps, new NDList(h), training).singletonOrThrow();                  // [N, P], or [N, 2SP] with a state head
+        if (stateCentres != null) {
+            int s = hp.stateBins();
+            NDArray raw = y.reshape(-1, properties, 2L * s);                                                  // [N, P, 2S]
+            NDArray logits = raw.get(":, :, 0:" + s);                                                         // [N, P, S]
+            NDArray values = raw.get(":, :, " + s + ":").add(y.getManager().create(stateCentres, new Shape(properties, s))); // [N, P, S]
+            // the median bin: the first whose cumulative probability reaches 1/2 (argMax returns the first maximum)
+            NDArray bin = logits.softmax(2).cumSum(2).gte(0.5f).toType(DataType.FLOAT32, false).argMax(2);      // [N, P]
+            NDArray readout = values.mul(bin.oneHot(s).toType(DataType.FLOAT32, false)).sum(new int[] {2});   // [N, P]
+            return training ? new NDList(readout, logits, values) : new NDList(readout);
+        }
         if (elementScale != null) {
             // a one-hot [N, Z] times the tables [Z, P] gathers each atom's row, with gradients into the tables
             NDArray scale = oneHot.matMul(ps.getValue(elementScale, y.getDevice(), training));            // [N, P]

@@ -118,6 +118,15 @@ class OnnxMatchesReferenceTest {
         assertEquals(0, ModelDirectory.load(tmp.resolve("small")).spec().hyperparameters().bondValenceChannels(), "a card without the key has none");
     }
 
+    @Test
+    void stateHeadModels() throws Exception {
+        // S odd: near-uniform random logits put no bin's cumulative probability near 1/2
+        check(TestModels.spec("state", 1, CgcnnHyperparameters.reference().withBondValence(4).withStateBins(5), 1), 17);
+        check(TestModels.spec("state-two-properties-silu", 1, new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withStateBins(3), 2), 18);
+        check(TestModels.spec("state-no-hidden", 1, new CgcnnHyperparameters(16, 1, 8, 0).withStateBins(7), 1), 19);
+        assertEquals(5, ModelDirectory.load(tmp.resolve("state")).spec().hyperparameters().stateBins(), "the card keeps state_bins");
+    }
+
     /**
      * The bond-valence sum of rock-salt MgO (a = 4.2 Å), worked by hand: each ion has 6 counter-ions at a/2 and, of its 12
      * like ions at a/√2, 6 fill the remaining slots (M = 12). With R0(Mg-O) = 1.693 Å (Brown and Altermatt's value, as

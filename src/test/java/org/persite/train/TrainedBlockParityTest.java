@@ -1,5 +1,6 @@
 package org.persite.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,44 @@ class TrainedBlockParityTest {
     }
 
     @Test
+    void djlAndOnnxAgreeForAStateHead() throws Exception {
+        CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withBondValence(2).withStateBins(5);
+        assertAgree(hp, TestModels.weights(spec(hp), 16));
+    }
+
+    @Test
+    void aStateHeadTrainsAndServesAsTheBlockPredicts() throws Exception {
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(16, 1, 16, 1).withStateBins(5);
+        TrainingConfig config = new TrainingConfig(hp, 2, 16, 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1, 3, 3, 1f, 80);
+        SiteDataset.Split split = data.split(config.splitSeed());
+        List<SiteDataset.Example> train = CgcnnTrainer.pick(data, CgcnnTrainer.trainingSubset(split.train(), config));
+        double[] norm = CgcnnTrainer.normaliser(train);
+        TrainingResult r = new CgcnnTrainer(FeaturizerSettings.reference(), ElementTable.cgcnn()).train(data, split, config, e -> { }, () -> false,
+                CgcnnTrainer.Checkpointing.NONE);
+        CgcnnWeights.StateBins bins = r.weights().stateBins();
+        assertArrayEquals(CgcnnTrainer.stateCentres(train, norm[0], norm[1], 5), bins.centres(), "the centres come from the training labels");
+        assertTrue(bins.centre(0, 0) <= (0.05 - norm[0]) / norm[1], "|magmom|: the lowest centre, the 0.5% quantile, is below 0.05 μB");
+        assertTrue(Double.isFinite(r.validationMae().get(1)));
+        assertAgree(hp, r.weights());
+    }
+
+    /**
+     * The state loss, worked by hand for one site: target 0.9 with centres (0, 1, 2) picks bin 1; logits (0, 0, ln 2) give
+     * it probability 1/4, so the cross-entropy is ln 4; bin 1's value is 1 + 0.3, so the L1 part is |1.3 - 0.9| = 0.4.
+     */
+    @Test
+    void theStateLossIsTheNearestBinsCrossEntropyPlusItsValueLoss() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+            float[] centres = {0f, 1f, 2f};
+            ai.djl.ndarray.NDArray logits = m.create(new float[] {0f, 0f, (float) Math.log(2)}, new Shape(1, 1, 3));
+            ai.djl.ndarray.NDArray values = m.create(new float[] {5f, 1.3f, -4f}, new Shape(1, 1, 3));
+            ai.djl.ndarray.NDArray target = m.create(new float[] {0.9f}, new Shape(1, 1));
+            float got = CgcnnTrainer.stateLoss(TrainingConfig.LossKind.L1, logits, values, target, centres).getFloat();
+            assertEquals(Math.log(4) * CgcnnTrainer.STATE_CROSS_ENTROPY_WEIGHT + 0.4, got, 1e-5);
+        }
+    }
+
+    @Test
     void huberIsQuadraticInsideDeltaAndLinearOutside() {
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
             float d = TrainingConfig.HUBER_DELTA;
@@ -124,7 +163,7 @@ class TrainedBlockParityTest {
         CgcnnTrainer trainer = new CgcnnTrainer(FeaturizerSettings.reference(), ElementTable.cgcnn());
         TrainingConfig config = new TrainingConfig(hp, 1, 32, 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1, 1);
         List<SiteDataset.Example> examples = data.examples().subList(0, 20);
-        PerSiteCgcnn block = trainer.block(config);
+        PerSiteCgcnn block = trainer.block(config, w.stateBins() == null ? null : w.stateBins().centres());
         try (ai.djl.Model model = ai.djl.Model.newInstance("parity", "PyTorch");
                 OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
             model.setBlock(block);
