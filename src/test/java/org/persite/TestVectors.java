@@ -82,4 +82,30 @@ public final class TestVectors {
     public static Path data(String relative) {
         return Path.of("data").resolve(relative);
     }
+
+    /**
+     * Rock salt NaCl in its conventional cubic cell (a Å; Na at 0-3, Cl at 4-7), with the first Na moved to
+     * (firstNaX, 0, 0) in fractional coordinates (0 for the ideal crystal): a structure whose shells are known by hand.
+     */
+    public static Structure rockSalt(double a, double firstNaX) {
+        String poscar = """
+                NaCl
+                1.0
+                %1$s 0 0
+                0 %1$s 0
+                0 0 %1$s
+                Na Cl
+                4 4
+                Direct
+                %2$s 0 0
+                0 0.5 0.5
+                0.5 0 0.5
+                0.5 0.5 0
+                0.5 0.5 0.5
+                0.5 0 0
+                0 0.5 0
+                0 0 0.5
+                """.formatted(a, firstNaX);
+        return ((org.persite.structure.ParseResult.Parsed) READER.read("NaCl", org.persite.structure.Format.POSCAR, poscar).get(0)).value().structure();
+    }
 }

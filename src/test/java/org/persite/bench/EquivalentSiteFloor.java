@@ -7,19 +7,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.CrystalGraph;
-import org.persite.graph.ElementTable;
-import org.persite.inference.Device;
-import org.persite.inference.OnnxInferenceEngine;
 import org.persite.model.LoadedModel;
-import org.persite.model.ModelDirectory;
-import org.persite.structure.StructureReader;
-import org.persite.train.Evaluation;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
-import org.persite.train.TrainingProvenance;
 
 /**
  * A second label-noise floor of the magnetic moments (issue 20): sites of one crystal that no model of the crystal graph
@@ -42,17 +33,10 @@ public final class EquivalentSiteFloor {
     static final double DISTANCE_ROUNDING = 1e-3;
 
     public static void main(String[] args) throws Exception {
-        Path model = Path.of(args.length > 0 ? args[0] : "models/magmom");
-        Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
-        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        List<SiteDataset.Example> test = ds.split(trained.splitSeed()).test().stream().map(ds::get).toList();
-        List<float[]> predictions;
-        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
-            predictions = Evaluation.predict(engine, test);
-        }
+        ModelTestSplit run = ModelTestSplit.fromArgs(args);
+        LoadedModel m = run.model();
+        List<SiteDataset.Example> test = run.test();
+        List<float[]> predictions = run.predictions();
         Floor all = new Floor();
         Floor tm = new Floor();
         double widestPredictionSpread = 0;

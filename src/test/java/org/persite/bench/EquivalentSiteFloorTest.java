@@ -9,33 +9,13 @@ import org.persite.TestVectors;
 import org.persite.graph.CrystalGraph;
 import org.persite.graph.CrystalGraphBuilder;
 import org.persite.graph.FeaturizerSettings;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
 
 /** The floor aid's colour refinement, on rock salt, where the equivalent sites are known. */
 class EquivalentSiteFloorTest {
 
     private static CrystalGraph rockSalt(double firstNaX) {
-        String poscar = """
-                NaCl
-                1.0
-                5.64 0 0
-                0 5.64 0
-                0 0 5.64
-                Na Cl
-                4 4
-                Direct
-                %s 0 0
-                0 0.5 0.5
-                0.5 0 0.5
-                0.5 0.5 0
-                0.5 0.5 0.5
-                0.5 0 0
-                0 0.5 0
-                0 0 0.5
-                """.formatted(firstNaX);
-        Structure s = ((ParseResult.Parsed) TestVectors.READER.read("NaCl", Format.POSCAR, poscar).get(0)).value().structure();
+        Structure s = TestVectors.rockSalt(5.64, firstNaX);
         return new CrystalGraphBuilder(FeaturizerSettings.reference()).build(s);
     }
 

@@ -8,19 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.ElementTable;
-import org.persite.inference.Device;
-import org.persite.inference.OnnxInferenceEngine;
 import org.persite.model.LoadedModel;
-import org.persite.model.ModelDirectory;
 import org.persite.structure.Elements;
-import org.persite.structure.StructureReader;
-import org.persite.train.Evaluation;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
-import org.persite.train.TrainingProvenance;
 
 /**
  * Issue 20's diagnosis of a magnetic-moment model on its own test split: the TM error distribution, the error per
@@ -33,18 +24,11 @@ public final class MagmomDiagnosis {
     private static final double[] BINS = {0.5, 1.5, 2.5, 3.5, 4.5}; // μB: 0, ~1, ~2, ~3, ~4, ~5 unpaired electrons
 
     public static void main(String[] args) throws Exception {
-        Path model = Path.of(args.length > 0 ? args[0] : "models/magmom");
-        Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
-        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        List<SiteDataset.Example> test = ds.split(trained.splitSeed()).test().stream().map(ds::get).toList();
-        List<float[]> predictions;
-        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
-            predictions = Evaluation.predict(engine, test);
-        }
-        Set<String> ambiguous = LabelNoiseFloor.ambiguousIds(data, 0.005);
+        ModelTestSplit run = ModelTestSplit.fromArgs(args);
+        LoadedModel m = run.model();
+        List<SiteDataset.Example> test = run.test();
+        List<float[]> predictions = run.predictions();
+        Set<String> ambiguous = LabelNoiseFloor.ambiguousIds(run.data(), 0.005);
         List<Double> errors = new ArrayList<>();
         List<Double> ambiguousErrors = new ArrayList<>();
         List<Double> clearErrors = new ArrayList<>();

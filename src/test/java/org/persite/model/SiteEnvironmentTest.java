@@ -8,8 +8,6 @@ import org.persite.graph.CrystalGraph;
 import org.persite.graph.CrystalGraphBuilder;
 import org.persite.graph.ElementTable;
 import org.persite.graph.FeaturizerSettings;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
 
 /** The first-shell descriptor against hand-computed values on rock salt, where the shells are known exactly. */
@@ -19,25 +17,7 @@ class SiteEnvironmentTest {
     @Test
     void rockSaltsSodiumCountsItsSixChlorinesAndNotItsSodiums() {
         double a = 5.64; // NaCl, conventional cubic cell: Na-Cl 2.82 Å, Na-Na 3.99 Å
-        String poscar = """
-                NaCl
-                1.0
-                %1$s 0 0
-                0 %1$s 0
-                0 0 %1$s
-                Na Cl
-                4 4
-                Direct
-                0 0 0
-                0 0.5 0.5
-                0.5 0 0.5
-                0.5 0.5 0
-                0.5 0.5 0.5
-                0.5 0 0
-                0 0.5 0
-                0 0 0.5
-                """.formatted(a);
-        Structure s = ((ParseResult.Parsed) TestVectors.READER.read("NaCl", Format.POSCAR, poscar).get(0)).value().structure();
+        Structure s = TestVectors.rockSalt(a, 0);
         CrystalGraph g = new CrystalGraphBuilder(FeaturizerSettings.reference()).build(s);
         float[] e = SiteEnvironment.describe(g, TABLE);
         int w = SiteEnvironment.width(TABLE);

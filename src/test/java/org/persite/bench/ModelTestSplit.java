@@ -1,0 +1,41 @@
+package org.persite.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.CellListOverlapFinder;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.structure.StructureReader;
+import org.persite.train.Evaluation;
+import org.persite.train.SiteDataset;
+import org.persite.train.TrainingProvenance;
+
+/**
+ * A model's own test split (the target, filter and split seed its card records) and the model's predictions on it,
+ * as served (trust head and constraints included), for the aids that diagnose a model.
+ *
+ * @param data the data set the split is of
+ * @param predictions one array [N] per test structure, in the order of {@code test}
+ */
+record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> test, List<float[]> predictions) {
+
+    /** An aid's arguments {@code [model, default models/magmom] [data, default data/mp_magmom_tmo/structures.jsonl.gz]}. */
+    static ModelTestSplit fromArgs(String[] args) throws Exception {
+        return of(Path.of(args.length > 0 ? args[0] : "models/magmom"), Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz"));
+    }
+
+    static ModelTestSplit of(Path model, Path data) throws Exception {
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
+        TrainingProvenance trained = TrainingProvenance.of(m.spec());
+        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
+        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
+        List<SiteDataset.Example> test = ds.split(trained.splitSeed()).test().stream().map(ds::get).toList();
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+            return new ModelTestSplit(m, data, test, Evaluation.predict(engine, test));
+        }
+    }
+}
