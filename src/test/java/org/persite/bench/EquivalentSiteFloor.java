@@ -1,6 +1,5 @@
 package org.persite.bench;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
