@@ -123,6 +123,11 @@ final class TrainCommand implements Callable<Integer> {
         "for quick ablations: validation and test splits are unchanged (default: ${DEFAULT-VALUE})."})
     int maxTrain;
 
+    @Option(names = "--ema", paramLabel = "DECAY", defaultValue = "0", description = {"Keep an exponential moving average of the weights with this",
+        "decay per update (for example 0.999; warmed up as (1 + t) / (10 + t)); validation, the best epoch and the model",
+        "written are the averaged weights (0 = none, default: ${DEFAULT-VALUE})."})
+    float ema;
+
     @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
         "inside the server's data directory, and the new version goes live there when it passes the gate."})
     String server;
@@ -171,9 +176,12 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0)) {
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--tm-weight, --max-train, --loss HUBER and --state-bins are offered in-process only: Admin Train does not take them yet");
+                    "--tm-weight, --max-train, --loss HUBER, --state-bins and --ema are offered in-process only: Admin Train does not take them yet");
+        }
+        if (!(ema >= 0f && ema < 1f)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ema: the decay must lie in [0, 1) (0 = none), not " + ema);
         }
         if (stateBins != 0 && (stateBins < 2 || stateBins > CgcnnHyperparameters.MAX_STATE_BINS || elementAffine)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--state-bins: need 2 to " + CgcnnHyperparameters.MAX_STATE_BINS
@@ -193,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
         TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins), epochs, batch, lr,
-                optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain);
+                optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain, ema);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
@@ -307,6 +315,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (maxTrain != 0) {
             a.addAll(List.of("--max-train", Integer.toString(maxTrain)));
+        }
+        if (ema != 0f) {
+            a.addAll(List.of("--ema", Float.toString(ema)));
         }
         return a;
     }

@@ -159,8 +159,12 @@ public final class CgcnnTrainer {
                 Map<String, float[]> bestParams = Map.of();
                 Random order = new Random(config.seed());
                 int first = 1;
+                WeightAverage average = config.emaDecay() > 0 ? new WeightAverage(block, config.emaDecay()) : null;
                 if (resume != null) {
                     setByName(block, resume.parameters());
+                    if (average != null) {
+                        average.restore(resume.averageParameters());
+                    }
                     optimizer.restore(byId(block, resume.optimizer()), arraysById(block));
                     losses.addAll(resume.losses());
                     maes.addAll(resume.maes());
@@ -198,20 +202,28 @@ public final class CgcnnTrainer {
                             }
                             trainer.step();
                             done++;
+                            if (average != null) {
+                                average.update((long) (epoch - 1) * perEpoch + done);
+                            }
                         }
                         batches.accept(new BatchReport(epoch, config.epochs(), done, perEpoch, lossSum / done, (System.nanoTime() - t0) / 1e9));
                     }
+                    // with a weight average, the averaged weights are validated (and kept when best); training goes on from its own
+                    Map<String, float[]> current = snapshot(block);
+                    Map<String, float[]> averaged = average == null ? Map.of() : average.values();
+                    setByName(block, averaged);
                     double mae = SiteMetrics.of(validation, predict(block, trainer.getManager(), table, validation, norm[0], norm[1])).mae();
                     losses.add(lossSum / Math.max(1, done));
                     maes.add(mae);
                     if (mae < best) {
                         best = mae;
                         bestEpoch = epoch;
-                        bestParams = snapshot(block);
+                        bestParams = average == null ? current : averaged;
                     }
+                    setByName(block, current);
                     if (checkpointing.folder() != null) {
                         new TrainingCheckpoint(checkpointing.arguments(), config, split, norm[0], norm[1], epoch, List.copyOf(losses), List.copyOf(maes),
-                                best, bestEpoch, snapshot(block), bestParams, byName(block, optimizer.state()), TrainingCheckpoint.serialise(order))
+                                best, bestEpoch, current, bestParams, byName(block, optimizer.state()), TrainingCheckpoint.serialise(order), averaged)
                                 .write(checkpointing.folder());
                     }
                     NativeHeap.trim();
@@ -219,6 +231,9 @@ public final class CgcnnTrainer {
                         progress.accept(new EpochReport(epoch, config.epochs(), losses.get(losses.size() - 1), mae, (System.nanoTime() - e0) / 1e9,
                                 model.getNDManager().getManagedArrays().size(), residentMb()));
                     }
+                }
+                if (average != null) {
+                    average.close();
                 }
                 setByName(block, bestParams);
                 CgcnnWeights weights = export(block);

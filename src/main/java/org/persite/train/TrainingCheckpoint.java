@@ -40,10 +40,12 @@ import java.util.zip.CRC32;
  * @param bestParameters the parameters of the best validation epoch so far (empty before the first epoch)
  * @param optimizer the optimiser's state, by parameter name
  * @param shuffleRng the batch-order {@link Random}, serialised
+ * @param averageParameters the weight average's values by parameter name (empty for a run without one, and in
+ *     checkpoints written before it, which end after the optimiser's moments)
  */
 public record TrainingCheckpoint(List<String> arguments, TrainingConfig config, SiteDataset.Split split, double mean, double std, int epochsDone,
         List<Double> losses, List<Double> maes, double best, int bestEpoch, Map<String, float[]> parameters, Map<String, float[]> bestParameters,
-        ResumableOptimizer.State optimizer, byte[] shuffleRng) {
+        ResumableOptimizer.State optimizer, byte[] shuffleRng, Map<String, float[]> averageParameters) {
 
     /** The file a run writes in its checkpoint folder. */
     public static final String FILE_NAME = "checkpoint.bin";
@@ -88,6 +90,7 @@ public record TrainingCheckpoint(List<String> arguments, TrainingConfig config, 
         writeTensors(out, "best", bestParameters);
         writeTensors(out, "optimizer.first", optimizer.first());
         writeTensors(out, "optimizer.second", optimizer.second());
+        writeTensors(out, "average", averageParameters);
         out.flush();
         CRC32 crc = new CRC32();
         crc.update(bytes.toByteArray());
@@ -144,8 +147,9 @@ public record TrainingCheckpoint(List<String> arguments, TrainingConfig config, 
             Map<String, float[]> best = readTensors(in, "best");
             Map<String, float[]> first = readTensors(in, "optimizer.first");
             Map<String, float[]> second = readTensors(in, "optimizer.second");
+            Map<String, float[]> average = in.available() > 0 ? readTensors(in, "average") : Map.of();
             return new TrainingCheckpoint(h.arguments(), h.config(), h.split(), h.mean(), h.std(), h.epochsDone(), h.losses(), h.maes(), h.best(),
-                    h.bestEpoch(), params, best, new ResumableOptimizer.State(h.optimizerUpdates(), first, second), h.shuffleRng());
+                    h.bestEpoch(), params, best, new ResumableOptimizer.State(h.optimizerUpdates(), first, second), h.shuffleRng(), average);
         } catch (EOFException e) {
             throw new IOException(file + ": truncated", e);
         }

@@ -18,12 +18,20 @@ import org.persite.model.CgcnnHyperparameters;
  *     (the loss is the weighted mean); 1 treats all sites alike
  * @param maxTrain at most this many training structures, a seeded subset of the training split (0 = all of it),
  *     for quick ablations: the validation and test splits are unchanged, so scores stay comparable
+ * @param emaDecay the decay of an exponential moving average of the weights over the updates ({@link WeightAverage}),
+ *     in (0, 1), or 0 for none; with one, validation, the best epoch and the trained model are the averaged weights
  */
 public record TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate,
-        OptimizerKind optimizer, LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain) {
+        OptimizerKind optimizer, LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain, float emaDecay) {
 
     /** Huber's delta in normalised target units (about 0.1 of the target's std; CHGNet uses 0.1). */
     public static final float HUBER_DELTA = 0.1f;
+
+    /** No weight average. */
+    public TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate, OptimizerKind optimizer,
+            LossKind loss, long seed, long splitSeed, float transitionMetalWeight, int maxTrain) {
+        this(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, seed, splitSeed, transitionMetalWeight, maxTrain, 0f);
+    }
 
     /** All sites weighted alike, the whole training split. */
     public TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, int batchCrystals, float learningRate, OptimizerKind optimizer,
@@ -51,10 +59,13 @@ public record TrainingConfig(CgcnnHyperparameters hyperparameters, int epochs, i
         if (!(transitionMetalWeight > 0) || maxTrain < 0) {
             throw new IllegalArgumentException("need a positive transition-metal weight and max-train >= 0 (0 = all)");
         }
+        if (!(emaDecay >= 0 && emaDecay < 1)) {
+            throw new IllegalArgumentException("the weight average's decay must lie in [0, 1) (0 = none), not " + emaDecay);
+        }
     }
 
     /** The same config with another seed for the weights and batch order (an ensemble member); the split is kept. */
     public TrainingConfig withSeed(long s) {
-        return new TrainingConfig(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, s, splitSeed, transitionMetalWeight, maxTrain);
+        return new TrainingConfig(hyperparameters, epochs, batchCrystals, learningRate, optimizer, loss, s, splitSeed, transitionMetalWeight, maxTrain, emaDecay);
     }
 }

@@ -126,8 +126,9 @@ public final class TrainingJob {
         provenance.put("seed", Long.toString(tc.seed()));
         provenance.put("structures", ds.size() + " (train " + split.train().size() + ", validation " + split.validation().size() + ", test "
                 + split.test().size() + ")");
-        provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine, best epoch %d, %.0f s",
-                tc.optimizer(), tc.loss(), tc.epochs(), tc.batchCrystals(), tc.learningRate(), result.bestEpoch(), result.seconds()));
+        provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine%s, best epoch %d, %.0f s",
+                tc.optimizer(), tc.loss(), tc.epochs(), tc.batchCrystals(), tc.learningRate(),
+                tc.emaDecay() > 0 ? ", weights averaged (EMA " + tc.emaDecay() + ")" : "", result.bestEpoch(), result.seconds()));
         provenance.put("hardware", Runtime.getRuntime().availableProcessors() + " CPU cores, " + System.getProperty("os.arch") + ", DJL PyTorch (CPU)");
         provenance.put("command", r.command());
         if (checkpointing.resumeFrom() != null) {

@@ -101,6 +101,40 @@ class CheckpointResumeTest {
         assertEquals(6, TrainingCheckpoint.read(folder).epochsDone(), "the resumed run goes on writing its checkpoint");
     }
 
+    /**
+     * With a weight average (issue 20 item 9) the checkpoint also carries the averages: a run stopped after epoch 3 and
+     * resumed ends with the uninterrupted run's averaged weights, and those are not the plain run's.
+     */
+    @Test
+    void aRunWithAWeightAverageResumesExactly() throws IOException {
+        TrainingConfig ema = new TrainingConfig(CONFIG.hyperparameters(), 6, 32, 0.003f, CONFIG.optimizer(), CONFIG.loss(), 7, 7, 1f, 0, 0.9f);
+        List<CgcnnTrainer.EpochReport> whole = new ArrayList<>();
+        TrainingResult straight = trainer.train(data, split, ema, whole::add, () -> false, CgcnnTrainer.Checkpointing.NONE);
+        assertEquals(whole.get(0).liveArrays(), whole.get(5).liveArrays(), "the average's update leaves no arrays behind");
+        Path folder = tmp.resolve("stopped-ema");
+        List<CgcnnTrainer.EpochReport> seen = new ArrayList<>();
+        assertThrows(CancellationException.class, () -> trainer.train(data, split, ema, seen::add, () -> seen.size() >= 3,
+                new CgcnnTrainer.Checkpointing(folder, null, List.of())));
+        TrainingCheckpoint ck = TrainingCheckpoint.read(folder);
+        assertEquals(ck.parameters().keySet(), ck.averageParameters().keySet(), "every parameter has its average in the checkpoint");
+        TrainingResult resumed = trainer.train(data, split, ema, r -> { }, () -> false, new CgcnnTrainer.Checkpointing(folder, ck, List.of()));
+        for (int e = 0; e < 6; e++) {
+            assertEquals(straight.validationMae().get(e), resumed.validationMae().get(e), 1e-6, "validation MAE of epoch " + (e + 1));
+        }
+        float[] a = flat(straight.weights());
+        float[] b = flat(resumed.weights());
+        float[] plain = flat(uninterrupted.weights());
+        double worst = 0;
+        double fromPlain = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            fromPlain = Math.max(fromPlain, Math.abs(a[i] - plain[i]));
+        }
+        assertTrue(worst <= 1e-5, "largest weight difference " + worst);
+        assertTrue(fromPlain > 1e-3, "the averaged weights are the plain run's: " + fromPlain);
+        assertTrue(TrainingCheckpoint.read(tmp.resolve("uninterrupted")).averageParameters().isEmpty(), "a run without an average saves none");
+    }
+
     @Test
     void theModelHoldsNoMoreArraysAfterTheLastEpochThanAfterTheFirst() {
         assertEquals(6, REPORTS.size());
