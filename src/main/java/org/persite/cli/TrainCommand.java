@@ -116,6 +116,10 @@ final class TrainCommand implements Callable<Integer> {
         "such as spin states. Not with --element-affine; 0 = a plain output (default: ${DEFAULT-VALUE})."})
     int stateBins;
 
+    @Option(names = "--layer-norm", description = {"Normalise the convolutions with LayerNorm (each gate half, and the summed messages, over",
+        "their own channels) instead of BatchNorm: a site's features no longer depend on the batch; it costs a pass at inference."})
+    boolean layerNorm;
+
     @Option(names = "--tm-weight", defaultValue = "1", description = "Weight of a transition-metal site in the loss, others 1 (default: ${DEFAULT-VALUE}).")
     float tmWeight;
 
@@ -176,9 +180,9 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f)) {
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f || layerNorm)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--tm-weight, --max-train, --loss HUBER, --state-bins and --ema are offered in-process only: Admin Train does not take them yet");
+                    "--tm-weight, --max-train, --loss HUBER, --state-bins, --ema and --layer-norm are offered in-process only: Admin Train does not take them yet");
         }
         if (!(ema >= 0f && ema < 1f)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ema: the decay must lie in [0, 1) (0 = none), not " + ema);
@@ -200,7 +204,7 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins, layerNorm), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain, ema);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
@@ -309,6 +313,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (stateBins != 0) {
             a.addAll(List.of("--state-bins", Integer.toString(stateBins)));
+        }
+        if (layerNorm) {
+            a.add("--layer-norm");
         }
         if (tmWeight != 1f) {
             a.addAll(List.of("--tm-weight", Float.toString(tmWeight)));

@@ -21,9 +21,12 @@ package org.persite.model;
  *     reaches 1/2 (the median of the per-site distribution, the L1-best point). Trained with cross-entropy on the label's
  *     nearest bin plus the loss of that bin's value; aimed at spin-state choices, where one number sits between two modes.
  *     Not with {@code elementAffine}.
+ * @param layerNorm whether the convolutions normalise with LayerNorm instead of BatchNorm (issue 20 item 7; off in every
+ *     card before it): each gate half of a message [N, M, F] over its F channels, and the summed messages [N, F] over
+ *     theirs, with learned gamma and beta and no running statistics, so a site's features never depend on the batch
  */
 public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
-        boolean elementAffine, int bondValenceChannels, int stateBins) {
+        boolean elementAffine, int bondValenceChannels, int stateBins, boolean layerNorm) {
 
     /** The most state bins a head may have. */
     public static final int MAX_STATE_BINS = 32;
@@ -51,6 +54,12 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
         }
     }
 
+    /** BatchNorm in the convolutions (every card before issue 20 step 11). */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
+            boolean elementAffine, int bondValenceChannels, int stateBins) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, false);
+    }
+
     /** No state head. */
     public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
             boolean elementAffine, int bondValenceChannels) {
@@ -75,22 +84,27 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
 
     /** The same shape with another activation. */
     public CgcnnHyperparameters with(Activation a) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels, stateBins);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels, stateBins, layerNorm);
     }
 
     /** The same shape with or without the per-element output affine. */
     public CgcnnHyperparameters withElementAffine(boolean on) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels, stateBins);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels, stateBins, layerNorm);
     }
 
     /** The same shape with K bond-valence channels (0 = none). */
     public CgcnnHyperparameters withBondValence(int k) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k, stateBins);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k, stateBins, layerNorm);
     }
 
     /** The same shape with an S-bin state head (0 = a plain output). */
     public CgcnnHyperparameters withStateBins(int s) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, s);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, s, layerNorm);
+    }
+
+    /** The same shape with LayerNorm (true) or BatchNorm (false) in the convolutions. */
+    public CgcnnHyperparameters withLayerNorm(boolean on) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, on);
     }
 
     /** The outputs of the last linear layer for P properties: P, or 2 S P with a state head (S logits, then S offsets, per property). */

@@ -182,7 +182,11 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
         }
     }
 
-    /** BatchNorm with running statistics, per channel [C]: y = (x - mean) / sqrt(var + eps) · gamma + beta. */
+    /**
+     * BatchNorm with running statistics, per channel [C]: y = (x - mean) / sqrt(var + eps) · gamma + beta. In a model with
+     * {@link CgcnnHyperparameters#layerNorm() LayerNorm}, the same record holds the LayerNorm's gamma and beta, and its
+     * running statistics are unused (0 and 1 as trained).
+     */
     public record BatchNorm(int channels, float[] gamma, float[] beta, float[] runningMean, float[] runningVar) {
         public BatchNorm {
             if (gamma.length != channels || beta.length != channels || runningMean.length != channels || runningVar.length != channels) {

@@ -309,6 +309,9 @@ public final class ModelDirectory {
         if (hp.stateBins() > 0) { // cards without the key have a plain output (every card before issue 20 step 9)
             h.put("state_bins", hp.stateBins());
         }
+        if (hp.layerNorm()) { // cards without the key normalise with BatchNorm (every card before issue 20 step 11)
+            h.put("normalisation", "layer");
+        }
         ArrayNode props = c.putArray("properties");
         for (PropertySpec p : spec.properties()) {
             ObjectNode o = props.addObject();
@@ -353,6 +356,15 @@ public final class ModelDirectory {
         return c;
     }
 
+    /** The card's {@code normalisation}: "batch" (the default) or "layer"; true for layer. */
+    static boolean normalisation(String name) {
+        return switch (name) {
+            case "batch" -> false;
+            case "layer" -> true;
+            default -> throw new IllegalArgumentException("hyperparameters.normalisation must be \"batch\" or \"layer\", not \"" + name + "\"");
+        };
+    }
+
     static ModelSpec spec(JsonNode c) {
         JsonNode f = require(c, "featurizer");
         FeaturizerSettings fs = new FeaturizerSettings(require(f, "cutoff").asDouble(), require(f, "max_neighbors").asInt(),
@@ -362,7 +374,7 @@ public final class ModelDirectory {
         CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
                 require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")),
                 h.path("element_affine").asBoolean(false), h.path("bond_valence_channels").asInt(0),
-                h.path("state_bins").asInt(0));
+                h.path("state_bins").asInt(0), normalisation(h.path("normalisation").asText("batch")));
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
             props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),

@@ -51,7 +51,9 @@ public final class OnnxCgcnnWriter {
         Activation act = spec.hyperparameters().activation();
         // the sink row makes a masked slot exactly 0 only through softplus(-1e20) = 0; SiLU(-1e20) is not 0 on ONNX
         // Runtime (its sigmoid saturates at 1.5e-8), so a SiLU model multiplies by the mask instead
-        boolean sink = act == Activation.SOFTPLUS;
+        boolean layerNorm = spec.hyperparameters().layerNorm();
+        // and a LayerNorm would normalise the -1e20 row to finite values, so a LayerNorm model multiplies by the mask too
+        boolean sink = act == Activation.SOFTPLUS && !layerNorm;
 
         OnnxGraphBuilder g = new OnnxGraphBuilder("persite_cgcnn");
         g.input(OnnxGraphBuilder.value(ModelIo.SPECIES, TensorProto.DataType.INT64, "atomic number per atom, 0 = padding", n));
@@ -116,7 +118,8 @@ public final class OnnxCgcnnWriter {
         int layer = 0;
         for (CgcnnWeights.ConvLayer c : w.conv()) {
             String px = "conv" + layer + "_";
-            float[][] fold = foldConv(c, f, gc, w.batchNormEps());
+            // BatchNorm folds into the linear layer; a LayerNorm cannot (its statistics are each slot's own) and follows it
+            float[][] fold = foldConv(c, f, gc, w.batchNormEps(), !layerNorm);
             // the filter half (output channels 0..F-1) and the core half (F..2F-1) are computed apart, so no
             // Split has to copy the [N, M, 2F] tensor
             String[] half = new String[2];
@@ -136,14 +139,19 @@ public final class OnnxCgcnnWriter {
                 String pre2 = g.node("Gemm", new String[] {e2, g.constant(hx + "w_edge", new long[] {gc, f}, columns(fold[2], 2 * f, gc, h * f, f)),
                     atoms});                                                                                                                     // [N·M, F]
                 half[h] = g.node("Reshape", new String[] {pre2, shapeNmF});                                                                         // [N, M, F]
+                if (layerNorm) {
+                    half[h] = layerNorm(g, half[h], hx + "ln", Arrays.copyOfRange(c.bn1().gamma(), h * f, h * f + f),
+                        Arrays.copyOfRange(c.bn1().beta(), h * f, h * f + f), w.batchNormEps());                                             // [N, M, F]
+                }
             }
             String gated = g.node("Mul", new String[] {g.node("Sigmoid", new String[] {half[0]}), activation(g, act, half[1])});  // [N, M, F]
             if (!sink) {
                 gated = g.node("Mul", new String[] {gated, mask3});                                                        // masked slots: exactly 0
             }
             String sum = g.node("ReduceSum", new String[] {gated, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0));  // [N, F]
-            String bn2 = g.node("Add", new String[] {g.node("Mul", new String[] {sum, g.constant(px + "bn2_scale", new long[] {f}, fold[4])}),
-                g.constant(px + "bn2_shift", new long[] {f}, fold[5])});
+            String bn2 = layerNorm ? layerNorm(g, sum, px + "ln2", c.bn2().gamma(), c.bn2().beta(), w.batchNormEps())                // [N, F]
+                : g.node("Add", new String[] {g.node("Mul", new String[] {sum, g.constant(px + "bn2_scale", new long[] {f}, fold[4])}),
+                    g.constant(px + "bn2_shift", new long[] {f}, fold[5])});
             x = activation(g, act, g.node("Add", new String[] {x, bn2}));                                                         // [N, F]
             layer++;
         }
@@ -274,18 +282,30 @@ public final class OnnxCgcnnWriter {
         return g.node("Sub", new String[] {g.node("Relu", new String[] {x}), logSig});
     }
 
-    /**
-     * BN1 folded into the three blocks of W: returns {A_self [F, 2F], A_nbr [F, 2F], A_edge [G, 2F],
-     * c [2F], bn2 scale [F], bn2 shift [F]}, each row-major.
-     */
+    /** LayerNormalization over the last axis of x [..., C] with gamma and beta [C]. */
+    static String layerNorm(OnnxGraphBuilder g, String x, String name, float[] gamma, float[] beta, double eps) {
+        return g.node("LayerNormalization", new String[] {x, g.constant(name + "_gamma", new long[] {gamma.length}, gamma),
+            g.constant(name + "_beta", new long[] {beta.length}, beta)}, OnnxGraphBuilder.intAttribute("axis", -1),
+            OnnxGraphBuilder.floatAttribute("epsilon", (float) eps));
+    }
+
+    /** {@link #foldConv(CgcnnWeights.ConvLayer, int, int, double, boolean)} with BN1 folded in. */
     static float[][] foldConv(CgcnnWeights.ConvLayer c, int f, int gc, double eps) {
+        return foldConv(c, f, gc, eps, true);
+    }
+
+    /**
+     * BN1 folded into the three blocks of W (when {@code foldBatchNorm}; else W as it is): returns {A_self [F, 2F],
+     * A_nbr [F, 2F], A_edge [G, 2F], c [2F], bn2 scale [F], bn2 shift [F]}, each row-major.
+     */
+    static float[][] foldConv(CgcnnWeights.ConvLayer c, int f, int gc, double eps, boolean foldBatchNorm) {
         CgcnnWeights.Linear full = c.full();
         int out = 2 * f;
         double[] s1 = new double[out];
         float[] bias = new float[out];
         for (int o = 0; o < out; o++) {
-            s1[o] = c.bn1().gamma()[o] / Math.sqrt(c.bn1().runningVar()[o] + eps);
-            double shift = c.bn1().beta()[o] - c.bn1().runningMean()[o] * s1[o];
+            s1[o] = foldBatchNorm ? c.bn1().gamma()[o] / Math.sqrt(c.bn1().runningVar()[o] + eps) : 1;
+            double shift = foldBatchNorm ? c.bn1().beta()[o] - c.bn1().runningMean()[o] * s1[o] : 0;
             bias[o] = (float) (full.bias()[o] * s1[o] + shift);
         }
         float[] self = new float[f * out];

@@ -17,7 +17,9 @@ import org.persite.graph.GaussianExpansion;
  * head {@code h = softplus(W_k h + b_k)} from {@code h = softplus(x_i)}, {@code y = W_out h + b_out}
  * (softplus, or SiLU where the card's hyperparameters say so), with the per-element affine
  * {@code y · scale[Z_i] + shift[Z_i]} where the card has one, or the state head's median-bin readout
- * ({@link CgcnnWeights.StateBins}) where the card has that, then {@code y · std + mean}.
+ * ({@link CgcnnWeights.StateBins}) where the card has that, then {@code y · std + mean}. With
+ * {@link CgcnnHyperparameters#layerNorm()}, BN1 is a LayerNorm of each half of z_ij over its F channels and BN2 a
+ * LayerNorm of s_i.
  */
 public final class ReferenceForward {
     private final ModelSpec spec;
@@ -106,6 +108,7 @@ public final class ReferenceForward {
             }
         }
         float[] e = new float[gc];
+        boolean layerNorm = spec.hyperparameters().layerNorm();
         for (CgcnnWeights.ConvLayer layer : w.conv()) {
             double[][] next = new double[n][];
             for (int i = 0; i < n; i++) {
@@ -122,12 +125,12 @@ public final class ReferenceForward {
                     for (int q = 0; q < gc; q++) {
                         v[2 * f + q] = e[q];
                     }
-                    double[] z = batchNorm(layer.bn1(), linear(layer.full(), v));
+                    double[] z = layerNorm ? layerNormHalves(layer.bn1(), linear(layer.full(), v), f) : batchNorm(layer.bn1(), linear(layer.full(), v));
                     for (int c = 0; c < f; c++) {
                         s[c] += sigmoid(z[c]) * act.apply(z[f + c]);
                     }
                 }
-                double[] bn = batchNorm(layer.bn2(), s);
+                double[] bn = layerNorm ? layerNormHalves(layer.bn2(), s, f) : batchNorm(layer.bn2(), s);
                 next[i] = new double[f];
                 for (int c = 0; c < f; c++) {
                     next[i][c] = act.apply(x[i][c] + bn[c]);
@@ -168,6 +171,31 @@ public final class ReferenceForward {
         double[] y = new double[v.length];
         for (int c = 0; c < v.length; c++) {
             y[c] = (v[c] - bn.runningMean()[c]) / Math.sqrt(bn.runningVar()[c] + w.batchNormEps()) * bn.gamma()[c] + bn.beta()[c];
+        }
+        return y;
+    }
+
+    /**
+     * LayerNorm of each {@code width}-long part of v on its own (the two gate halves of a message, or the one part of
+     * the summed messages): {@code (v - mean) / sqrt(var + eps) · gamma + beta} with the part's mean and (biased)
+     * variance; the record's running statistics are not used.
+     */
+    private double[] layerNormHalves(CgcnnWeights.BatchNorm norm, double[] v, int width) {
+        double[] y = new double[v.length];
+        for (int from = 0; from < v.length; from += width) {
+            double mean = 0;
+            for (int c = from; c < from + width; c++) {
+                mean += v[c];
+            }
+            mean /= width;
+            double var = 0;
+            for (int c = from; c < from + width; c++) {
+                var += (v[c] - mean) * (v[c] - mean);
+            }
+            var /= width;
+            for (int c = from; c < from + width; c++) {
+                y[c] = (v[c] - mean) / Math.sqrt(var + w.batchNormEps()) * norm.gamma()[c] + norm.beta()[c];
+            }
         }
         return y;
     }

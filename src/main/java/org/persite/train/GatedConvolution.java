@@ -26,6 +26,8 @@ import ai.djl.util.PairList;
  * {@code x_i' = softplus(x_i + BN2(s_i))}. BN1's batch statistics are taken over unmasked slots only, and
  * BN2's over the atoms of the batch (training batches have no padding atoms), so neither empty slots nor
  * padding ever enter them. Running statistics use momentum 0.1 and the unbiased variance, as PyTorch does.
+ * With LayerNorm (issue 20 item 7), BN1 normalises each gate half of z_ij over its F channels and BN2 each s_i, on
+ * their own statistics, with the same gamma and beta parameters.
  */
 public final class GatedConvolution extends AbstractBlock {
     static final float MOMENTUM = 0.1f;
@@ -45,8 +47,16 @@ public final class GatedConvolution extends AbstractBlock {
 
     private final org.persite.model.Activation activation;
 
+    /** With LayerNorm in place of both BatchNorms ({@link org.persite.model.CgcnnHyperparameters#layerNorm()}). */
+    private final boolean layerNorm;
+
     GatedConvolution(int features, int gaussians, float eps, org.persite.model.Activation activation) {
+        this(features, gaussians, eps, activation, false);
+    }
+
+    GatedConvolution(int features, int gaussians, float eps, org.persite.model.Activation activation, boolean layerNorm) {
         super((byte) 1);
+        this.layerNorm = layerNorm;
         this.activation = activation;
         this.features = features;
         this.gaussians = gaussians;
@@ -115,14 +125,14 @@ public final class GatedConvolution extends AbstractBlock {
 
         // without a mask (every slot real, PerSiteCgcnn decides once per batch) the passes that apply it are skipped
         NDArray m3 = mask == null ? null : mask.expandDims(2);                                    // [N, M, 1]
-        z = batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
+        z = layerNorm ? layerNorm(ps, z, 2, batchNorm1(), training) : batchNorm(ps, z, m3, new int[] {0, 1}, batchNorm1(), training);
         NDList halves = z.split(2, 2);                                                             // filter, core: [N, M, F]
         NDArray gated = Activation.sigmoid(halves.get(0)).mul(activate(activation, halves.get(1)));        // [N, M, F]
         if (m3 != null) {
             gated = gated.mul(m3);                                                                 // masked slots: 0
         }
         NDArray s = gated.sum(new int[] {1});                                                      // [N, F]
-        s = batchNorm(ps, s, null, new int[] {0}, batchNorm2(), training);
+        s = layerNorm ? layerNorm(ps, s, 1, batchNorm2(), training) : batchNorm(ps, s, null, new int[] {0}, batchNorm2(), training);
         return new NDList(activate(activation, x.add(s)));
     }
 
@@ -161,6 +171,31 @@ public final class GatedConvolution extends AbstractBlock {
         NDArray a = local(gamma.div(local(runningVar.add(eps), v).sqrt()), v);       // [C]
         NDArray c = local(beta.sub(local(runningMean.mul(a), v)), v);                // [C]
         return v.mul(a).add(c);
+    }
+
+    /**
+     * LayerNorm of each of {@code parts} equal parts of the last axis of {@code v} on its own ([..., parts·F] seen as
+     * [..., parts, F]: the two gate halves of a message, or the one part of the summed messages), with the part's mean
+     * and biased variance, then gamma and beta [parts·F]. Each slot's statistics are its own, so masked slots and the
+     * batch's other sites never enter them; the running statistics are left as they are.
+     */
+    private NDArray layerNorm(ParameterStore ps, NDArray v, int parts, Parameter[] p, boolean training) {
+        NDArray gamma = ps.getValue(p[0], v.getDevice(), training);
+        NDArray beta = ps.getValue(p[1], v.getDevice(), training);
+        Shape shape = v.getShape();
+        int last = shape.dimension() - 1;
+        long width = shape.get(last) / parts;
+        long[] split = new long[shape.dimension() + 1];
+        for (int d = 0; d < last; d++) {
+            split[d] = shape.get(d);
+        }
+        split[last] = parts;
+        split[last + 1] = width;
+        NDArray u = v.reshape(new Shape(split));                               // [..., parts, F]
+        NDArray centred = u.sub(u.mean(new int[] {last + 1}, true));
+        NDArray var = centred.square().mean(new int[] {last + 1}, true);        // [..., parts, 1]
+        NDArray normed = centred.div(var.add(eps).sqrt()).reshape(shape);      // [..., parts·F]
+        return normed.mul(gamma).add(beta);
     }
 
     /** {@code a}, moved into {@code like}'s manager (the batch's), so that it is closed with the batch. */

@@ -67,7 +67,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
         }
         embedding = addChildBlock("embedding", Linear.builder().setUnits(hp.atomFeatures()).build());
         for (int l = 0; l < hp.convLayers(); l++) {
-            convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps, hp.activation())));
+            convolutions.add(addChildBlock("conv" + l, new GatedConvolution(hp.atomFeatures(), centers.length, b.batchNormEps, hp.activation(), hp.layerNorm())));
         }
         for (int h = 0; h < hp.hiddenLayers(); h++) {
             hidden.add(addChildBlock("hidden" + h, Linear.builder().setUnits(hp.hiddenWidth()).build()));

@@ -1,6 +1,7 @@
 package org.persite.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -116,6 +117,15 @@ class OnnxMatchesReferenceTest {
         check(TestModels.spec("bv-no-conv", 1, new CgcnnHyperparameters(16, 0, 8, 1).withBondValence(3), 1), 16);
         assertEquals(4, ModelDirectory.load(tmp.resolve("bv")).spec().hyperparameters().bondValenceChannels(), "the card keeps bond_valence_channels");
         assertEquals(0, ModelDirectory.load(tmp.resolve("small")).spec().hyperparameters().bondValenceChannels(), "a card without the key has none");
+    }
+
+    @Test
+    void layerNormModels() throws Exception {
+        check(TestModels.spec("layer-norm", 1, CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4).withLayerNorm(true), 1), 23);
+        check(TestModels.spec("layer-norm-silu-two", 1, new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withLayerNorm(true), 2), 24);
+        check(TestModels.spec("layer-norm-wide-head", 1, new CgcnnHyperparameters(32, 3, 64, 2).withLayerNorm(true), 1), 25);
+        assertTrue(ModelDirectory.load(tmp.resolve("layer-norm")).spec().hyperparameters().layerNorm(), "the card keeps normalisation: layer");
+        assertFalse(ModelDirectory.load(tmp.resolve("layer-norm")).spec().hyperparameters().withLayerNorm(false).layerNorm());
     }
 
     @Test

@@ -102,6 +102,32 @@ class TrainedBlockParityTest {
     }
 
     @Test
+    void djlAndOnnxAgreeForLayerNorm() throws Exception {
+        CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4).withLayerNorm(true);
+        assertAgree(hp, TestModels.weights(spec(hp), 21));
+        assertAgree(new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withLayerNorm(true), TestModels.weights(spec(
+                new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withLayerNorm(true)), 22));
+    }
+
+    /** A LayerNorm model trains (its gammas and betas move; the unused running statistics stay 0 and 1) and serves as the block predicts. */
+    @Test
+    void aLayerNormModelTrainsAndServesAsTheBlockPredicts() throws Exception {
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(16, 2, 16, 1).withElementAffine(true).withLayerNorm(true);
+        TrainingConfig config = new TrainingConfig(hp, 2, 16, 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1, 3, 3, 1f, 80);
+        TrainingResult r = new CgcnnTrainer(FeaturizerSettings.reference(), ElementTable.cgcnn()).train(data, data.split(config.splitSeed()), config,
+                e -> { }, () -> false, CgcnnTrainer.Checkpointing.NONE);
+        CgcnnWeights.BatchNorm first = r.weights().conv().get(0).bn1();
+        double moved = 0;
+        for (int c = 0; c < first.channels(); c++) {
+            moved = Math.max(moved, Math.abs(first.gamma()[c] - 1) + Math.abs(first.beta()[c]));
+            assertEquals(0f, first.runningMean()[c], "channel " + c + ": LayerNorm keeps no running mean");
+            assertEquals(1f, first.runningVar()[c], "channel " + c + ": LayerNorm keeps no running variance");
+        }
+        assertTrue(moved > 1e-4, "the LayerNorm's gamma and beta are learned, not left at 1 and 0");
+        assertAgree(hp, r.weights());
+    }
+
+    @Test
     void djlAndOnnxAgreeForAStateHead() throws Exception {
         CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withBondValence(2).withStateBins(5);
         assertAgree(hp, TestModels.weights(spec(hp), 16));
