@@ -69,8 +69,8 @@ public class InferenceBenchmark {
     /**
      * The model's shape: {@code reference} (the paper's), {@code affine} (the per-element output affine),
      * {@code affine-bv4} (and four bond-valence channels), {@code affine-bv4-h256x2} (and a head of two 256-wide hidden
-     * layers), {@code bv4-h256x2-state12} (the same with a 12-bin state head in place of the affine), {@code conv4} (a
-     * fourth convolution), {@code f96} (F 96).
+     * layers), {@code affine-bv4-h256x2-ln} (the same with LayerNorm in the convolutions), {@code bv4-h256x2-state12}
+     * (the same with a 12-bin state head in place of the affine), {@code conv4} (a fourth convolution), {@code f96} (F 96).
      */
     @Param({"reference"})
     public String shape;
@@ -97,10 +97,12 @@ public class InferenceBenchmark {
             case "affine" -> CgcnnHyperparameters.reference().withElementAffine(true);
             case "affine-bv4" -> CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4);
             case "affine-bv4-h256x2" -> new CgcnnHyperparameters(64, 3, 256, 2, org.persite.model.Activation.SOFTPLUS, true, 4);
+            case "affine-bv4-h256x2-ln" -> new CgcnnHyperparameters(64, 3, 256, 2, org.persite.model.Activation.SOFTPLUS, true, 4).withLayerNorm(true);
             case "bv4-h256x2-state12" -> new CgcnnHyperparameters(64, 3, 256, 2, org.persite.model.Activation.SOFTPLUS, false, 4, 12);
             case "conv4" -> new CgcnnHyperparameters(64, 4, 128, 1);
             case "f96" -> new CgcnnHyperparameters(96, 3, 128, 1);
-            default -> throw new IllegalArgumentException("unknown shape " + shape + ": reference, affine, affine-bv4, affine-bv4-h256x2, bv4-h256x2-state12,"
+            default -> throw new IllegalArgumentException("unknown shape " + shape + ": reference, affine, affine-bv4, affine-bv4-h256x2, affine-bv4-h256x2-ln,"
+                    + " bv4-h256x2-state12,"
                     + " conv4 or f96");
         };
         ModelSpec spec = new ModelSpec("bench", 1, hp, org.persite.graph.FeaturizerSettings.reference(),
