@@ -16,8 +16,7 @@ import org.persite.train.SiteMetrics;
  * <p>For each test crystal, the mean transition-metal oxidation state by charge balance: every other element takes a
  * fixed common oxidation state ({@link #fixedCharge}; with oxygen present, S, Se, N, C and P as the centres of their
  * oxo-anions), and the TM atoms share what is left, {@code ox = -Σ q / n_TM}. A TM site's error is then corrected by the
- * median residual of its group, the groups fitted on one half of the test crystals and applied to the other (two-fold,
- * by crystal), for two groupings:
+ * median residual of its group ({@link GroupCorrection}), for two groupings:
  * <ul>
  *   <li>element and predicted-moment bin (0.5 μB): a plain recalibration, the control;</li>
  *   <li>element, predicted-moment bin and oxidation-state bin (0.5): what the oxidation state adds to it.</li>
@@ -27,9 +26,6 @@ import org.persite.train.SiteMetrics;
  * <pre>bin/bench-run org.persite.bench.OxidationResidual [models/magmom] [data/mp_magmom_tmo/structures.jsonl.gz]</pre>
  */
 public final class OxidationResidual {
-    /** A group is corrected only with at least this many fitting sites. */
-    static final int MIN_GROUP = 20;
-
     public static void main(String[] args) throws Exception {
         ModelTestSplit run = ModelTestSplit.fromArgs(args);
         List<SiteDataset.Example> test = run.test();
@@ -51,13 +47,9 @@ public final class OxidationResidual {
                 }
             }
         }
-        double raw = 0;
-        for (Site s : sites) {
-            raw += Math.abs(s.prediction - s.label);
-        }
-        raw /= sites.size();
-        double control = corrected(sites, false);
-        double withOx = corrected(sites, true);
+        double raw = GroupCorrection.raw(sites);
+        double control = GroupCorrection.corrected(sites, s -> s.key(false));
+        double withOx = GroupCorrection.corrected(sites, s -> s.key(true));
         System.out.printf(Locale.ROOT, "%s on its test split: %d TM sites (%d crystals without a TM left out)%n", run.model().spec().name() + " v"
                 + run.model().spec().version(), sites.size(), noTm);
         System.out.printf(Locale.ROOT, "TM MAE as served                                          %.4f μB%n", raw);
@@ -74,39 +66,17 @@ public final class OxidationResidual {
                 if (list.size() >= 100) {
                     double mae = list.stream().mapToDouble(s -> Math.abs(s.prediction - s.label)).average().orElse(Double.NaN);
                     System.out.printf(Locale.ROOT, "%-7s  %+4.0f  %6d  %8.3f  %12.3f  %17.3f%n", org.persite.structure.Elements.symbol(e.getKey()), b,
-                            list.size(), mae, median(list.stream().mapToDouble(s -> s.label).toArray()),
-                            median(list.stream().mapToDouble(s -> s.prediction).toArray()));
+                            list.size(), mae, GroupCorrection.median(list.stream().mapToDouble(s -> s.label).toArray()),
+                            GroupCorrection.median(list.stream().mapToDouble(s -> s.prediction).toArray()));
                 }
             });
         });
     }
 
-    record Site(int half, int z, float prediction, float label, double ox) {
+    record Site(int half, int z, float prediction, float label, double ox) implements GroupCorrection.Site {
         String key(boolean withOx) {
-            long bin = Math.round(Math.floor(prediction / 0.5));
-            return z + "/" + bin + (withOx ? "/" + Math.round(Math.floor(ox / 0.5)) : "");
+            return z + "/" + GroupCorrection.bin(prediction) + (withOx ? "/" + Math.round(Math.floor(ox / 0.5)) : "");
         }
-    }
-
-    /** The TM MAE after each site is shifted by its group's median residual, fitted on the other half of the crystals. */
-    static double corrected(List<Site> sites, boolean withOx) {
-        List<Map<String, List<Double>>> residuals = List.of(new HashMap<>(), new HashMap<>());
-        for (Site s : sites) {
-            residuals.get(s.half).computeIfAbsent(s.key(withOx), k -> new ArrayList<>()).add((double) (s.label - s.prediction));
-        }
-        double sum = 0;
-        for (Site s : sites) {
-            List<Double> fit = residuals.get(1 - s.half).get(s.key(withOx));
-            double shift = fit == null || fit.size() < MIN_GROUP ? 0 : median(fit.stream().mapToDouble(Double::doubleValue).toArray());
-            sum += Math.abs(Math.max(0, s.prediction + shift) - s.label);
-        }
-        return sum / sites.size();
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** The mean TM oxidation state by charge balance, or NaN for a crystal without a TM or with an element of no fixed state. */
