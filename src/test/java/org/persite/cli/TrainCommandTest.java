@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.persite.TestVectors;
@@ -98,6 +99,22 @@ class TrainCommandTest {
         PersiteCliTest.Run both = PersiteCliTest.run("train", "--resume", tmp.toString(), "--data", "x.jsonl");
         assertEquals(2, both.code());
         assertTrue(both.err().contains("give no others"), both.err());
+    }
+
+    @Test
+    void aWeightAverageOutsideItsRangeAndInProcessOptionsOnAServerAreUsageErrors() {
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", tmp.resolve("m").toString(),
+                "--ema", "1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--ema: the decay must lie in [0, 1) (0 = none), not 1.0"), r.err());
+        for (String[] option : new String[][] {{"--ema", "0.999"}, {"--layer-norm"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--data", "x.jsonl", "--property", "magmom", "--out",
+                    tmp.resolve("m").toString(), "--server", "127.0.0.1:1", "--token", "t"));
+            args.addAll(List.of(option));
+            PersiteCliTest.Run remote = PersiteCliTest.run(args.toArray(String[]::new));
+            assertEquals(2, remote.code(), remote.err());
+            assertTrue(remote.err().contains("--ema and --layer-norm are offered in-process only"), remote.err());
+        }
     }
 
     @Test
