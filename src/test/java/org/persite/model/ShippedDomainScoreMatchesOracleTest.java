@@ -32,7 +32,8 @@ import org.persite.train.TrainingProvenance;
 class ShippedDomainScoreMatchesOracleTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"models/magmom", "models/magmom-ensemble", "models/magmom/5", "models/magmom-ensemble/3", "models/ddec-charge"})
+    @ValueSource(strings = {"models/magmom", "models/magmom-ensemble", "models/magmom/5", "models/magmom-ensemble/3", "models/ddec-charge",
+        "models/ddec-charge-ensemble"})
     void theServedDomainScoreIsTheOraclesOnRealStructures(String folder) throws Exception {
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(Path.of(folder)));
         boolean shell = m.spec().trust().domain().hasEnvironment();
