@@ -17,7 +17,9 @@ import org.persite.model.onnx.OnnxProto.TensorProto;
  *       exponent floored at -60 so that no subnormal float is ever produced.</li>
  *   <li><b>Factorised convolution</b>: W = [W_self; W_nbr; W_edge] gives
  *       {@code z_ij = x_i A_self + (x A_nbr)[j] + e_ij A_edge + c}, with BN1 folded into A and c, so the two
- *       atom terms are computed once per atom and gathered. BN2 is a folded scale and shift.</li>
+ *       atom terms are computed once per atom and gathered. BN2 is a folded scale and shift. With LayerNorm
+ *       ({@link CgcnnHyperparameters#layerNorm()}) nothing folds: each half of z_ij [N, M, F] and the summed
+ *       messages [N, F] pass through a LayerNormalization node, and masked slots are multiplied by the mask.</li>
  *   <li><b>Masking</b>: a masked slot's core half gathers a sink row of -1e20, so its softplus, and with it the
  *       gated message, is exactly 0 (relu 0, sigmoid(1e20) = 1, log 1 = 0), with no multiply by the mask over
  *       [N, M, F]; {@code BatchInvarianceTest} checks that the masked slots' contents change no bit of the output.</li>
