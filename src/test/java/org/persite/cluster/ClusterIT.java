@@ -126,9 +126,18 @@ class ClusterIT {
         for (ClusterNodes.Node n : cluster.nodes) {
             assertTrue(awaitMetric(n, "persite_cluster_members{status=\"up\"}", 3, 60), "node " + n.index + " sees 3 members up:\n" + metrics(n));
         }
-        // what `persite models list --server` prints: every node's own versions, from any node
-        var listed = admin(cluster.nodes.get(1)).listVersions().addHeader("authorization", "Bearer " + TOKEN)
-                .invoke(org.persite.api.v1.ListModelsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // what `persite models list --server` prints: every node's own versions, from any node. A node's control actor
+        // registers with the receptionist, whose listing spreads by gossip a moment after the member is up (seen on a
+        // loaded 2-core machine: 2 of 3 listed right after all were up), so the listing is awaited, up to 30 s
+        org.persite.api.v1.ListModelsResponse listed = null;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            if (listed != null) {
+                Thread.sleep(250);
+            }
+            listed = admin(cluster.nodes.get(1)).listVersions().addHeader("authorization", "Bearer " + TOKEN)
+                    .invoke(org.persite.api.v1.ListModelsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } while (listed.getNodesCount() < cluster.nodes.size() && System.nanoTime() < until);
         assertEquals(cluster.nodes.stream().map(ClusterNodes.Node::address).sorted().toList(),
                 listed.getNodesList().stream().map(org.persite.api.v1.NodeModels::getAddress).toList());
         for (var node : listed.getNodesList()) {
