@@ -291,11 +291,6 @@ public final class OnnxCgcnnWriter {
             OnnxGraphBuilder.floatAttribute("epsilon", (float) eps));
     }
 
-    /** {@link #foldConv(CgcnnWeights.ConvLayer, int, int, double, boolean)} with BN1 folded in. */
-    static float[][] foldConv(CgcnnWeights.ConvLayer c, int f, int gc, double eps) {
-        return foldConv(c, f, gc, eps, true);
-    }
-
     /**
      * BN1 folded into the three blocks of W (when {@code foldBatchNorm}; else W as it is): returns {A_self [F, 2F],
      * A_nbr [F, 2F], A_edge [G, 2F], c [2F], bn2 scale [F], bn2 shift [F]}, each row-major.
