@@ -128,7 +128,8 @@ class ClusterIT {
         }
         // what `persite models list --server` prints: every node's own versions, from any node. A node's control actor
         // registers with the receptionist, whose listing spreads by gossip a moment after the member is up (seen on a
-        // loaded 2-core machine: 2 of 3 listed right after all were up), so the listing is awaited, up to 30 s
+        // loaded 2-core machine: 2 of 3 listed right after all were up): such a node is listed as up and not registered
+        // yet, never left out, and its versions are awaited, up to 30 s
         org.persite.api.v1.ListModelsResponse listed = null;
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         do {
@@ -137,7 +138,9 @@ class ClusterIT {
             }
             listed = admin(cluster.nodes.get(1)).listVersions().addHeader("authorization", "Bearer " + TOKEN)
                     .invoke(org.persite.api.v1.ListModelsRequest.getDefaultInstance()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } while (listed.getNodesCount() < cluster.nodes.size() && System.nanoTime() < until);
+            assertEquals(cluster.nodes.size(), listed.getNodesCount(), "every member that is up is listed: " + listed);
+        } while (listed.getNodesList().stream().anyMatch(n -> n.getModelsList().contains(ClusterNode.NOT_REGISTERED_YET))
+                && System.nanoTime() < until);
         assertEquals(cluster.nodes.stream().map(ClusterNodes.Node::address).sorted().toList(),
                 listed.getNodesList().stream().map(org.persite.api.v1.NodeModels::getAddress).toList());
         for (var node : listed.getNodesList()) {
