@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
         header = "Give a trained version its trust head (constraint, domain score, calibrated σ).",
         description = {"Give a trained version its trust head and write it as the model's next version: the property's constraint",
             "(|m| cannot be negative; charges sum to the cell's charge), a domain-of-applicability score fitted on the training",
-            "split's last hidden layer, and, for an ensemble, σ recalibrated per element class and capped at the property's range.",
+            "split's last hidden layer, and, for an ensemble, σ recalibrated per element (per class where an element has too few",
+            "validation sites) and capped at the property's range.",
             "Reads the training data and split from the card. Figures go into the new card and OUT/report/trust.md; with",
             "--probes, also how the domain score ranks out-of-domain structures against the test sites.",
             "Also writes models/NAME/gate.jsonl.gz (the test split) when the model has no gate set. A version that already has a",
@@ -72,6 +73,12 @@ final class CalibrateCommand implements Callable<Integer> {
             + "default: ${DEFAULT-VALUE}).")
     int environmentComponents;
 
+    @Option(names = "--element-scale-sites", defaultValue = "" + TrustFitting.Options.ELEMENT_SCALE_SITES, description = "An ensemble's σ "
+            + "gets an element's own scale (fitted on that element's validation sites) when the validation split has at least this many "
+            + "of its sites; the others keep their class's (transition metals or not). 0 = the two class scales alone, as before. "
+            + "Default: ${DEFAULT-VALUE}.")
+    int elementScaleSites;
+
     @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
     Path probes;
 
@@ -82,9 +89,9 @@ final class CalibrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (components < 1 || environmentComponents < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1 and --environment-components at "
-                    + "least 0 (0 = the latent's score alone), got " + components + " and " + environmentComponents);
+        if (components < 1 || environmentComponents < 0 || elementScaleSites < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1, and --environment-components "
+                    + "and --element-scale-sites at least 0 (0 = off), got " + components + ", " + environmentComponents + " and " + elementScaleSites);
         }
         LoadedModel base;
         try {
@@ -121,8 +128,8 @@ final class CalibrateCommand implements Callable<Integer> {
         Path out = folder.resolve(Integer.toString(version));
         String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
                 + " --sum-weights " + sumWeights + " --components " + components + " --environment-components " + environmentComponents
-                + (probes != null ? " --probes " + probes : "");
-        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents);
+                + " --element-scale-sites " + elementScaleSites + (probes != null ? " --probes " + probes : "");
+        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents, elementScaleSites);
         TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, opts, table, out, version, command);
         int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
 
@@ -141,6 +148,9 @@ final class CalibrateCommand implements Callable<Integer> {
         md.append(String.format(Locale.ROOT, "| domain score (per site) | %s: the latent's distance, %d components%s |%n", fitted.method(),
                 fitted.components(), fitted.hasEnvironment() ? String.format(Locale.ROOT, ", or the first shell's (%d components) where larger",
                         fitted.environmentComponents()) : ""));
+        if (!r.elementCoverage().isEmpty()) {
+            md.append("\n## σ per element\n\n").append(coverageTable(r.elementCoverage()));
+        }
         if (probes != null) {
             md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, config.section().getLong("domain.min-element-sites")));
         }
@@ -152,6 +162,20 @@ final class CalibrateCommand implements Callable<Integer> {
                 + " (" + gate + " test structures)" : "");
         o.flush();
         return 0;
+    }
+
+    /** σ's coverage of each element's test sites at ±1.645σ, with the class scales alone and with the scales served. */
+    static String coverageTable(List<TrustFitting.ElementCoverage> rows) {
+        StringBuilder t = new StringBuilder("Coverage of each element's test sites at ±1.645σ (the target is 90%), with the two class scales "
+                + "alone and with the scales served (the element's own where marked), and the mean σ each way.\n\n"
+                + "| element | test sites | MAE | scale served | class scale | covered, class scales | covered, served | mean σ, class scales "
+                + "| mean σ, served |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (TrustFitting.ElementCoverage c : rows) {
+            t.append(String.format(Locale.ROOT, "| %s | %d | %.4g | %.4g%s | %.4g | %.1f%% | %.1f%% | %.4g | %.4g |%n", c.element(), c.testSites(), c.mae(),
+                    c.scale(), c.ownScale() ? " (own)" : "", c.classScale(), 100 * c.withinClassScales(), 100 * c.within(), c.meanStdClassScales(),
+                    c.meanStd()));
+        }
+        return t.toString();
     }
 
     /** Each probe structure's lowest, mean and highest site score, the share of test sites below its lowest, and its verdict. */

@@ -347,6 +347,10 @@ public final class ModelDirectory {
                 un.put("scale_transition_metals", t.uncertainty().scaleTransitionMetals());
                 un.put("scale_other", t.uncertainty().scaleOther());
                 un.put("cap", t.uncertainty().cap());
+                if (!t.uncertainty().elementScales().isEmpty()) {
+                    ObjectNode el = un.putObject("element_scales");
+                    t.uncertainty().elementScales().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> el.put(e.getKey(), e.getValue()));
+                }
             }
         }
         ObjectNode prov = c.putObject("provenance");
@@ -396,8 +400,10 @@ public final class ModelDirectory {
             Trust.Uncertainty unc = null;
             JsonNode un = tr.path("uncertainty");
             if (un.isObject()) {
+                Map<String, Double> elementScales = new LinkedHashMap<>();
+                un.path("element_scales").fields().forEachRemaining(e -> elementScales.put(e.getKey(), e.getValue().asDouble()));
                 unc = new Trust.Uncertainty(require(un, "scale_transition_metals").asDouble(), require(un, "scale_other").asDouble(),
-                        require(un, "cap").asDouble());
+                        require(un, "cap").asDouble(), elementScales);
             }
             trust = new Trust(domain, unc, tr.path("sum_weights").asText("uniform"));
         }

@@ -90,12 +90,12 @@ public final class OnnxTrustHead {
         boolean conserved = spec.conservedProperty() >= 0;
         String axis1 = uncertainty != null || conserved ? b.constantLong("axes_1", new long[] {1}, new long[] {1}) : null;
 
-        // σ [N, P]: per-class scale, then the cap
+        // σ [N, P]: the element's scale (its own, else its class's), then the cap
         String std = hasStd ? RAW_STD : null;
         if (uncertainty != null) {
             float[] scale = new float[transitionMetal.length];
             for (int z = 0; z < scale.length; z++) {
-                scale[z] = z == 0 ? 1f : (float) (transitionMetal[z] ? uncertainty.scaleTransitionMetals() : uncertainty.scaleOther());
+                scale[z] = z == 0 ? 1f : (float) uncertainty.scale(z, transitionMetal[z]);
             }
             String s = b.node("Gather", new String[] {b.constant("std_scale_by_element", new long[] {scale.length}, scale), ModelIo.SPECIES},
                     OnnxGraphBuilder.intAttribute("axis", 0));                                                         // [N]

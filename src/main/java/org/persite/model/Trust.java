@@ -92,15 +92,49 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
     }
 
     /**
-     * An ensemble's σ after recalibration: the members' spread times a per-class factor fitted on the validation
-     * split (transition-metal sites and the others apart), then capped at {@code cap}, the property's physical
-     * range on the training data (max - min); a capped σ is flagged.
+     * An ensemble's σ after recalibration: the members' spread times a factor fitted on the validation split, then
+     * capped at {@code cap}, the property's physical range on the training data (max - min); a capped σ is flagged.
+     * The factor is the element's own where the validation split had enough of its sites ({@code elementScales},
+     * by symbol), else its class's (transition metals and the others apart).
+     *
+     * @param elementScales per element symbol, the factor fitted on that element's validation sites alone (empty:
+     *     class factors only, as cards before per-element factors have it)
      */
-    public record Uncertainty(double scaleTransitionMetals, double scaleOther, double cap) {
+    public record Uncertainty(double scaleTransitionMetals, double scaleOther, double cap, Map<String, Double> elementScales) {
         public Uncertainty {
             if (!(scaleTransitionMetals > 0) || !(scaleOther > 0) || !(cap > 0) || Double.isInfinite(cap)) {
                 throw new IllegalArgumentException("σ scales and cap must be positive and finite");
             }
+            elementScales = Map.copyOf(Objects.requireNonNull(elementScales, "elementScales"));
+            elementScales.forEach((element, scale) -> {
+                if (org.persite.structure.Elements.atomicNumber(element) < 1) {
+                    throw new IllegalArgumentException("a σ scale is given for '" + element + "', which is not an element symbol");
+                }
+                if (!(scale > 0) || Double.isInfinite(scale)) {
+                    throw new IllegalArgumentException("the σ scale of " + element + " must be positive and finite, got " + scale);
+                }
+            });
+        }
+
+        /** Class factors only. */
+        public Uncertainty(double scaleTransitionMetals, double scaleOther, double cap) {
+            this(scaleTransitionMetals, scaleOther, cap, Map.of());
+        }
+
+        /** The factor of a site of this element: its own if fitted, else its class's. */
+        public double scale(String element, boolean transitionMetal) {
+            Double own = elementScales.get(element);
+            return own != null ? own : transitionMetal ? scaleTransitionMetals : scaleOther;
+        }
+
+        /** The factor of a site of atomic number z ≥ 1: its element's own if fitted, else its class's. */
+        public double scale(int z, boolean transitionMetal) {
+            return scale(org.persite.structure.Elements.symbol(z), transitionMetal);
+        }
+
+        /** The same class factors and cap without per-element factors. */
+        public Uncertainty classScalesOnly() {
+            return new Uncertainty(scaleTransitionMetals, scaleOther, cap);
         }
     }
 }

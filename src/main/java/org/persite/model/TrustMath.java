@@ -46,12 +46,12 @@ public final class TrustMath {
         return out;
     }
 
-    /** σ [n·P] recalibrated and capped as the graph does: {@code min(σ · scale[class], cap)}. */
+    /** σ [n·P] recalibrated and capped as the graph does: {@code min(σ · scale[element, else its class], cap)}. */
     public static double[] calibrateStd(Trust.Uncertainty u, double[] std, int[] species, boolean[] transitionMetal) {
         int p = std.length / species.length;
         double[] out = new double[std.length];
         for (int i = 0; i < species.length; i++) {
-            double s = transitionMetal[species[i]] ? u.scaleTransitionMetals() : u.scaleOther();
+            double s = u.scale(species[i], transitionMetal[species[i]]);
             for (int q = 0; q < p; q++) {
                 out[i * p + q] = Math.min(std[i * p + q] * s, u.cap());
             }

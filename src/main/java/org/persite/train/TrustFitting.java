@@ -45,26 +45,54 @@ public final class TrustFitting {
      * @param sumWeights "uniform" or "variance" (ensembles) for a conserved sum
      * @param environmentComponents principal components of the first-shell descriptors' summary ({@link SiteEnvironment}),
      *     or 0 for a domain score from the latent alone
+     * @param elementScaleSites an ensemble's σ gets an element's own scale when the validation split has at least this many
+     *     labelled sites of it (0: the two class scales alone)
      */
     public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
-            int environmentComponents) {
+            int environmentComponents, int elementScaleSites) {
         /** The components of the first-shell summary by default (of 94 dimensions with CGCNN's table). */
         public static final int ENVIRONMENT_COMPONENTS = 64;
+
+        /**
+         * The validation sites an element needs for its own σ scale by default: the 90% quantile of 500 ratios is
+         * known to about ±1.3% in coverage (the binomial spread, √(0.9 · 0.1 / 500)).
+         */
+        public static final int ELEMENT_SCALE_SITES = 500;
 
         public Options {
             if (environmentComponents < 0) {
                 throw new IllegalArgumentException("environment components must be >= 0 (0 = none), got " + environmentComponents);
             }
+            if (elementScaleSites < 0) {
+                throw new IllegalArgumentException("the sites an element needs for its own σ scale must be >= 0 (0 = class scales only), got "
+                        + elementScaleSites);
+            }
         }
 
-        /** The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights, the first shell with 64 components. */
+        /**
+         * The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights, the first shell with 64 components,
+         * per-element σ scales from {@value #ELEMENT_SCALE_SITES} validation sites.
+         */
         public static Options defaults(PropertySpec.Constraint c) {
-            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS);
+            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS, ELEMENT_SCALE_SITES);
         }
     }
 
-    /** The version written, and what was measured (also in its card). */
-    public record Outcome(LoadedModel model, Map<String, Double> figures, double[] testSiteScores) {
+    /**
+     * The version written, and what was measured (also in its card).
+     *
+     * @param elementCoverage for an ensemble, σ's coverage of each element's test sites (empty for a single model)
+     */
+    public record Outcome(LoadedModel model, Map<String, Double> figures, double[] testSiteScores, List<ElementCoverage> elementCoverage) {
+    }
+
+    /**
+     * How well σ covers one element's test sites at ±1.645σ, with the class scales alone and with the scales served.
+     *
+     * @param ownScale whether the element has its own scale (else the served scale is its class's)
+     */
+    public record ElementCoverage(String element, long testSites, double mae, boolean ownScale, double scale, double classScale,
+            double withinClassScales, double within, double meanStdClassScales, double meanStd) {
     }
 
     private TrustFitting() {
@@ -116,7 +144,8 @@ public final class TrustFitting {
                         }
                     }
                 }
-                unc = new Trust.Uncertainty(classScale(val, rawVal, true), classScale(val, rawVal, false), hi - lo);
+                unc = new Trust.Uncertainty(classScale(val, rawVal, true), classScale(val, rawVal, false), hi - lo,
+                        elementScales(val, rawVal, o.elementScaleSites()));
             }
             String weights = ensemble ? o.sumWeights() : "uniform";
             List<PropertySpec> props = List.of(spec.properties().get(0).withConstraint(o.constraint()));
@@ -138,7 +167,9 @@ public final class TrustFitting {
                     + "latents (up to %d sites, k = %d, site quantile %.2f)%s; %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
                     domain.components(), o.siteQuantile(), environment == null ? ""
                         : String.format(Locale.ROOT, " and on their first-shell descriptors (k = %d), a site scoring the larger", environmentComponents),
-                    unc == null ? "single model" : "σ recalibrated per class on the validation split and capped at the training range"));
+                    unc == null ? "single model" : String.format(Locale.ROOT, "σ recalibrated on the validation split, per element where it has at "
+                        + "least %d sites (%d elements), else per class, and capped at the training range", o.elementScaleSites(),
+                        unc.elementScales().size())));
             prov.put("command", command);
             ModelSpec draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(), provisional);
             byte[] onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, environment, table, unc, tm);
@@ -164,6 +195,7 @@ public final class TrustFitting {
             Trust trust = new Trust(fitted, unc, weights);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
+            List<ElementCoverage> coverage = unc == null ? List.of() : elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites());
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
             SiteMetrics after = SiteMetrics.of(test, values(tTest));
@@ -183,7 +215,7 @@ public final class TrustFitting {
                 }
                 return java.util.Arrays.stream(d);
             }).sorted().toArray();
-            return new Outcome(written, fig, scores);
+            return new Outcome(written, fig, scores, coverage);
         } catch (InferenceException e) {
             throw new IllegalStateException("fitting the trust head of " + base.directory() + " failed: " + e.getMessage(), e);
         }
@@ -261,16 +293,117 @@ public final class TrustFitting {
         List<Double> ratios = new ArrayList<>();
         SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
             if (SiteMetrics.isTransitionMetal(z) == transitionMetals) {
-                double err = Math.abs(out.get(k).values()[i] - target);
-                double s = out.get(k).std()[i];
-                ratios.add(s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY);
+                ratios.add(errorOverStd(out.get(k), i, target));
             }
         });
+        return scaleOf(ratios);
+    }
+
+    /**
+     * Per element with at least {@code minSites} labelled validation sites, the factor that makes 1.645·s·σ cover 90% of
+     * that element's validation errors (by symbol; empty when {@code minSites} is 0). An element whose 90% quantile is not
+     * finite (more than a tenth of its sites with σ = 0 and an error) keeps its class's factor.
+     */
+    static Map<String, Double> elementScales(List<SiteDataset.Example> val, List<SiteOutputs> out, int minSites) {
+        Map<String, Double> scales = new TreeMap<>();
+        if (minSites == 0) {
+            return scales;
+        }
+        Map<Integer, List<Double>> ratios = new TreeMap<>();
+        SiteDataset.forEachLabelled(val, (k, i, target, z) -> ratios.computeIfAbsent(z, x -> new ArrayList<>()).add(errorOverStd(out.get(k), i, target)));
+        ratios.forEach((z, r) -> {
+            if (r.size() >= minSites && Double.isFinite(DomainFitter.quantile(r, 0.90))) {
+                scales.put(Elements.symbol(z), scaleOf(r));
+            }
+        });
+        return scales;
+    }
+
+    /** |error| / σ of one site; 0 for no error, infinite for an error where σ = 0. */
+    private static double errorOverStd(SiteOutputs o, int i, double target) {
+        double err = Math.abs(o.values()[i] - target);
+        double s = o.std()[i];
+        return s > 0 ? err / s : err == 0 ? 0 : Double.POSITIVE_INFINITY;
+    }
+
+    /** The 90% quantile of the ratios over 1.645 (at least 1e-6); 1 for none or an infinite quantile. */
+    private static double scaleOf(List<Double> ratios) {
         if (ratios.isEmpty()) {
             return 1;
         }
         double q = DomainFitter.quantile(ratios, 0.90);
         return Double.isFinite(q) ? Math.max(q / Calibration.Z90, 1e-6) : 1;
+    }
+
+    /**
+     * σ's coverage of each element's test sites (elements with at least {@code minSites} test sites, or 100 when per-element
+     * scales are off), with the class scales alone (σ recomputed from the raw spread as the graph would) and with the scales
+     * served (the trusted graph's σ); and, over those elements, the worst and best coverage and the site-weighted mean
+     * distance of an element's coverage from 90%, in both ways.
+     */
+    static List<ElementCoverage> elementCoverage(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> raw,
+            List<SiteOutputs> trusted, Trust.Uncertainty unc, boolean[] tm, int minSites) {
+        Trust.Uncertainty classOnly = unc.classScalesOnly();
+        Map<Integer, double[]> acc = new TreeMap<>();       // z -> sites, |error|, inside (class), inside (served), σ (class), σ (served)
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            double[] a = acc.computeIfAbsent(z, x -> new double[6]);
+            double err = Math.abs(trusted.get(k).values()[i] - target);
+            double sClass = Math.min(raw.get(k).std()[i] * classOnly.scale(z, tm[z]), classOnly.cap());
+            double sServed = trusted.get(k).std()[i];
+            a[0]++;
+            a[1] += err;
+            a[2] += err <= Calibration.Z90 * sClass ? 1 : 0;
+            a[3] += err <= Calibration.Z90 * sServed ? 1 : 0;
+            a[4] += sClass;
+            a[5] += sServed;
+        });
+        int floor = minSites > 0 ? minSites : 100;
+        List<ElementCoverage> rows = new ArrayList<>();
+        double[] worst = {1, 1};
+        double[] best = {0, 0};
+        double[] dev = {0, 0};
+        double n = 0;
+        for (Map.Entry<Integer, double[]> e : acc.entrySet()) {
+            double[] a = e.getValue();
+            if (a[0] < floor) {
+                continue;
+            }
+            String el = Elements.symbol(e.getKey());
+            double[] within = {a[2] / a[0], a[3] / a[0]};
+            rows.add(new ElementCoverage(el, (long) a[0], a[1] / a[0], unc.elementScales().containsKey(el), unc.scale(e.getKey(), tm[e.getKey()]),
+                    classOnly.scale(e.getKey(), tm[e.getKey()]), within[0], within[1], a[4] / a[0], a[5] / a[0]));
+            for (int w = 0; w < 2; w++) {
+                worst[w] = Math.min(worst[w], within[w]);
+                best[w] = Math.max(best[w], within[w]);
+                dev[w] += a[0] * Math.abs(within[w] - 0.90);
+            }
+            n += a[0];
+        }
+        if (!rows.isEmpty()) {
+            fig.put("test_within_1.645_std_element_worst_class_scales", worst[0]);
+            fig.put("test_within_1.645_std_element_best_class_scales", best[0]);
+            fig.put("test_within_1.645_std_element_deviation_class_scales", dev[0] / n);
+            fig.put("test_within_1.645_std_element_worst", worst[1]);
+            fig.put("test_within_1.645_std_element_best", best[1]);
+            fig.put("test_within_1.645_std_element_deviation", dev[1] / n);
+            fig.put("uncertainty_element_scales", (double) unc.elementScales().size());
+        }
+        List<float[]> classStd = new ArrayList<>();
+        for (int k = 0; k < test.size(); k++) {
+            float[] r = raw.get(k).std();
+            float[] c = new float[r.length];
+            for (int i = 0; i < r.length; i++) {
+                int z = test.get(k).graph().species(i);
+                c[i] = (float) Math.min(r[i] * classOnly.scale(z, tm[z]), classOnly.cap());
+            }
+            classStd.add(c);
+        }
+        Calibration cal = Calibration.of(test, values(trusted), classStd, Calibration.Z90);
+        fig.put("test_within_1.645_std_class_scales", cal.withinFraction());
+        fig.put("test_within_1.645_std_tm_class_scales", cal.withinFractionTransitionMetals());
+        fig.put("test_mean_std_class_scales", cal.meanStd());
+        fig.put("test_mean_std_tm_class_scales", cal.meanStdTransitionMetals());
+        return rows;
     }
 
     private static void figures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> raw, List<SiteOutputs> trusted,

@@ -35,7 +35,10 @@ class CalibrateCommandTest {
     void aNegativeComponentCountIsRefusedBeforeAnythingIsRead() {
         PersiteCliTest.Run cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--environment-components", "-1");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("--environment-components at least 0"), cal.err());
+        assertTrue(cal.err().contains("--environment-components and --element-scale-sites at least 0"), cal.err());
+        cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--element-scale-sites", "-5");
+        assertEquals(2, cal.code(), cal.err());
+        assertTrue(cal.err().contains("got 16, 64 and -5"), cal.err());
     }
 
     @Test

@@ -216,10 +216,11 @@ class TrustHeadMatchesReferenceTest {
     }
 
     @Test
-    void anEnsemblesSigmaIsRecalibratedPerClassCappedAndWeightsItsSums() throws Exception {
+    void anEnsemblesSigmaIsRecalibratedPerElementOrClassCappedAndWeightsItsSums() throws Exception {
         ModelSpec base = TestModels.spec("trust-ens", 1, CgcnnHyperparameters.reference(), 1);
         List<CgcnnWeights> ws = List.of(TestModels.weights(base, 21), TestModels.weights(base, 22), TestModels.weights(base, 23));
-        Trust.Uncertainty u = new Trust.Uncertainty(1.7, 0.6, 0.9);
+        // O has its own scale, every other element its class's
+        Trust.Uncertainty u = new Trust.Uncertainty(1.7, 0.6, 0.9, java.util.Map.of("O", 0.01));
         ModelSpec spec = base.withTrust(new Trust(card(), u, "variance"),
                 List.of(new PropertySpec("charge", "e", 0.1, 0.6, PropertySpec.Constraint.CONSERVED_SUM)), base.provenance());
         List<ReferenceForward> refs = ws.stream().map(w -> new ReferenceForward(spec, w, TABLE)).toList();
@@ -228,6 +229,7 @@ class TrustHeadMatchesReferenceTest {
         byte[] onnx = OnnxTrustHead.apply(ensemble, spec, d, u, TM);
         LoadedModel m = ModelDirectory.write(tmp.resolve("ens"), spec, onnx, true);
         int capped = 0;
+        int ownScale = 0;
         try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
             assertTrue(e.hasUncertainty() && e.hasDomainScore() && e.conservesSum());
             List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
@@ -256,6 +258,10 @@ class TrustHeadMatchesReferenceTest {
                 for (int i = 0; i < n; i++) {
                     sum += o.values()[i];
                     capped += std[i] >= u.cap() ? 1 : 0;
+                    if (species[i] == 8 && std[i] < u.cap()) {
+                        ownScale++;
+                        assertEquals(0.01 * sd[i], o.std()[i], 1e-4 * Math.max(1, sd[i]), "O's own scale, not its class's 0.6");
+                    }
                     assertTrue(o.std()[i] <= (float) u.cap(), "σ above the cap");
                     OnnxMatchesReferenceTest.assertClose(std[i], o.std()[i], 0.1, "σ " + k + "/" + i);
                     OnnxMatchesReferenceTest.assertClose(want[i], o.values()[i], 0.6, "mean " + k + "/" + i);
@@ -265,5 +271,6 @@ class TrustHeadMatchesReferenceTest {
             }
         }
         assertTrue(capped > 0, "no σ reached the cap: the cap was not tested");
+        assertTrue(ownScale > 0, "no O site below the cap: the element's own scale was not tested");
     }
 }

@@ -84,7 +84,11 @@ class EnsembleJobTest {
         assertTrue(Files.readString(written.directory().resolve(ModelDirectory.CARD_FILE)).contains("\"" + ModelIo.SITE_STD + "\""));
         assertTrue(Files.exists(written.directory().resolve("report/parity.png")));
         assertTrue(Files.readString(written.directory().resolve("report/report.md")).contains("1.645σ"));
-        // the written model's σ is the members' spread times the fitted scale, times its element class's factor, capped;
+        // the validation split has more than 500 O sites, so O has its own σ scale, fitted on its sites alone
+        assertTrue(u.elementScales().containsKey("O"), u.toString());
+        assertNotEquals(u.scaleOther(), u.elementScales().get("O"), 1e-9);
+        int ownScaled = 0;
+        // the written model's σ is the members' spread times the fitted scale, times its element's own factor (else its class's), capped;
         // its value is the members' (plain, unconstrained) mean, made non-negative
         SiteDataset.Example ex = SiteDataset.load(DATA, TARGET, FeaturizerSettings.reference(), TestVectors.READER).get(0);
         try (OnnxInferenceEngine e = OnnxInferenceEngine.open(written, Device.CPU, false, 1);
@@ -95,10 +99,15 @@ class EnsembleJobTest {
             float[] ya = ea.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             float[] yb = eb.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             for (int i = 0; i < ya.length; i++) {
-                double cls = SiteMetrics.isTransitionMetal(ex.graph().species(i)) ? u.scaleTransitionMetals() : u.scaleOther();
+                int z = ex.graph().species(i);
+                String el = org.persite.structure.Elements.symbol(z);
+                double cls = u.elementScales().containsKey(el) ? u.elementScales().get(el)
+                        : SiteMetrics.isTransitionMetal(z) ? u.scaleTransitionMetals() : u.scaleOther();
+                ownScaled += u.elementScales().containsKey(el) ? 1 : 0;
                 assertEquals(Math.max((ya[i] + yb[i]) / 2, 0), o.values()[i], 1e-4);
                 assertEquals(Math.min(cls * scale * Math.abs(ya[i] - yb[i]) / Math.sqrt(2), u.cap()), o.std()[i], 1e-4 * Math.max(1, scale * cls));
             }
+            assertTrue(ownScaled > 0, "no site of the example has its element's own scale: that path was not checked");
         }
     }
 
