@@ -33,14 +33,28 @@ public final class MagmomDiagnosis {
         List<Double> clearErrors = new ArrayList<>();
         Map<String, List<Double>> byElement = new TreeMap<>();
         long[][] confusion = new long[BINS.length + 1][BINS.length + 1];
+        // [twin?][all sites, TM sites]: the model's and the per-element average's summed |error|, and the sites
+        double[][] modelSum = new double[2][2];
+        double[][] baselineSum = new double[2][2];
+        long[][] count = new long[2][2];
         for (int k = 0; k < test.size(); k++) {
             SiteDataset.Example ex = test.get(k);
             String id = ex.id().substring(ex.id().indexOf('#') + 1);
             boolean twin = ambiguous.contains(id);
             int[] species = ex.graph().species();
+            float[] base = run.baseline().predict(ex);
             for (int i = 0; i < species.length; i++) {
                 float label = ex.targets()[i];
-                if (Float.isNaN(label) || !SiteMetrics.isTransitionMetal(species[i])) {
+                if (Float.isNaN(label)) {
+                    continue;
+                }
+                boolean tmSite = SiteMetrics.isTransitionMetal(species[i]);
+                for (int g = 0; g < (tmSite ? 2 : 1); g++) {
+                    modelSum[twin ? 1 : 0][g] += Math.abs(predictions.get(k)[i] - label);
+                    baselineSum[twin ? 1 : 0][g] += Math.abs(base[i] - label);
+                    count[twin ? 1 : 0][g]++;
+                }
+                if (!tmSite) {
                     continue;
                 }
                 double e = Math.abs(predictions.get(k)[i] - label);
@@ -56,6 +70,13 @@ public final class MagmomDiagnosis {
                 d[(int) (0.9 * d.length)], d[(int) (0.99 * d.length)], 100.0 * Arrays.stream(d).filter(x -> x > 1).count() / d.length);
         System.out.printf(Locale.ROOT, "TM sites of crystals with a near-identical twin: %d, MAE %.3f μB; the rest: %d, MAE %.3f μB%n",
                 ambiguousErrors.size(), mean(sorted(ambiguousErrors)), clearErrors.size(), mean(sorted(clearErrors)));
+        System.out.println("against the per-element average of the training split (the issue's ratio), per kind of crystal:");
+        String[] kind = {"no near-identical twin (unambiguous)", "a near-identical twin (ambiguous)"};
+        for (int t = 0; t < 2; t++) {
+            System.out.printf(Locale.ROOT, "  %s: all sites %d, MAE %.4f / per-element %.4f = %.3f; TM sites %d, MAE %.4f / per-element %.4f = %.3f%n", kind[t],
+                    count[t][0], modelSum[t][0] / count[t][0], baselineSum[t][0] / count[t][0], modelSum[t][0] / baselineSum[t][0],
+                    count[t][1], modelSum[t][1] / count[t][1], baselineSum[t][1] / count[t][1], modelSum[t][1] / baselineSum[t][1]);
+        }
         System.out.println("per element (TM sites, MAE μB), the 12 most frequent:");
         byElement.entrySet().stream().sorted((a, b) -> b.getValue().size() - a.getValue().size()).limit(12).forEach(e -> System.out.printf(Locale.ROOT,
                 "  %-2s %6d  %.3f%n", e.getKey(), e.getValue().size(), mean(sorted(e.getValue()))));

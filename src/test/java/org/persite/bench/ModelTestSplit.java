@@ -11,6 +11,7 @@ import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.structure.StructureReader;
 import org.persite.train.Evaluation;
+import org.persite.train.PerElementBaseline;
 import org.persite.train.SiteDataset;
 import org.persite.train.TrainingProvenance;
 
@@ -20,8 +21,9 @@ import org.persite.train.TrainingProvenance;
  *
  * @param data the data set the split is of
  * @param predictions one array [N] per test structure, in the order of {@code test}
+ * @param baseline the per-element average of the same split's training structures (the issue's yardstick)
  */
-record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> test, List<float[]> predictions) {
+record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> test, List<float[]> predictions, PerElementBaseline baseline) {
 
     /** An aid's arguments {@code [model, default models/magmom] [data, default data/mp_magmom_tmo/structures.jsonl.gz]}. */
     static ModelTestSplit fromArgs(String[] args) throws Exception {
@@ -33,9 +35,11 @@ record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> te
         TrainingProvenance trained = TrainingProvenance.of(m.spec());
         StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
         SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        List<SiteDataset.Example> test = ds.split(trained.splitSeed()).test().stream().map(ds::get).toList();
+        SiteDataset.Split split = ds.split(trained.splitSeed());
+        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
+        PerElementBaseline baseline = new PerElementBaseline(split.train().stream().map(ds::get).toList());
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
-            return new ModelTestSplit(m, data, test, Evaluation.predict(engine, test));
+            return new ModelTestSplit(m, data, test, Evaluation.predict(engine, test), baseline);
         }
     }
 }
