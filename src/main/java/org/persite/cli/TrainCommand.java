@@ -132,6 +132,12 @@ final class TrainCommand implements Callable<Integer> {
         "written are the averaged weights (0 = none, default: ${DEFAULT-VALUE})."})
     float ema;
 
+    @Option(names = "--teacher", paramLabel = "MODEL", description = {"Learn from a trained version's predictions instead of the labels on the",
+        "training split (knowledge distillation; for example an ensemble into one network). Validation and test keep their",
+        "labels. MODEL (models/NAME/V, or a model folder for its active version) must have been trained on this run's data,",
+        "target and --split-seed with the same graphs."})
+    Path teacher;
+
     @Option(names = "--server", paramLabel = "HOST:PORT", description = {"Train on a running server instead (Admin API Train): --data is then a path",
         "inside the server's data directory, and the new version goes live there when it passes the gate."})
     String server;
@@ -180,9 +186,13 @@ final class TrainCommand implements Callable<Integer> {
         if (seeds > 1 && (checkpoint != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
-        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f || layerNorm)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--tm-weight, --max-train, --loss HUBER, --state-bins, --ema and --layer-norm are offered in-process only: Admin Train does not take them yet");
+        if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f || layerNorm
+                || teacher != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tm-weight, --max-train, --loss HUBER, --state-bins, --ema, "
+                    + "--layer-norm and --teacher are offered in-process only: Admin Train does not take them yet");
+        }
+        if (teacher != null && seeds > 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--teacher is for one model; --seeds members learn from the labels");
         }
         if (!(ema >= 0f && ema < 1f)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ema: the decay must lie in [0, 1) (0 = none), not " + ema);
@@ -219,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingJob.Outcome r;
         try {
-            r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command), featurizer, table, reader,
+            r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command).withTeacher(teacher), featurizer, table, reader,
                     listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
         } catch (RuntimeException e) {
             if (e instanceof java.util.concurrent.CancellationException || checkpointFolder == null
@@ -325,6 +335,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (ema != 0f) {
             a.addAll(List.of("--ema", Float.toString(ema)));
+        }
+        if (teacher != null) {
+            a.addAll(List.of("--teacher", teacher.toAbsolutePath().toString()));
         }
         return a;
     }

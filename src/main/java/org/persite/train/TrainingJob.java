@@ -35,25 +35,35 @@ public final class TrainingJob {
      * @param seeds 1 for one model; K > 1 for K members on one split (seeds config.seed, +1, ...), written as one
      *     ensemble version (see {@link #runEnsemble})
      * @param resumeFrom a checkpoint folder of this same job to go on from (server jobs), or null
+     * @param teacher a trained version whose predictions replace the training split's targets ({@link TeacherTargets}), or null
+     *     (the labels)
      */
     public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds,
-            Path resumeFrom) {
+            Path resumeFrom, Path teacher) {
         public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command) {
-            this(data, target, modelName, modelFolder, config, command, 1, null);
+            this(data, target, modelName, modelFolder, config, command, 1, null, null);
         }
 
         public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds) {
-            this(data, target, modelName, modelFolder, config, command, seeds, null);
+            this(data, target, modelName, modelFolder, config, command, seeds, null, null);
         }
 
         /** This request, going on from the checkpoint in {@code folder}. */
         public Request resuming(Path folder) {
-            return new Request(data, target, modelName, modelFolder, config, command, seeds, folder);
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, folder, teacher);
+        }
+
+        /** This request, learning from the teacher in {@code version} (a version folder, or a model folder for its active version). */
+        public Request withTeacher(Path version) {
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, resumeFrom, version);
         }
 
         public Request {
             if (seeds < 1) {
                 throw new IllegalArgumentException("seeds must be at least 1, got " + seeds);
+            }
+            if (teacher != null && seeds > 1) {
+                throw new IllegalArgumentException("a teacher is for one model; --seeds members learn from the labels");
             }
         }
     }
@@ -111,7 +121,19 @@ public final class TrainingJob {
         }
         SiteDataset.Split split = ds.split(r.config().splitSeed());
         TrainingConfig tc = r.config();
-        TrainingResult result = new CgcnnTrainer(featurizer, table).train(ds, split, tc, listener::epoch, listener::batch, cancelled, checkpointing);
+        // what the network learns from: the labels, or a teacher's predictions on the training split (validation and test keep
+        // their labels; the per-element baseline, the trust head and the gate set below are fitted on the labels)
+        SiteDataset learnFrom = ds;
+        LoadedModel teacher = null;
+        if (r.teacher() != null) {
+            try {
+                teacher = ModelDirectory.load(ModelDirectory.resolve(r.teacher()));
+            } catch (org.persite.model.ModelLoadException e) {
+                throw new IllegalArgumentException("the teacher " + r.teacher() + " cannot be loaded: " + e.getMessage(), e);
+            }
+            learnFrom = TeacherTargets.apply(ds, split, r.target(), tc.splitSeed(), featurizer, teacher);
+        }
+        TrainingResult result = new CgcnnTrainer(featurizer, table).train(learnFrom, split, tc, listener::epoch, listener::batch, cancelled, checkpointing);
         int version = nextVersion(r.modelFolder());
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", r.data().toString());
@@ -129,6 +151,10 @@ public final class TrainingJob {
         provenance.put("training", String.format(Locale.ROOT, "%s, %s, %d epochs, batch %d crystals, lr %s cosine%s, best epoch %d, %.0f s",
                 tc.optimizer(), tc.loss(), tc.epochs(), tc.batchCrystals(), tc.learningRate(),
                 tc.emaDecay() > 0 ? ", weights averaged (EMA " + tc.emaDecay() + ")" : "", result.bestEpoch(), result.seconds()));
+        if (teacher != null) {
+            provenance.put("teacher", TeacherTargets.describe(teacher) + ": the training split's targets are its predictions as served; "
+                    + "validation and test keep their labels");
+        }
         provenance.put("hardware", Runtime.getRuntime().availableProcessors() + " CPU cores, " + System.getProperty("os.arch") + ", DJL PyTorch (CPU)");
         provenance.put("command", r.command());
         if (checkpointing.resumeFrom() != null) {

@@ -55,6 +55,9 @@ public final class TrainingProcess {
     public record Request(String data, TargetSpec target, String modelName, String modelFolder, TrainingConfig config, String command,
             String checkpointFolder, boolean resume, String configHocon) {
         static Request of(TrainingJob.Request r, Path checkpoint, boolean resume, String hocon) {
+            if (r.teacher() != null) {
+                throw new IllegalArgumentException("a teacher is offered in-process only (persite train --teacher): a child process does not take it yet");
+            }
             return new Request(r.data().toString(), r.target(), r.modelName(), r.modelFolder().toString(), r.config(), r.command(),
                     checkpoint == null ? null : checkpoint.toString(), resume, hocon);
         }
