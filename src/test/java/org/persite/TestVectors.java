@@ -88,13 +88,18 @@ public final class TestVectors {
      * (firstNaX, 0, 0) in fractional coordinates (0 for the ideal crystal): a structure whose shells are known by hand.
      */
     public static Structure rockSalt(double a, double firstNaX) {
+        return rockSalt("Na", "Cl", a, firstNaX);
+    }
+
+    /** A conventional rock-salt cell of two elements (4 + 4 sites, cation first), its first cation moved to x = firstX. */
+    public static Structure rockSalt(String cation, String anion, double a, double firstX) {
         String poscar = """
-                NaCl
+                %3$s%4$s
                 1.0
                 %1$s 0 0
                 0 %1$s 0
                 0 0 %1$s
-                Na Cl
+                %3$s %4$s
                 4 4
                 Direct
                 %2$s 0 0
@@ -105,7 +110,7 @@ public final class TestVectors {
                 0.5 0 0
                 0 0.5 0
                 0 0 0.5
-                """.formatted(a, firstNaX);
-        return ((org.persite.structure.ParseResult.Parsed) READER.read("NaCl", org.persite.structure.Format.POSCAR, poscar).get(0)).value().structure();
+                """.formatted(a, firstX, cation, anion);
+        return ((org.persite.structure.ParseResult.Parsed) READER.read(cation + anion, org.persite.structure.Format.POSCAR, poscar).get(0)).value().structure();
     }
 }

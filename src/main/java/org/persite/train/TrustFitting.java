@@ -29,7 +29,8 @@ import org.persite.structure.Elements;
 /**
  * Gives a trained version its trust head (see {@link OnnxTrustHead}) and writes it as a new version: the
  * constraints, a domain summary fitted on the training split's latents with its two structure thresholds (mean
- * and lowest site score) fitted on the validation split, and, for ensembles, σ recalibrated per element class on the validation split and capped
+ * and lowest site score) fitted on the validation split, and, for ensembles, σ recalibrated on the validation split per element (per element
+ * class for an element with too few validation sites) and capped
  * at the property's range. Everything is judged on the test split, and the figures go into the card.
  * {@code persite calibrate} runs this on a version on disk; training runs it on every new version.
  */

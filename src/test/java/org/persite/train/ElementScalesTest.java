@@ -25,8 +25,6 @@ import org.persite.model.ModelSpec;
 import org.persite.model.OnnxCgcnnWriter;
 import org.persite.model.OnnxEnsembleWriter;
 import org.persite.model.Trust;
-import org.persite.structure.Format;
-import org.persite.structure.ParseResult;
 
 /**
  * An ensemble's σ scale per element, worked by hand: ten rock-salt FeO cells give 40 Fe and 40 O validation sites with
@@ -37,26 +35,7 @@ class ElementScalesTest {
     Path tmp;
 
     static CrystalGraph rockSaltFeO() {
-        String poscar = """
-                FeO
-                1.0
-                4.33 0 0
-                0 4.33 0
-                0 0 4.33
-                Fe O
-                4 4
-                Direct
-                0 0 0
-                0 0.5 0.5
-                0.5 0 0.5
-                0.5 0.5 0
-                0.5 0.5 0.5
-                0.5 0 0
-                0 0.5 0
-                0 0 0.5
-                """;
-        var s = ((ParseResult.Parsed) TestVectors.READER.read("FeO", Format.POSCAR, poscar).get(0)).value().structure();
-        return new CrystalGraphBuilder(FeaturizerSettings.reference()).build(s);
+        return new CrystalGraphBuilder(FeaturizerSettings.reference()).build(TestVectors.rockSalt("Fe", "O", 4.33, 0));
     }
 
     /**
