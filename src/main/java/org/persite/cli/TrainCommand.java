@@ -229,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingJob.Outcome r;
         try {
-            r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, out, tc, command).withTeacher(teacher), featurizer, table, reader,
+            r = TrainingJob.run(new TrainingJob.Request(relativeToHere(data), target, modelName, out, tc, command).withTeacher(teacher), featurizer, table, reader,
                     listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
         } catch (RuntimeException e) {
             if (e instanceof java.util.concurrent.CancellationException || checkpointFolder == null
@@ -282,17 +282,22 @@ final class TrainCommand implements Callable<Integer> {
      * card's provenance gives the command: it then reads the same in any checkout.
      */
     static List<String> relativeToHere(List<String> arguments) {
-        Path here = Path.of("").toAbsolutePath();
         List<String> a = new ArrayList<>(arguments);
         for (int k = 0; k + 1 < a.size(); k++) {
             if (a.get(k).equals("--data") || a.get(k).equals("--out")) {
-                Path p = Path.of(a.get(k + 1));
-                if (p.isAbsolute() && p.startsWith(here)) {
-                    a.set(k + 1, here.relativize(p).toString());
-                }
+                a.set(k + 1, relativeToHere(Path.of(a.get(k + 1))).toString());
             }
         }
         return a;
+    }
+
+    /**
+     * A path relative to the working folder where it lies inside it (else as given): the card's {@code data}, so that a
+     * run resumed from its checkpoint, which keeps absolute paths, writes the same card as the run it goes on with.
+     */
+    static Path relativeToHere(Path p) {
+        Path here = Path.of("").toAbsolutePath();
+        return p.isAbsolute() && p.startsWith(here) ? here.relativize(p) : p;
     }
 
     /** This run's arguments with absolute paths, as a checkpoint keeps them for --resume. */
@@ -353,14 +358,14 @@ final class TrainCommand implements Callable<Integer> {
         for (int k = 0; k < seeds; k++) {
             TrainingConfig member = tc.withSeed(tc.seed() + k);
             String memberCommand = command.replace(" --seed " + tc.seed(), " --seed " + member.seed()) + " (member " + (k + 1) + " of " + seeds + ")";
-            TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(data, target, modelName, membersFolder, member, memberCommand), featurizer,
+            TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(relativeToHere(data), target, modelName, membersFolder, member, memberCommand), featurizer,
                     table, reader, listener(o, "member " + (k + 1) + "/" + seeds + " (seed " + member.seed() + ")  "), () -> false);
             o.printf(Locale.ROOT, "member %d/%d: test MAE %.4f %s (TM %.4f), wrote %s%n", k + 1, seeds, r.evaluation().test().mae(), unit,
                     r.evaluation().test().maeTransitionMetals(), r.model().directory());
             o.flush();
             members.add(r.model());
         }
-        EnsembleJob.Outcome e = EnsembleJob.build(members, data, out, modelName, command, reader, table);
+        EnsembleJob.Outcome e = EnsembleJob.build(members, relativeToHere(data), out, modelName, command, reader, table);
         o.print(e.report());
         o.printf("wrote %s%n", e.model().directory());
         o.flush();

@@ -47,9 +47,15 @@ class TrainCommandTest {
                 "the data path as in the checkout, not this machine's absolute one: " + m.spec().provenance());
         assertTrue(m.spec().provenance().get("command").contains("--out " + out.toAbsolutePath() + " "), "a path outside the checkout stays absolute");
         assertTrue(m.spec().provenance().get("split").contains("seed 1"));
-        PersiteCliTest.Run second = PersiteCliTest.run(args);
+        assertEquals("data/mp_magmom_tmo/sample_500/sample_500.jsonl", m.spec().provenance().get("data"));
+        // the data given as an absolute path inside the checkout (as a resumed run's checkpoint gives it): the card says it as above
+        String[] absolute = args.clone();
+        absolute[2] = Path.of(args[2]).toAbsolutePath().toString();
+        PersiteCliTest.Run second = PersiteCliTest.run(absolute);
         assertEquals(0, second.code(), second.err());
         assertTrue(Files.exists(out.resolve("2").resolve("model.onnx")), "the next run is version 2");
+        assertEquals("data/mp_magmom_tmo/sample_500/sample_500.jsonl", ModelDirectory.load(out.resolve("2")).spec().provenance().get("data"),
+                "the card's data path is the checkout's, whichever way it was given");
 
         // evaluate the newest version on the same split: the table, and two real PNG plots
         Path report = tmp.resolve("report");
