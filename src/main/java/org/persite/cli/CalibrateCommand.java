@@ -79,19 +79,57 @@ final class CalibrateCommand implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE}.")
     int elementScaleSites;
 
+    @Option(names = "--residual-std-bins", defaultValue = "" + org.persite.train.ResidualStdFitter.BINS, description = "A single model "
+            + "gets a per-site σ from its own validation errors: per element and bin of the predicted value (this many bins between "
+            + "the validation predictions' 1% and 99% quantiles), the errors' 90% quantile over 1.645. 0 = no σ, as before; "
+            + "ensembles keep their members' spread. Default: ${DEFAULT-VALUE}.")
+    int residualStdBins;
+
+    @Option(names = "--residual-std-min-sites", defaultValue = "" + org.persite.train.ResidualStdFitter.MIN_SITES, description = "The "
+            + "validation sites an (element, bin) group needs for its own σ; a smaller group takes its element's, an element with "
+            + "fewer its class's. Default: ${DEFAULT-VALUE}.")
+    int residualStdMinSites;
+
     @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
     Path probes;
 
     @Spec
     CommandSpec spec;
 
+    /**
+     * A single model's σ by element (rows) and bin of the predicted value (columns), then the class values for the
+     * elements without their own.
+     */
+    static String residualTable(org.persite.model.Trust.ResidualStd r) {
+        double[] e = r.edges();
+        StringBuilder t = new StringBuilder("| element |");
+        for (int b = 0; b < r.bins(); b++) {
+            t.append(b == 0 ? (e.length == 0 ? " all" : String.format(Locale.ROOT, " < %.3g", e[0]))
+                    : b == e.length ? String.format(Locale.ROOT, " ≥ %.3g", e[b - 1]) : String.format(Locale.ROOT, " %.3g to %.3g", e[b - 1], e[b]))
+                    .append(" |");
+        }
+        t.append("\n|---|").append("---|".repeat(r.bins())).append('\n');
+        r.elementBins().forEach((element, v) -> {
+            t.append("| ").append(element).append(" |");
+            for (double x : v) {
+                t.append(String.format(Locale.ROOT, " %.3g |", x));
+            }
+            t.append('\n');
+        });
+        t.append(String.format(Locale.ROOT, "%nOther elements: %.3g on transition metals, %.3g on the rest (fewer than %d validation sites each). "
+                + "An element's groups (element, bin) with fewer than %d sites share one σ, fitted on their sites where they are that many, "
+                + "else on all the element's.%n", r.classTransitionMetals(), r.classOther(), r.minSites(), r.minSites()));
+        return t.toString();
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (components < 1 || environmentComponents < 0 || elementScaleSites < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1, and --environment-components "
-                    + "and --element-scale-sites at least 0 (0 = off), got " + components + ", " + environmentComponents + " and " + elementScaleSites);
+        if (components < 1 || environmentComponents < 0 || elementScaleSites < 0 || residualStdBins < 0 || residualStdMinSites < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1, --environment-components"
+                    + ", --element-scale-sites and --residual-std-bins at least 0 (0 = off), and --residual-std-min-sites at least 1, got "
+                    + components + ", " + environmentComponents + ", " + elementScaleSites + ", " + residualStdBins + " and " + residualStdMinSites);
         }
         LoadedModel base;
         try {
@@ -128,8 +166,10 @@ final class CalibrateCommand implements Callable<Integer> {
         Path out = folder.resolve(Integer.toString(version));
         String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
                 + " --sum-weights " + sumWeights + " --components " + components + " --environment-components " + environmentComponents
-                + " --element-scale-sites " + elementScaleSites + (probes != null ? " --probes " + probes : "");
-        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents, elementScaleSites);
+                + " --element-scale-sites " + elementScaleSites + " --residual-std-bins " + residualStdBins + " --residual-std-min-sites "
+                + residualStdMinSites + (probes != null ? " --probes " + probes : "");
+        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents, elementScaleSites,
+                residualStdBins, residualStdMinSites);
         TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, opts, table, out, version, command);
         int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
 
@@ -150,6 +190,10 @@ final class CalibrateCommand implements Callable<Integer> {
                         fitted.environmentComponents()) : ""));
         if (!r.elementCoverage().isEmpty()) {
             md.append("\n## σ per element\n\n").append(coverageTable(r.elementCoverage()));
+        }
+        org.persite.model.Trust.ResidualStd residual = r.model().spec().trust().residualStd();
+        if (residual != null) {
+            md.append("\n## σ from the validation errors\n\n").append(residualTable(residual));
         }
         if (probes != null) {
             md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, config.section().getLong("domain.min-element-sites")));

@@ -269,8 +269,11 @@ public final class ModelDirectory {
         io.put(ModelIo.NBR_INDEX, "int64 [N, M]");
         io.put(ModelIo.NBR_DISTANCE, "float32 [N, M], Å");
         io.put(ModelIo.NBR_MASK, "float32 [N, M]");
-        io.put(ModelIo.SITE_VALUES, uncertainty ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
-        if (uncertainty) {
+        boolean residual = spec.trust().residualStd() != null;
+        io.put(ModelIo.SITE_VALUES, uncertainty && !residual ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
+        if (uncertainty && residual) {
+            io.put(ModelIo.SITE_STD, "float32 [N, P], the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin");
+        } else if (uncertainty) {
             io.put(ModelIo.SITE_STD, spec.trust().uncertainty() == null
                     ? "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)"
                     : "float32 [N, P], the members' standard deviation (divisor K - 1) times the per-class scale, capped");
@@ -322,7 +325,7 @@ public final class ModelDirectory {
             o.put("constraint", p.constraint().cardName());
         }
         Trust t = spec.trust();
-        if (t.domain() != null || t.uncertainty() != null || spec.conservedProperty() >= 0) {
+        if (t.domain() != null || t.uncertainty() != null || t.residualStd() != null || spec.conservedProperty() >= 0) {
             ObjectNode tr = c.putObject("trust");
             tr.put("sum_weights", t.sumWeights());
             if (t.domain() != null) {
@@ -351,6 +354,24 @@ public final class ModelDirectory {
                     ObjectNode el = un.putObject("element_scales");
                     t.uncertainty().elementScales().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> el.put(e.getKey(), e.getValue()));
                 }
+            }
+            if (t.residualStd() != null) {
+                Trust.ResidualStd r = t.residualStd();
+                ObjectNode rn = tr.putObject("residual_std");
+                rn.put("min_sites", r.minSites());
+                com.fasterxml.jackson.databind.node.ArrayNode edges = rn.putArray("edges");
+                for (double e : r.edges()) {
+                    edges.add(e);
+                }
+                rn.put("class_transition_metals", r.classTransitionMetals());
+                rn.put("class_other", r.classOther());
+                ObjectNode el = rn.putObject("element_bins");
+                r.elementBins().forEach((symbol, bins) -> {
+                    com.fasterxml.jackson.databind.node.ArrayNode a = el.putArray(symbol);
+                    for (double v : bins) {
+                        a.add(v);
+                    }
+                });
             }
         }
         ObjectNode prov = c.putObject("provenance");
@@ -405,7 +426,25 @@ public final class ModelDirectory {
                 unc = new Trust.Uncertainty(require(un, "scale_transition_metals").asDouble(), require(un, "scale_other").asDouble(),
                         require(un, "cap").asDouble(), elementScales);
             }
-            trust = new Trust(domain, unc, tr.path("sum_weights").asText("uniform"));
+            Trust.ResidualStd residual = null;
+            JsonNode rn = tr.path("residual_std");
+            if (rn.isObject()) {
+                double[] edges = new double[require(rn, "edges").size()];
+                for (int b = 0; b < edges.length; b++) {
+                    edges[b] = rn.get("edges").get(b).asDouble();
+                }
+                Map<String, double[]> bins = new LinkedHashMap<>();
+                rn.path("element_bins").fields().forEachRemaining(e -> {
+                    double[] v = new double[e.getValue().size()];
+                    for (int b = 0; b < v.length; b++) {
+                        v[b] = e.getValue().get(b).asDouble();
+                    }
+                    bins.put(e.getKey(), v);
+                });
+                residual = new Trust.ResidualStd(edges, bins, require(rn, "class_transition_metals").asDouble(), require(rn, "class_other").asDouble(),
+                        require(rn, "min_sites").asInt());
+            }
+            trust = new Trust(domain, unc, tr.path("sum_weights").asText("uniform"), residual);
         }
         Map<String, String> prov = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = c.path("provenance").fields(); it.hasNext(); ) {

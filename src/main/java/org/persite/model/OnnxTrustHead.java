@@ -17,7 +17,8 @@ import org.persite.model.onnx.OnnxProto.ValueInfoProto;
  *
  * <ul>
  *   <li><b>Non-negative</b> properties: {@code max(y, 0)} on the de-normalised value [N, P].</li>
- *   <li><b>σ</b> (ensembles): {@code min(σ · scale[class of species], cap)} [N, P].</li>
+ *   <li><b>σ</b> (ensembles): {@code min(σ · scale[class of species], cap)} [N, P]. A single model with a σ from its
+ *       validation residuals ({@link Trust.ResidualStd}) gets the output: {@code table[species, bin(y)]} [N, 1].</li>
  *   <li><b>Conserved sum</b> (P = 1): in float64, per structure s, {@code excess_s = Σ_{i∈s} y_i - total_s},
  *       {@code y_i' = y_i - w_i · excess_s / Σ_{i∈s} w_i}, with w = 1 or w = σ² + 1e-12; the sums are
  *       ScatterElements(reduction = add) over {@link ModelIo#SITE_STRUCTURE} and gathered back, so every shape stays [N].
@@ -146,6 +147,15 @@ public final class OnnxTrustHead {
             b.node("Identity", new String[] {std}, new String[] {ModelIo.SITE_STD});
             g.addOutput(stdInfo);
         }
+        Trust.ResidualStd residual = spec.trust().residualStd();
+        if (residual != null) {
+            if (hasStd || p != 1) {
+                throw new IllegalArgumentException("a σ from validation residuals is for a single model of one property");
+            }
+            b.node("Identity", new String[] {residualStd(b, residual, values, transitionMetal)}, new String[] {ModelIo.SITE_STD});
+            g.addOutput(OnnxGraphBuilder.value(ModelIo.SITE_STD, TensorProto.DataType.FLOAT,
+                    "per-site σ: the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin", ModelIo.DIM_ATOMS, p));
+        }
 
         if (domain != null) {
             String score = domainScore(b, "domain_", latent, domain);                                                   // [N]
@@ -190,6 +200,37 @@ public final class OnnxTrustHead {
             b.constant("shell_inverse_slots", new long[] {}, new float[] {1f / m})});                                      // [N, 1]
         return b.node("Concat", new String[] {counted, b.node("Mul", new String[] {r0, mask0}), shell},
                 OnnxGraphBuilder.intAttribute("axis", 1));                                                                        // [N, A + 2]
+    }
+
+    /**
+     * A single model's σ [N, 1] from validation residuals ({@link Trust.ResidualStd}): the bin of each predicted value
+     * [N, 1] (how many inner edges are at or below it), then table[species, bin] from a [Z + 1, B] table whose rows are the
+     * element's own σ by bin or, for elements without, its class's (row 0, padding, the others').
+     */
+    private static String residualStd(OnnxGraphBuilder b, Trust.ResidualStd r, String values, boolean[] transitionMetal) {
+        int bins = r.bins();
+        int rows = transitionMetal.length;
+        float[] table = new float[rows * bins];
+        for (int z = 0; z < rows; z++) {
+            for (int k = 0; k < bins; k++) {
+                table[z * bins + k] = (float) (z == 0 ? r.classOther() : r.std(z, transitionMetal[z], k == 0 ? Double.NEGATIVE_INFINITY : r.edges()[k - 1]));
+            }
+        }
+        float[] edges = new float[bins - 1];
+        for (int k = 0; k < edges.length; k++) {
+            edges[k] = (float) r.edges()[k];
+        }
+        String axis1 = b.constantLong("residual_std_axes_1", new long[] {1}, new long[] {1});
+        String above = b.node("Cast", new String[] {b.node("GreaterOrEqual", new String[] {values,
+            b.constant("residual_std_edges", new long[] {edges.length}, edges)})}, OnnxGraphBuilder.intAttribute("to",
+            TensorProto.DataType.FLOAT.getNumber()));                                                                          // [N, B - 1]
+        String bin = b.node("Cast", new String[] {b.node("ReduceSum", new String[] {above, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0))},
+            OnnxGraphBuilder.intAttribute("to", TensorProto.DataType.INT64.getNumber()));                                     // [N]
+        String index = b.node("Add", new String[] {b.node("Mul", new String[] {ModelIo.SPECIES,
+            b.constantLong("residual_std_bins", new long[] {}, new long[] {bins})}), bin});                                    // [N]: Z · B + bin
+        String sigma = b.node("Gather", new String[] {b.constant("residual_std_table", new long[] {(long) rows * bins}, table), index},
+            OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N]
+        return b.node("Unsqueeze", new String[] {sigma, axis1});                                                             // [N, 1]
     }
 
     /** A site's score [N] from its latent h [N, H] and the summary fitted on it; constants named {@code prefix...}. */
@@ -256,7 +297,10 @@ public final class OnnxTrustHead {
         List<TensorProto> initializers = g.getInitializerList().stream().filter(t -> !t.getName().startsWith("trust/")).toList();
         List<ValueInfoProto> inputs = g.getInputList().stream()
                 .filter(v -> !v.getName().equals(ModelIo.SITE_STRUCTURE) && !v.getName().equals(ModelIo.SITE_TOTAL)).toList();
-        List<ValueInfoProto> outputs = g.getOutputList().stream().filter(v -> !v.getName().equals(ModelIo.DOMAIN_SCORE)).toList();
+        java.util.Set<String> produced = new java.util.HashSet<>();
+        kept.forEach(n -> produced.addAll(n.getOutputList()));
+        // the domain score, and a single model's σ from residuals, were the trust head's own
+        List<ValueInfoProto> outputs = g.getOutputList().stream().filter(v -> produced.contains(v.getName())).toList();
         g.clearNode().addAllNode(kept).clearInitializer().addAllInitializer(initializers).clearInput().addAllInput(inputs).clearOutput()
                 .addAllOutput(outputs);
         return model.toBuilder().setGraph(g).build().toByteArray();

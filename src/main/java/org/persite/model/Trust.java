@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param domain the domain score's facts, or null when the graph has no {@link ModelIo#DOMAIN_SCORE} output
  * @param uncertainty σ's recalibration and cap, or null (a single model, or an ensemble as its members give it)
  * @param sumWeights how a conserved-sum correction is spread: "uniform", or "variance" (weights σ²; ensembles only)
+ * @param residualStd a single model's σ from its validation errors, or null (ensembles, and single models without σ)
  */
-public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
+public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, ResidualStd residualStd) {
 
     /** No domain score, σ as the ensemble gives it, uniform sum correction. */
     public static final Trust NONE = new Trust(null, null, "uniform");
@@ -22,6 +23,106 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
         Objects.requireNonNull(sumWeights, "sumWeights");
         if (!sumWeights.equals("uniform") && !sumWeights.equals("variance")) {
             throw new IllegalArgumentException("sum weights must be 'uniform' or 'variance', got '" + sumWeights + "'");
+        }
+        if (residualStd != null && (uncertainty != null || sumWeights.equals("variance"))) {
+            throw new IllegalArgumentException("a σ from validation residuals is for single models: an ensemble's σ is its members' spread");
+        }
+    }
+
+    /** Without a σ from validation residuals (ensembles, and single models without σ). */
+    public Trust(Domain domain, Uncertainty uncertainty, String sumWeights) {
+        this(domain, uncertainty, sumWeights, null);
+    }
+
+    /** The same trust with this σ from validation residuals. */
+    public Trust withResidualStd(ResidualStd r) {
+        return new Trust(domain, uncertainty, sumWeights, r);
+    }
+
+    /**
+     * A single model's σ from its own validation errors (split conformal, by group): the validation sites are grouped by
+     * element and by the bin their prediction falls in, and a group's σ is the 90% quantile of its |errors| over 1.645, so
+     * that ±1.645σ holds 90% of the group's validation errors. The element's sites in groups with fewer than
+     * {@code minSites} sites share one σ, and an element with fewer takes its class's (transition metals or not); see
+     * {@code ResidualStdFitter} for what those are fitted on. The graph gathers σ
+     * from a [Z + 1, B] table by species and bin: it costs nothing beside the network, and where the data disagree with
+     * themselves (the spin states of Fe or Co predicted between two moments) σ is wide.
+     *
+     * @param edges the B - 1 inner bin edges on the predicted value, ascending (bin b holds edges[b - 1] ≤ y &lt; edges[b])
+     * @param elementBins per element symbol, its B σ values (fallbacks filled in); elements absent take their class's
+     * @param classTransitionMetals σ of a transition-metal site of an element absent from {@code elementBins}
+     * @param classOther σ of any other site of an element absent from {@code elementBins}
+     * @param minSites the validation sites a group needs for its own σ
+     */
+    public record ResidualStd(double[] edges, Map<String, double[]> elementBins, double classTransitionMetals, double classOther, int minSites) {
+        public ResidualStd {
+            edges = edges.clone();
+            for (int b = 0; b < edges.length; b++) {
+                if (!Double.isFinite(edges[b]) || (b > 0 && !(edges[b] > edges[b - 1]))) {
+                    throw new IllegalArgumentException("σ bin edges must be finite and ascending, got " + java.util.Arrays.toString(edges));
+                }
+            }
+            Map<String, double[]> copy = new java.util.TreeMap<>();
+            for (Map.Entry<String, double[]> e : elementBins.entrySet()) {
+                if (org.persite.structure.Elements.atomicNumber(e.getKey()) < 1 || e.getValue().length != edges.length + 1) {
+                    throw new IllegalArgumentException("σ by bin for '" + e.getKey() + "' needs an element symbol and " + (edges.length + 1) + " values");
+                }
+                for (double v : e.getValue()) {
+                    requirePositive(v, "σ of " + e.getKey());
+                }
+                copy.put(e.getKey(), e.getValue().clone());
+            }
+            elementBins = java.util.Collections.unmodifiableMap(copy);
+            requirePositive(classTransitionMetals, "the transition metals' σ");
+            requirePositive(classOther, "the other sites' σ");
+            if (minSites < 1) {
+                throw new IllegalArgumentException("a σ group needs at least 1 site, got " + minSites);
+            }
+        }
+
+        private static void requirePositive(double v, String what) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(what + " must be positive and finite, got " + v);
+            }
+        }
+
+        /** B, the bins on the predicted value. */
+        public int bins() {
+            return edges.length + 1;
+        }
+
+        /** The bin of a predicted value: the inner edges at or below it. */
+        public int bin(double y) {
+            int b = 0;
+            while (b < edges.length && (float) y >= (float) edges[b]) {
+                b++;
+            }
+            return b;
+        }
+
+        /** σ of a site of atomic number z ≥ 1 predicted at y. */
+        public double std(int z, boolean transitionMetal, double y) {
+            double[] own = elementBins.get(org.persite.structure.Elements.symbol(z));
+            return own != null ? own[bin(y)] : transitionMetal ? classTransitionMetals : classOther;
+        }
+
+        @Override
+        public double[] edges() {
+            return edges.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof ResidualStd r) || !java.util.Arrays.equals(edges, r.edges) || classTransitionMetals != r.classTransitionMetals
+                    || classOther != r.classOther || minSites != r.minSites || !elementBins.keySet().equals(r.elementBins.keySet())) {
+                return false;
+            }
+            return elementBins.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), r.elementBins.get(e.getKey())));
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(edges) * 31 + elementBins.keySet().hashCode();
         }
     }
 

@@ -48,9 +48,12 @@ public final class TrustFitting {
      *     or 0 for a domain score from the latent alone
      * @param elementScaleSites an ensemble's σ gets an element's own scale when the validation split has at least this many
      *     labelled sites of it (0: the two class scales alone)
+     * @param residualStdBins a single model gets a σ from its validation errors ({@link ResidualStdFitter}), by element and
+     *     this many bins of the predicted value (0: no σ, as before)
+     * @param residualStdMinSites the validation sites a group of that σ needs for its own value
      */
     public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
-            int environmentComponents, int elementScaleSites) {
+            int environmentComponents, int elementScaleSites, int residualStdBins, int residualStdMinSites) {
         /** The components of the first-shell summary by default (of 94 dimensions with CGCNN's table). */
         public static final int ENVIRONMENT_COMPONENTS = 64;
 
@@ -64,6 +67,10 @@ public final class TrustFitting {
             if (environmentComponents < 0) {
                 throw new IllegalArgumentException("environment components must be >= 0 (0 = none), got " + environmentComponents);
             }
+            if (residualStdBins < 0 || residualStdMinSites < 1) {
+                throw new IllegalArgumentException("σ from residuals needs bins >= 0 (0 = none) and at least 1 site a group, got "
+                        + residualStdBins + " and " + residualStdMinSites);
+            }
             if (elementScaleSites < 0) {
                 throw new IllegalArgumentException("the sites an element needs for its own σ scale must be >= 0 (0 = class scales only), got "
                         + elementScaleSites);
@@ -76,6 +83,13 @@ public final class TrustFitting {
          */
         public static Options defaults(PropertySpec.Constraint c) {
             return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS, ELEMENT_SCALE_SITES);
+        }
+
+        /** Without a single model's σ from residuals (what training's own trust head has). */
+        public Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
+                int environmentComponents, int elementScaleSites) {
+            this(constraint, components, siteQuantile, thresholdQuantile, sumWeights, environmentComponents, elementScaleSites, 0,
+                    ResidualStdFitter.MIN_SITES);
         }
     }
 
@@ -175,12 +189,28 @@ public final class TrustFitting {
             ModelSpec draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(), provisional);
             byte[] onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, environment, table, unc, tm);
 
-            // 3. the threshold on validation, then the test figures
+            // 3. the threshold on validation (and a single model's σ from its validation errors), then the test figures
             List<SiteOutputs> tVal;
             List<SiteOutputs> tTest;
+            Trust.ResidualStd residual = null;
             try (OnnxInferenceEngine trusted = OnnxInferenceEngine.open(new LoadedModel(out, draft, onnx, ""), Device.CPU, false, 0)) {
                 tVal = Evaluation.outputs(trusted, val, null);
-                tTest = Evaluation.outputs(trusted, test, null);
+                if (ensemble || o.residualStdBins() == 0) {
+                    tTest = Evaluation.outputs(trusted, test, null);
+                } else {
+                    tTest = null;
+                }
+            }
+            if (tTest == null) {
+                residual = ResidualStdFitter.fit(val, tVal, o.residualStdBins(), o.residualStdMinSites());
+                prov.put("trust", prov.get("trust") + String.format(Locale.ROOT, "; σ from the validation errors, by element and %d bins of "
+                        + "the prediction (a group's own from %d sites)", residual.bins(), o.residualStdMinSites()));
+                draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(),
+                        provisional.withResidualStd(residual));
+                onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, environment, table, unc, tm);
+                try (OnnxInferenceEngine trusted = OnnxInferenceEngine.open(new LoadedModel(out, draft, onnx, ""), Device.CPU, false, 0)) {
+                    tTest = Evaluation.outputs(trusted, test, null);
+                }
             }
             // the structure thresholds: the validation quantile of the mean site score, and of the lowest
             List<Double> valScores = new ArrayList<>();
@@ -193,9 +223,12 @@ public final class TrustFitting {
             double lowestThreshold = DomainFitter.quantile(valLowest, o.thresholdQuantile());
             Trust.Domain fitted = new Trust.Domain(provisional.domain().method(), domain.components(), o.siteQuantile(), threshold,
                     o.thresholdQuantile(), lowestThreshold, elementSites, environmentComponents);
-            Trust trust = new Trust(fitted, unc, weights);
+            Trust trust = new Trust(fitted, unc, weights, residual);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
+            if (residual != null) {
+                residualFigures(fig, test, tTest, residual);
+            }
             List<ElementCoverage> coverage = unc == null ? List.of() : elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites());
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
@@ -208,7 +241,7 @@ public final class TrustFitting {
             metrics.put("domain_threshold", threshold);
             metrics.put("domain_lowest_site_threshold", lowestThreshold);
             ModelSpec finalSpec = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, metrics, trust);
-            LoadedModel written = ModelDirectory.write(out, finalSpec, onnx, ensemble);
+            LoadedModel written = ModelDirectory.write(out, finalSpec, onnx, ensemble || residual != null);
             double[] scores = tTest.stream().flatMapToDouble(t -> {
                 double[] d = new double[t.domain().length];
                 for (int i = 0; i < d.length; i++) {
@@ -461,6 +494,45 @@ public final class TrustFitting {
             fig.put("uncertainty_scale_other", unc.scaleOther());
             fig.put("uncertainty_cap", unc.cap());
         }
+    }
+
+    /**
+     * A single model's σ from residuals on the test split: its coverage at ±1.645σ over all sites and TM sites, the mean σ,
+     * and over the elements with at least 500 labelled test sites the worst and best coverage and the site-weighted mean
+     * distance of an element's coverage from 90%.
+     */
+    private static void residualFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r) {
+        Calibration cal = Calibration.of(test, values(trusted), std(trusted), Calibration.Z90);
+        fig.put("test_within_1.645_std", cal.withinFraction());
+        fig.put("test_within_1.645_std_tm", cal.withinFractionTransitionMetals());
+        fig.put("test_mean_std", cal.meanStd());
+        fig.put("test_mean_std_tm", cal.meanStdTransitionMetals());
+        Map<Integer, double[]> acc = new TreeMap<>();                 // z -> sites, inside
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            double[] a = acc.computeIfAbsent(z, x -> new double[2]);
+            a[0]++;
+            a[1] += Math.abs(trusted.get(k).values()[i] - target) <= Calibration.Z90 * trusted.get(k).std()[i] ? 1 : 0;
+        });
+        double worst = 1;
+        double best = 0;
+        double dev = 0;
+        double n = 0;
+        for (double[] a : acc.values()) {
+            if (a[0] >= 500) {
+                double w = a[1] / a[0];
+                worst = Math.min(worst, w);
+                best = Math.max(best, w);
+                dev += a[0] * Math.abs(w - 0.90);
+                n += a[0];
+            }
+        }
+        if (n > 0) {
+            fig.put("test_within_1.645_std_element_worst", worst);
+            fig.put("test_within_1.645_std_element_best", best);
+            fig.put("test_within_1.645_std_element_deviation", dev / n);
+        }
+        fig.put("residual_std_bins", (double) r.bins());
+        fig.put("residual_std_elements", (double) r.elementBins().size());
     }
 
     /**

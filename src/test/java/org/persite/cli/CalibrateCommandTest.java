@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.persite.train.Calibration;
+import org.persite.train.SiteMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.persite.TestVectors;
@@ -35,10 +37,13 @@ class CalibrateCommandTest {
     void aNegativeComponentCountIsRefusedBeforeAnythingIsRead() {
         PersiteCliTest.Run cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--environment-components", "-1");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("--environment-components and --element-scale-sites at least 0"), cal.err());
+        assertTrue(cal.err().contains("--environment-components, --element-scale-sites and --residual-std-bins at least 0"), cal.err());
         cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--element-scale-sites", "-5");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("got 16, 64 and -5"), cal.err());
+        assertTrue(cal.err().contains("got 16, 64, -5, 8 and 200"), cal.err());
+        cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--residual-std-min-sites", "0");
+        assertEquals(2, cal.code(), cal.err());
+        assertTrue(cal.err().contains("--residual-std-min-sites at least 1, got 16, 64, 500, 8 and 0"), cal.err());
     }
 
     @Test
@@ -112,5 +117,31 @@ class CalibrateCommandTest {
         }
         assertEquals((double) flagged / test.size(), again.spec().metrics().get("domain_test_structures_out_of_domain"), 1e-12);
         assertEquals(first.spec().trust().domain().lowestSiteThreshold(), d.lowestSiteThreshold(), 1e-4, "training fits it the same way");
+
+        // a single model's σ from its validation errors: σ is the card's table at each site's element and bin, and each
+        // (element, bin) group with enough validation sites for its own σ (the 90% quantile of its errors over 1.645,
+        // nearest rank) holds at least 90% of its validation errors within ±1.645σ; training's own head had no σ
+        Trust.ResidualStd r = again.spec().trust().residualStd();
+        assertTrue(r != null && first.spec().trust().residualStd() == null && firstOut.get(0).std() == null, "calibrate adds σ by default");
+        assertEquals(8, r.bins());
+        java.util.Map<String, int[]> groups = new java.util.TreeMap<>();
+        SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
+            float y = valOut.get(k).values()[i];
+            float sigma = valOut.get(k).std()[i];
+            assertEquals(r.std(z, SiteMetrics.isTransitionMetal(z), y), sigma, 1e-6 * sigma, "σ is the card's table");
+            int[] g = groups.computeIfAbsent(z + "/" + r.bin(y), x -> new int[2]);
+            g[0]++;
+            g[1] += Math.abs(y - target) <= Calibration.Z90 * sigma * (1 + 1e-6) ? 1 : 0;
+        });
+        int own = 0;
+        for (java.util.Map.Entry<String, int[]> g : groups.entrySet()) {
+            if (g.getValue()[0] >= r.minSites()) {
+                own++;
+                assertTrue(g.getValue()[1] >= 0.90 * g.getValue()[0], "group " + g.getKey() + ": " + g.getValue()[1] + " of " + g.getValue()[0]);
+            }
+        }
+        assertTrue(own >= 1, "some group has its own σ: " + groups.keySet());
+        assertTrue(again.spec().metrics().containsKey("test_within_1.645_std_tm"), again.spec().metrics().toString());
+        assertTrue(cal.out().contains("## σ from the validation errors"), cal.out());
     }
 }

@@ -183,6 +183,74 @@ class TrustHeadMatchesReferenceTest {
                 () -> OnnxTrustHead.apply(OnnxCgcnnWriter.write(latentOnly, w, TABLE), latentOnly, latent, environment, TABLE, null, TM));
     }
 
+    /**
+     * A single model's σ from validation residuals: the served σ is table[element, bin of the served value] as
+     * {@link Trust.ResidualStd#std} says (edges at the quartiles of the positive served values, so every bin is used; O and Mn with
+     * σ of their own, the others their class's), the values are those of the same graph without it, the card keeps the
+     * table, and stripping the head takes the σ output away with it.
+     */
+    @Test
+    void aSingleModelsSigmaFromResidualsIsItsElementsAndBinsAsTheOracleSays() throws Exception {
+        ModelSpec base = TestModels.spec("trust-residual", 1, CgcnnHyperparameters.reference(), 1);
+        CgcnnWeights w = TestModels.weights(base, 17);
+        ModelSpec plainSpec = base.withTrust(new Trust(card(), null, "uniform"),
+                List.of(new PropertySpec("magmom", "μB", 0.5, 0.81, PropertySpec.Constraint.NON_NEGATIVE)), base.provenance());
+        ReferenceForward ref = new ReferenceForward(plainSpec, w, TABLE);
+        DomainSummary d = summary(ref, plainSpec.hyperparameters().hiddenWidth());
+        byte[] network = OnnxCgcnnWriter.write(plainSpec, w, TABLE);
+        List<SiteOutputs> plainOut = new ArrayList<>();
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.write(tmp.resolve("residual-plain"), plainSpec,
+                OnnxTrustHead.apply(network, plainSpec, d, null, TM), false), Device.CPU, false, 1)) {
+            assertTrue(!e.hasUncertainty());
+            for (float[] row : e.predictAll(graphs, Buckets.defaults(), 1024)) {
+                plainOut.add(e.layout().split(row));
+            }
+        }
+        List<Double> served = new ArrayList<>();
+        for (SiteOutputs o : plainOut) {
+            for (float v : o.values()) {
+                if (v > 0) { // the clamped zeros all fall in bin 0
+                    served.add((double) v);
+                }
+            }
+        }
+        double[] edges = {DomainFitter.quantile(served, 0.25), DomainFitter.quantile(served, 0.5), DomainFitter.quantile(served, 0.75)};
+        Trust.ResidualStd r = new Trust.ResidualStd(edges, Map.of("O", new double[] {0.01, 0.02, 0.03, 0.04}, "Mn", new double[] {1, 2, 3, 4}),
+                0.7, 0.05, 200);
+        ModelSpec spec = plainSpec.withTrust(plainSpec.trust().withResidualStd(r), plainSpec.properties(), plainSpec.provenance());
+        byte[] onnx = OnnxTrustHead.apply(network, spec, d, null, TM);
+        LoadedModel loaded = ModelDirectory.load(ModelDirectory.write(tmp.resolve("residual"), spec, onnx, true).directory());
+        assertEquals(r, loaded.spec().trust().residualStd(), "the card keeps the table");
+        int[] perBin = new int[4];
+        int own = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(loaded, Device.CPU, false, 1)) {
+            assertTrue(e.hasUncertainty());
+            List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                CrystalGraph g = graphs.get(k);
+                SiteOutputs o = e.layout().split(rows.get(k));
+                SiteOutputs plain = plainOut.get(k);
+                for (int i = 0; i < g.numSites(); i++) {
+                    assertEquals(plain.values()[i], o.values()[i], 0f, "the values are the plain graph's " + k + "/" + i);
+                    double want = r.std(g.species(i), TM[g.species(i)], o.values()[i]);
+                    assertEquals(want, o.std()[i], 1e-6 * want, "σ " + k + "/" + i + " (" + org.persite.structure.Elements.symbol(g.species(i))
+                            + ", value " + o.values()[i] + ")");
+                    perBin[r.bin(o.values()[i])]++;
+                    own += r.elementBins().containsKey(org.persite.structure.Elements.symbol(g.species(i))) ? 1 : 0;
+                }
+            }
+        }
+        for (int b = 0; b < 4; b++) {
+            assertTrue(perBin[b] > 20, "bin " + b + " holds " + perBin[b] + " sites: every bin must be seen");
+        }
+        assertTrue(own > 50, own + " sites of O and Mn");
+        byte[] stripped = OnnxTrustHead.strip(onnx);
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(ModelDirectory.write(tmp.resolve("residual-stripped"),
+                plainSpec.withTrust(Trust.NONE, plainSpec.properties(), plainSpec.provenance()), stripped, false), Device.CPU, false, 1)) {
+            assertTrue(!e.hasUncertainty() && !e.hasDomainScore(), "the stripped graph has the network's outputs alone");
+        }
+    }
+
     @Test
     void conservedSumsMeetEachStructuresOwnTotalInOneBatch() throws Exception {
         ModelSpec base = TestModels.spec("trust-q", 1, CgcnnHyperparameters.reference(), 1);

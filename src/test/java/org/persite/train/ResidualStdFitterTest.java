@@ -1,0 +1,111 @@
+package org.persite.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.persite.graph.CrystalGraph;
+import org.persite.inference.SiteOutputs;
+import org.persite.model.Trust;
+
+/**
+ * A single model's σ from its validation errors, worked by hand: ten rock-salt FeO cells give 40 Fe sites predicted at
+ * 0.1, 0.2 .. 4.0 and 40 O sites at 0.01 .. 0.40, all labelled 0, so each error is the prediction. The predictions' 1%
+ * and 99% quantiles (nearest rank: the 1st and 80th of 80) are 0.01 and 4.0; with two bins the one edge is 2.005, which
+ * puts Fe 0.1-2.0 in bin 0, Fe 2.1-4.0 in bin 1 and every O site in bin 0. A group's σ is the 90% quantile of its
+ * errors (the ⌈0.9 n⌉-th smallest) over 1.645.
+ */
+class ResidualStdFitterTest {
+
+    static void validation(List<SiteDataset.Example> examples, List<SiteOutputs> outputs) {
+        CrystalGraph g = ElementScalesTest.rockSaltFeO();
+        int[] k = {0, 0};
+        for (int c = 0; c < 10; c++) {
+            float[] values = new float[8];
+            for (int i = 0; i < 8; i++) {
+                boolean fe = g.species(i) == 26;
+                int kk = ++k[fe ? 0 : 1];
+                values[i] = (float) (fe ? kk * 0.1 : kk * 0.01);
+            }
+            examples.add(new SiteDataset.Example("c" + c, g, new float[8]));
+            outputs.add(new SiteOutputs(values, null, new float[8]));
+        }
+    }
+
+    private static double f(double x) {
+        return (float) x;
+    }
+
+    @Test
+    void eachGroupGetsTheNinetiethPercentileOfItsErrorsOverZ() {
+        List<SiteDataset.Example> val = new ArrayList<>();
+        List<SiteOutputs> out = new ArrayList<>();
+        validation(val, out);
+        Trust.ResidualStd r = ResidualStdFitter.fit(val, out, 2, 20);
+        assertEquals(1, r.edges().length);
+        assertEquals(f(0.01 + (f(4.0) - f(0.01)) / 2), r.edges()[0], 1e-6);
+        assertEquals(2, r.elementBins().size());
+        double[] fe = r.elementBins().get("Fe");
+        assertEquals(f(1.8) / 1.645, fe[0], 1e-6, "Fe 0.1 .. 2.0: the 18th of 20");
+        assertEquals(f(3.8) / 1.645, fe[1], 1e-6, "Fe 2.1 .. 4.0: the 18th of 20");
+        double[] o = r.elementBins().get("O");
+        assertEquals(f(0.36) / 1.645, o[0], 1e-6, "O: the 36th of 40");
+        assertEquals(o[0], o[1], 1e-12, "no O site in bin 1: O's σ over every bin");
+        // a site's σ: its element's and bin's, else its class's
+        assertEquals(fe[0], r.std(26, true, 2.0), 1e-12);
+        assertEquals(fe[1], r.std(26, true, r.edges()[0]), 1e-12, "a value on the edge is in the upper bin");
+        assertEquals(r.classTransitionMetals(), r.std(27, true, 1.0), 1e-12, "Co has no σ of its own");
+        assertEquals(r.classOther(), r.std(3, false, 1.0), 1e-12);
+    }
+
+    @Test
+    void smallGroupsTakeTheirElementsAndSmallElementsTheirClasss() {
+        List<SiteDataset.Example> val = new ArrayList<>();
+        List<SiteOutputs> out = new ArrayList<>();
+        validation(val, out);
+        Trust.ResidualStd r = ResidualStdFitter.fit(val, out, 2, 21);
+        double[] fe = r.elementBins().get("Fe");
+        assertEquals(f(3.6) / 1.645, fe[0], 1e-6, "20 sites a bin is one short: Fe's 36th of 40 in both");
+        assertEquals(fe[0], fe[1], 1e-12);
+        assertEquals(f(0.36) / 1.645, r.elementBins().get("O")[0], 1e-6, "O's 40 sites are all in bin 0, enough for its own");
+        Trust.ResidualStd classes = ResidualStdFitter.fit(val, out, 2, 41);
+        assertTrue(classes.elementBins().isEmpty(), "no element has 41 sites");
+        assertEquals(f(3.6) / 1.645, classes.classTransitionMetals(), 1e-6, "the TM class is the 40 Fe sites");
+        assertEquals(f(0.36) / 1.645, classes.classOther(), 1e-6, "the other class is the 40 O sites");
+        assertEquals(classes.classTransitionMetals(), classes.std(26, true, 0.5), 1e-12);
+    }
+
+    @Test
+    void anElementsSitesInSmallBinsShareASigmaFittedOnThem() {
+        List<SiteDataset.Example> val = new ArrayList<>();
+        List<SiteOutputs> out = new ArrayList<>();
+        validation(val, out);
+        // three bins, edges 1.34 and 2.67: Fe 0.1-1.3 (13 sites), 1.4-2.6 (13), 2.7-4.0 (14)
+        Trust.ResidualStd r = ResidualStdFitter.fit(val, out, 3, 14);
+        double[] fe = r.elementBins().get("Fe");
+        assertEquals(f(3.9) / 1.645, fe[2], 1e-6, "Fe 2.7 .. 4.0 has its own: the 13th of 14");
+        assertEquals(f(2.4) / 1.645, fe[0], 1e-6, "Fe 0.1 .. 2.6, the 26 sites of the two small bins: the 24th of 26, not Fe's 3.6 over all");
+        assertEquals(fe[0], fe[1], 1e-12);
+    }
+
+    @Test
+    void oneBinHasNoEdgesAndBadSettingsAreRefused() {
+        List<SiteDataset.Example> val = new ArrayList<>();
+        List<SiteOutputs> out = new ArrayList<>();
+        validation(val, out);
+        Trust.ResidualStd r = ResidualStdFitter.fit(val, out, 1, 20);
+        assertEquals(0, r.edges().length);
+        assertEquals(f(3.6) / 1.645, r.elementBins().get("Fe")[0], 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> ResidualStdFitter.fit(val, out, 0, 20));
+        assertThrows(IllegalArgumentException.class, () -> ResidualStdFitter.fit(val, out, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Trust.ResidualStd(new double[] {1, 0.5}, Map.of(), 1, 1, 1), "edges must ascend");
+        assertThrows(IllegalArgumentException.class, () -> new Trust.ResidualStd(new double[] {1}, Map.of("Fe", new double[] {1}), 1, 1, 1),
+                "one value a bin");
+        assertThrows(IllegalArgumentException.class, () -> new Trust(null, new Trust.Uncertainty(1, 1, 1), "uniform", r),
+                "an ensemble's σ is its members' spread");
+    }
+}
