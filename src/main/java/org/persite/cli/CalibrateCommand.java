@@ -188,12 +188,15 @@ final class CalibrateCommand implements Callable<Integer> {
         md.append(String.format(Locale.ROOT, "| domain score (per site) | %s: the latent's distance, %d components%s |%n", fitted.method(),
                 fitted.components(), fitted.hasEnvironment() ? String.format(Locale.ROOT, ", or the first shell's (%d components) where larger",
                         fitted.environmentComponents()) : ""));
-        if (!r.elementCoverage().isEmpty()) {
-            md.append("\n## σ per element\n\n").append(coverageTable(r.elementCoverage()));
-        }
         org.persite.model.Trust.ResidualStd residual = r.model().spec().trust().residualStd();
         if (residual != null) {
             md.append("\n## σ from the validation errors\n\n").append(residualTable(residual));
+            md.append("\n### Its coverage per element (test split, elements with at least 500 sites)\n\n| element | test sites | MAE | own σ | "
+                    + "covered at ±1.645σ | mean σ |\n|---|---|---|---|---|---|\n");
+            r.elementCoverage().forEach(row -> md.append(String.format(Locale.ROOT, "| %s | %d | %.4g | %s | %.1f%% | %.4g |%n", row.element(),
+                    row.testSites(), row.mae(), row.ownScale() ? "yes" : "its class's", 100 * row.within(), row.meanStd())));
+        } else if (!r.elementCoverage().isEmpty()) {
+            md.append("\n## σ per element\n\n").append(coverageTable(r.elementCoverage()));
         }
         if (probes != null) {
             md.append("\n## Out-of-domain probes\n\n").append(probeTable(r, reader, config.section().getLong("domain.min-element-sites")));

@@ -226,10 +226,8 @@ public final class TrustFitting {
             Trust trust = new Trust(fitted, unc, weights, residual);
 
             figures(fig, test, rawTest, tTest, o.constraint(), unc);
-            if (residual != null) {
-                residualFigures(fig, test, tTest, residual);
-            }
-            List<ElementCoverage> coverage = unc == null ? List.of() : elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites());
+            List<ElementCoverage> coverage = unc != null ? elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites())
+                    : residual != null ? residualFigures(fig, test, tTest, residual) : List.of();
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
             SiteMetrics after = SiteMetrics.of(test, values(tTest));
@@ -499,27 +497,37 @@ public final class TrustFitting {
     /**
      * A single model's σ from residuals on the test split: its coverage at ±1.645σ over all sites and TM sites, the mean σ,
      * and over the elements with at least 500 labelled test sites the worst and best coverage and the site-weighted mean
-     * distance of an element's coverage from 90%.
+     * distance of an element's coverage from 90%; those elements' rows (coverage, MAE, mean σ; no scales).
      */
-    private static void residualFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r) {
+    private static List<ElementCoverage> residualFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted,
+            Trust.ResidualStd r) {
         Calibration cal = Calibration.of(test, values(trusted), std(trusted), Calibration.Z90);
         fig.put("test_within_1.645_std", cal.withinFraction());
         fig.put("test_within_1.645_std_tm", cal.withinFractionTransitionMetals());
         fig.put("test_mean_std", cal.meanStd());
         fig.put("test_mean_std_tm", cal.meanStdTransitionMetals());
-        Map<Integer, double[]> acc = new TreeMap<>();                 // z -> sites, inside
+        Map<Integer, double[]> acc = new TreeMap<>();                 // z -> sites, inside, |error|, σ
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
-            double[] a = acc.computeIfAbsent(z, x -> new double[2]);
+            double[] a = acc.computeIfAbsent(z, x -> new double[4]);
+            double err = Math.abs(trusted.get(k).values()[i] - target);
             a[0]++;
-            a[1] += Math.abs(trusted.get(k).values()[i] - target) <= Calibration.Z90 * trusted.get(k).std()[i] ? 1 : 0;
+            a[1] += err <= Calibration.Z90 * trusted.get(k).std()[i] ? 1 : 0;
+            a[2] += err;
+            a[3] += trusted.get(k).std()[i];
         });
         double worst = 1;
         double best = 0;
         double dev = 0;
         double n = 0;
-        for (double[] a : acc.values()) {
+        List<ElementCoverage> rows = new ArrayList<>();
+        for (Map.Entry<Integer, double[]> e : acc.entrySet()) {
+            double[] a = e.getValue();
             if (a[0] >= 500) {
                 double w = a[1] / a[0];
+                String el = Elements.symbol(e.getKey());
+                // a σ from residuals has no scale: those columns are NaN
+                rows.add(new ElementCoverage(el, (long) a[0], a[2] / a[0], r.elementBins().containsKey(el), Double.NaN, Double.NaN, Double.NaN, w,
+                        Double.NaN, a[3] / a[0]));
                 worst = Math.min(worst, w);
                 best = Math.max(best, w);
                 dev += a[0] * Math.abs(w - 0.90);
@@ -533,6 +541,7 @@ public final class TrustFitting {
         }
         fig.put("residual_std_bins", (double) r.bins());
         fig.put("residual_std_elements", (double) r.elementBins().size());
+        return rows;
     }
 
     /**
