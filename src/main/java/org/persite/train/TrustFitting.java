@@ -79,13 +79,16 @@ public final class TrustFitting {
 
         /**
          * The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights, the first shell with 64 components,
-         * per-element σ scales from {@value #ELEMENT_SCALE_SITES} validation sites.
+         * per-element σ scales from {@value #ELEMENT_SCALE_SITES} validation sites, and a single model's σ from its
+         * validation errors in {@value ResidualStdFitter#BINS} bins, a group's own from {@value ResidualStdFitter#MIN_SITES} sites.
+         * Training's own trust head and {@code persite calibrate} both use them.
          */
         public static Options defaults(PropertySpec.Constraint c) {
-            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS, ELEMENT_SCALE_SITES);
+            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS, ELEMENT_SCALE_SITES, ResidualStdFitter.BINS,
+                    ResidualStdFitter.MIN_SITES);
         }
 
-        /** Without a single model's σ from residuals (what training's own trust head has). */
+        /** Without a single model's σ from residuals (as cards before it). */
         public Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
                 int environmentComponents, int elementScaleSites) {
             this(constraint, components, siteQuantile, thresholdQuantile, sumWeights, environmentComponents, elementScaleSites, 0,

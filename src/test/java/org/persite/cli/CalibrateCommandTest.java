@@ -120,9 +120,10 @@ class CalibrateCommandTest {
 
         // a single model's σ from its validation errors: σ is the card's table at each site's element and bin, and each
         // (element, bin) group with enough validation sites for its own σ (the 90% quantile of its errors over 1.645,
-        // nearest rank) holds at least 90% of its validation errors within ±1.645σ; training's own head had no σ
+        // nearest rank) holds at least 90% of its validation errors within ±1.645σ; training's own head fits the same
         Trust.ResidualStd r = again.spec().trust().residualStd();
-        assertTrue(r != null && first.spec().trust().residualStd() == null && firstOut.get(0).std() == null, "calibrate adds σ by default");
+        assertTrue(r != null && r.equals(first.spec().trust().residualStd()), "training and calibrate fit σ alike: " + r + " / "
+                + first.spec().trust().residualStd());
         assertEquals(8, r.bins());
         java.util.Map<String, int[]> groups = new java.util.TreeMap<>();
         SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
