@@ -196,15 +196,15 @@ public final class TrustFitting {
             List<SiteOutputs> tVal;
             List<SiteOutputs> tTest;
             Trust.ResidualStd residual = null;
+            // a single model's σ needs labelled validation sites to be fitted on (a tiny data set may have none: no σ then)
+            long[] labelledVal = {0};
+            SiteDataset.forEachLabelled(val, (k, i, target, z) -> labelledVal[0]++);
+            boolean fitResidual = !ensemble && o.residualStdBins() > 0 && labelledVal[0] > 0;
             try (OnnxInferenceEngine trusted = OnnxInferenceEngine.open(new LoadedModel(out, draft, onnx, ""), Device.CPU, false, 0)) {
                 tVal = Evaluation.outputs(trusted, val, null);
-                if (ensemble || o.residualStdBins() == 0) {
-                    tTest = Evaluation.outputs(trusted, test, null);
-                } else {
-                    tTest = null;
-                }
+                tTest = fitResidual ? null : Evaluation.outputs(trusted, test, null);   // with σ: from the graph that has it, below
             }
-            if (tTest == null) {
+            if (fitResidual) {
                 residual = ResidualStdFitter.fit(val, tVal, o.residualStdBins(), o.residualStdMinSites());
                 prov.put("trust", prov.get("trust") + String.format(Locale.ROOT, "; σ from the validation errors, by element and %d bins of "
                         + "the prediction (a group's own from %d sites)", residual.bins(), o.residualStdMinSites()));
