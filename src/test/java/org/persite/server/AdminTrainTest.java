@@ -105,6 +105,9 @@ class AdminTrainTest {
             assertEquals(3, after.getModelVersion());
             assertNotEquals(before.getStructures(0).getSites(0).getValues(0), after.getStructures(0).getSites(0).getValues(0),
                     "the new version predicts differently");
+            assertTrue(before.getStructures(0).getSites(0).getUncertaintyCount() == 0 && after.getStructures(0).getSitesList().stream()
+                    .allMatch(site -> site.getUncertaintyCount() == 1 && site.getUncertainty(0) > 0),
+                    "the retrained version goes live with its σ from the validation errors (v2 had none): " + after.getStructures(0));
             // a dataset outside the data directory is refused
             Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
