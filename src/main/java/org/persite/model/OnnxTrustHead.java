@@ -213,7 +213,7 @@ public final class OnnxTrustHead {
         float[] table = new float[rows * bins];
         for (int z = 0; z < rows; z++) {
             for (int k = 0; k < bins; k++) {
-                table[z * bins + k] = (float) (z == 0 ? r.classOther() : r.std(z, transitionMetal[z], k == 0 ? Double.NEGATIVE_INFINITY : r.edges()[k - 1]));
+                table[z * bins + k] = (float) (z == 0 ? r.classOther() : r.stdInBin(z, transitionMetal[z], k));
             }
         }
         float[] edges = new float[bins - 1];

@@ -93,6 +93,11 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
 
         /** The bin of a predicted value: the inner edges at or below it. */
         public int bin(double y) {
+            return bin(edges, y);
+        }
+
+        /** The bin of y among ascending inner edges, compared in float32 as the graph compares them. */
+        public static int bin(double[] edges, double y) {
             int b = 0;
             while (b < edges.length && (float) y >= (float) edges[b]) {
                 b++;
@@ -102,8 +107,13 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
 
         /** σ of a site of atomic number z ≥ 1 predicted at y. */
         public double std(int z, boolean transitionMetal, double y) {
+            return stdInBin(z, transitionMetal, bin(y));
+        }
+
+        /** σ of a site of atomic number z ≥ 1 whose prediction is in bin b: its element's, else its class's. */
+        public double stdInBin(int z, boolean transitionMetal, int b) {
             double[] own = elementBins.get(org.persite.structure.Elements.symbol(z));
-            return own != null ? own[bin(y)] : transitionMetal ? classTransitionMetals : classOther;
+            return own != null ? own[b] : transitionMetal ? classTransitionMetals : classOther;
         }
 
         @Override

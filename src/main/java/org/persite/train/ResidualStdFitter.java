@@ -47,8 +47,7 @@ public final class ResidualStdFitter {
         for (int b = 0; b < edges.length; b++) {
             edges[b] = (float) (lo + (hi - lo) * (b + 1) / bins);   // as the graph holds them
         }
-        Trust.ResidualStd binner = new Trust.ResidualStd(edges, Map.of(), 1, 1, 1);
-        int nb = binner.bins();
+        int nb = edges.length + 1;
         Map<Integer, List<List<Double>>> byElement = new TreeMap<>();   // z -> per bin |errors|
         List<Double> tm = new ArrayList<>();
         List<Double> other = new ArrayList<>();
@@ -63,7 +62,7 @@ public final class ResidualStdFitter {
                 }
                 return l;
             });
-            perBin.get(binner.bin(y)).add(err);
+            perBin.get(Trust.ResidualStd.bin(edges, y)).add(err);
             (SiteMetrics.isTransitionMetal(z) ? tm : other).add(err);
             all.add(err);
         });
