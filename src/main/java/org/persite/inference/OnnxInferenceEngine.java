@@ -97,7 +97,9 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             OrtSession session = env.createSession(model.onnx(), options);
             LOG.info("model {} v{} loaded on {} ({} properties, M = {}{})", model.spec().name(), model.spec().version(), active,
                     model.spec().propertyCount(), model.spec().featurizer().maxNeighbors(),
-                    session.getOutputNames().contains(ModelIo.SITE_STD) ? ", ensemble with per-site standard deviation" : "");
+                    !session.getOutputNames().contains(ModelIo.SITE_STD) ? ""
+                            : model.spec().trust().residualStd() != null ? ", per-site standard deviation from its validation errors"
+                            : ", ensemble with per-site standard deviation");
             return new OnnxInferenceEngine(session, model, active);
         } catch (OrtException e) {
             throw new InferenceException("ONNX Runtime cannot load model " + model.directory() + ": " + e.getMessage(), e);

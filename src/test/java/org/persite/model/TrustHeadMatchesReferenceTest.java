@@ -221,6 +221,16 @@ class TrustHeadMatchesReferenceTest {
         byte[] onnx = OnnxTrustHead.apply(network, spec, d, null, TM);
         LoadedModel loaded = ModelDirectory.load(ModelDirectory.write(tmp.resolve("residual"), spec, onnx, true).directory());
         assertEquals(r, loaded.spec().trust().residualStd(), "the card keeps the table");
+        // a card whose edges do not ascend is refused on load, saying so
+        Path bad = tmp.resolve("residual-bad");
+        ModelDirectory.write(bad, spec, onnx, true);
+        java.nio.file.Path card = bad.resolve(ModelDirectory.CARD_FILE);
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(card.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) json.path("trust").path("residual_std").path("edges")).set(0, 99.0);
+        java.nio.file.Files.writeString(card, json.toString());
+        ModelLoadException refused = org.junit.jupiter.api.Assertions.assertThrows(ModelLoadException.class, () -> ModelDirectory.load(bad));
+        assertTrue(refused.getMessage().contains("ascending"), refused.getMessage());
         int[] perBin = new int[4];
         int own = 0;
         try (OnnxInferenceEngine e = OnnxInferenceEngine.open(loaded, Device.CPU, false, 1)) {
