@@ -31,6 +31,7 @@ import org.persite.train.SiteDataset;
 import org.persite.train.TrainingJob;
 import org.persite.train.TrainingProvenance;
 import org.persite.train.TrustFitting;
+import org.persite.train.TrustHeadSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,33 +63,31 @@ final class CalibrateCommand implements Callable<Integer> {
             + "else non-negative for an abs transform, else none).")
     String constraint;
 
-    @Option(names = "--sum-weights", defaultValue = "uniform", description = "How a conserved sum's correction is spread: uniform, or variance (ensembles: σ²). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sum-weights", description = "How a conserved sum's correction is spread: uniform, or variance (ensembles: σ²). "
+            + "Default: persite.trust-head.sum-weights (uniform).")
     String sumWeights;
 
-    @Option(names = "--components", defaultValue = "16", description = "Principal components of the domain summary (default: ${DEFAULT-VALUE}).")
-    int components;
+    @Option(names = "--components", description = "Principal components of the domain summary. Default: persite.trust-head.components (16).")
+    Integer components;
 
-    @Option(names = "--environment-components", defaultValue = "64", description = "Principal components of the first-shell descriptors' "
-            + "summary: a site's domain score is the larger of its latent's and its neighbours' (0 = the latent's alone, as before; "
-            + "default: ${DEFAULT-VALUE}).")
-    int environmentComponents;
+    @Option(names = "--environment-components", description = "Principal components of the first-shell descriptors' summary: a site's "
+            + "domain score is the larger of its latent's and its neighbours' (0 = the latent's alone). "
+            + "Default: persite.trust-head.environment-components (64).")
+    Integer environmentComponents;
 
-    @Option(names = "--element-scale-sites", defaultValue = "" + TrustFitting.Options.ELEMENT_SCALE_SITES, description = "An ensemble's σ "
-            + "gets an element's own scale (fitted on that element's validation sites) when the validation split has at least this many "
-            + "of its sites; the others keep their class's (transition metals or not). 0 = the two class scales alone, as before. "
-            + "Default: ${DEFAULT-VALUE}.")
-    int elementScaleSites;
+    @Option(names = "--element-scale-sites", description = "An ensemble's σ gets an element's own scale (fitted on that element's "
+            + "validation sites) when the validation split has at least this many of its sites; the others keep their class's "
+            + "(transition metals or not). 0 = the two class scales alone. Default: persite.trust-head.element-scale-sites (500).")
+    Integer elementScaleSites;
 
-    @Option(names = "--residual-std-bins", defaultValue = "" + org.persite.train.ResidualStdFitter.BINS, description = "A single model "
-            + "gets a per-site σ from its own validation errors: per element and bin of the predicted value (this many bins between "
-            + "the validation predictions' 1% and 99% quantiles), the errors' 90% quantile over 1.645. 0 = no σ, as before; "
-            + "ensembles keep their members' spread. Default: ${DEFAULT-VALUE}.")
-    int residualStdBins;
+    @Option(names = "--residual-std-bins", description = "A single model gets a per-site σ from its own validation errors: per element "
+            + "and bin of the predicted value (this many bins between the validation predictions' 1% and 99% quantiles), the errors' "
+            + "90% quantile over 1.645. 0 = no σ; ensembles keep their members' spread. Default: persite.trust-head.residual-std.bins (8).")
+    Integer residualStdBins;
 
-    @Option(names = "--residual-std-min-sites", defaultValue = "" + org.persite.train.ResidualStdFitter.MIN_SITES, description = "The "
-            + "validation sites an (element, bin) group needs for its own σ; a smaller group takes its element's, an element with "
-            + "fewer its class's. Default: ${DEFAULT-VALUE}.")
-    int residualStdMinSites;
+    @Option(names = "--residual-std-min-sites", description = "The validation sites an (element, bin) group needs for its own σ; a "
+            + "smaller group takes its element's, an element with fewer its class's. Default: persite.trust-head.residual-std.min-sites (200).")
+    Integer residualStdMinSites;
 
     @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
     Path probes;
@@ -122,14 +121,24 @@ final class CalibrateCommand implements Callable<Integer> {
         return t.toString();
     }
 
+    /** The configuration's settings, each flag given taking the place of its key. */
+    TrustHeadSettings settings(TrustHeadSettings conf) {
+        return new TrustHeadSettings(components != null ? components : conf.components(), conf.siteQuantile(), conf.thresholdQuantile(),
+                sumWeights != null ? sumWeights : conf.sumWeights(), environmentComponents != null ? environmentComponents : conf.environmentComponents(),
+                elementScaleSites != null ? elementScaleSites : conf.elementScaleSites(), residualStdBins != null ? residualStdBins : conf.residualStdBins(),
+                residualStdMinSites != null ? residualStdMinSites : conf.residualStdMinSites());
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (components < 1 || environmentComponents < 0 || elementScaleSites < 0 || residualStdBins < 0 || residualStdMinSites < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--components must be at least 1, --environment-components"
-                    + ", --element-scale-sites and --residual-std-bins at least 0 (0 = off), and --residual-std-min-sites at least 1, got "
-                    + components + ", " + environmentComponents + ", " + elementScaleSites + ", " + residualStdBins + " and " + residualStdMinSites);
+        PersiteConfig config = PersiteConfig.load();
+        TrustHeadSettings settings;
+        try {
+            settings = settings(config.trustHeadSettings());
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage() + " (from the flags, else persite.trust-head)");
         }
         LoadedModel base;
         try {
@@ -155,7 +164,6 @@ final class CalibrateCommand implements Callable<Integer> {
         PropertySpec.Constraint c = constraint != null ? PropertySpec.Constraint.parse(constraint) : had != null ? had
                 : trained.target().transform() == org.persite.train.TargetSpec.Transform.ABS ? PropertySpec.Constraint.NON_NEGATIVE
                 : PropertySpec.Constraint.NONE;
-        PersiteConfig config = PersiteConfig.load();
         ElementTable table = ElementTable.cgcnn();
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         long t0 = System.nanoTime();
@@ -165,12 +173,10 @@ final class CalibrateCommand implements Callable<Integer> {
         int version = TrainingJob.nextVersion(folder);
         Path out = folder.resolve(Integer.toString(version));
         String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
-                + " --sum-weights " + sumWeights + " --components " + components + " --environment-components " + environmentComponents
-                + " --element-scale-sites " + elementScaleSites + " --residual-std-bins " + residualStdBins + " --residual-std-min-sites "
-                + residualStdMinSites + (probes != null ? " --probes " + probes : "");
-        TrustFitting.Options opts = new TrustFitting.Options(c, components, 0.99, 0.99, sumWeights, environmentComponents, elementScaleSites,
-                residualStdBins, residualStdMinSites);
-        TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, opts, table, out, version, command);
+                + " --sum-weights " + settings.sumWeights() + " --components " + settings.components() + " --environment-components "
+                + settings.environmentComponents() + " --element-scale-sites " + settings.elementScaleSites() + " --residual-std-bins "
+                + settings.residualStdBins() + " --residual-std-min-sites " + settings.residualStdMinSites() + (probes != null ? " --probes " + probes : "");
+        TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, c, settings, table, out, version, command);
         int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
 
         StringBuilder md = new StringBuilder();

@@ -63,9 +63,10 @@ final class EnsembleCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         String command = "persite ensemble " + members.stream().map(m -> "--member " + m).collect(Collectors.joining(" ")) + " --data " + data
                 + " --out " + out + (name != null ? " --name " + name : "");
+        org.persite.train.TrustHeadSettings trustHead = config.trustHeadSettings();
         EnsembleJob.Outcome r;
         try {
-            r = EnsembleJob.build(loaded, data, out, name != null ? name : out.getFileName().toString(), command, reader, table);
+            r = EnsembleJob.build(loaded, data, out, name != null ? name : out.getFileName().toString(), command, trustHead, reader, table);
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.flush();

@@ -21,6 +21,7 @@ import org.persite.train.TargetSpec;
 import org.persite.train.TrainingCheckpoint;
 import org.persite.train.TrainingConfig;
 import org.persite.train.TrainingJob;
+import org.persite.train.TrustHeadSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -220,7 +221,7 @@ final class TrainCommand implements Callable<Integer> {
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
         if (seeds > 1) {
-            return ensemble(o, tc, target, featurizer, table, reader, modelName, command);
+            return ensemble(o, tc, target, featurizer, config.trustHeadSettings(), table, reader, modelName, command);
         }
         Path checkpointFolder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
         if (checkpointFolder != null && resumeFrom == null && java.nio.file.Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
@@ -229,7 +230,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingJob.Outcome r;
         try {
-            r = TrainingJob.run(new TrainingJob.Request(relativeToHere(data), target, modelName, out, tc, command).withTeacher(teacher), featurizer, table, reader,
+            r = TrainingJob.run(new TrainingJob.Request(relativeToHere(data), target, modelName, out, tc, command).withTeacher(teacher)
+                    .withTrustHead(config.trustHeadSettings()), featurizer, table, reader,
                     listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
         } catch (RuntimeException e) {
             if (e instanceof java.util.concurrent.CancellationException || checkpointFolder == null
@@ -351,8 +353,8 @@ final class TrainCommand implements Callable<Integer> {
      * --seeds K: K members on one split (seeds seed, seed+1, ...), each written to --members-out, then one
      * ensemble version in --out with the members' mean, their standard deviation and its evaluation.
      */
-    private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, ElementTable table,
-            StructureReader reader, String modelName, String command) throws IOException {
+    private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, TrustHeadSettings trustHead,
+            ElementTable table, StructureReader reader, String modelName, String command) throws IOException {
         Path membersFolder = membersOut != null ? membersOut : out.resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER);
         List<LoadedModel> members = new ArrayList<>();
         for (int k = 0; k < seeds; k++) {
@@ -365,7 +367,7 @@ final class TrainCommand implements Callable<Integer> {
             o.flush();
             members.add(r.model());
         }
-        EnsembleJob.Outcome e = EnsembleJob.build(members, relativeToHere(data), out, modelName, command, reader, table);
+        EnsembleJob.Outcome e = EnsembleJob.build(members, relativeToHere(data), out, modelName, command, trustHead, reader, table);
         o.print(e.report());
         o.printf("wrote %s%n", e.model().directory());
         o.flush();

@@ -11,6 +11,7 @@ import org.persite.graph.ElementTable;
 import org.persite.structure.StructureReader;
 import org.persite.train.TrainingJob;
 import org.persite.train.TrainingProcess;
+import org.persite.train.TrustHeadSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,8 +32,10 @@ final class TrainWorkerCommand implements Callable<Integer> {
         PersiteConfig pc = new PersiteConfig(config);
         ElementTable table = ElementTable.cgcnn();
         StructureReader reader = new StructureReader(pc.structureLimits(table), CellListOverlapFinder.INSTANCE);
-        TrainingJob.Runner runner = (job, listener, checkpointing, cancelled) -> TrainingJob.run(job, pc.featurizerSettings(table), table, reader,
-                listener, cancelled, checkpointing);
+        // the trust head's settings come with the parent's configuration, not in the job file
+        TrustHeadSettings trustHead = pc.trustHeadSettings();
+        TrainingJob.Runner runner = (job, listener, checkpointing, cancelled) -> TrainingJob.run(job.withTrustHead(trustHead),
+                pc.featurizerSettings(table), table, reader, listener, cancelled, checkpointing);
         return TrainingProcess.serve(r, runner, System.out);
     }
 }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import org.persite.graph.ElementTable;
 import org.persite.graph.FeaturizerSettings;
 import org.persite.structure.StructureLimits;
+import org.persite.train.TrustHeadSettings;
 
 /**
  * The {@code persite} section of the configuration, as typed settings. Defaults come from
@@ -34,5 +35,10 @@ public final class PersiteConfig {
 
     public FeaturizerSettings featurizerSettings(ElementTable table) {
         return FeaturizerSettings.fromConfig(root.getConfig("graph"), table);
+    }
+
+    /** How a new version's trust head is fitted ({@code persite.trust-head}). */
+    public TrustHeadSettings trustHeadSettings() {
+        return TrustHeadSettings.fromConfig(root.getConfig("trust-head"));
     }
 }

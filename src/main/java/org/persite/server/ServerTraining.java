@@ -11,6 +11,7 @@ import org.persite.train.CgcnnTrainer;
 import org.persite.train.TrainingCheckpoint;
 import org.persite.train.TrainingJob;
 import org.persite.train.TrainingProcess;
+import org.persite.train.TrustHeadSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,9 @@ final class ServerTraining {
             single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
                     cancelled, checkpointing);
         }
-        return (request, listener, cancelled) -> {
+        TrustHeadSettings trustHead = pc.trustHeadSettings();
+        return (asked, listener, cancelled) -> {
+            TrainingJob.Request request = asked.withTrustHead(trustHead);
             if (request.resumeFrom() != null) {
                 Path folder = request.resumeFrom();
                 return withResumeHint(folder, modelsRoot, () -> single.run(request, listener,

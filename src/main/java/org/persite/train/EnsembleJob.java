@@ -42,10 +42,11 @@ public final class EnsembleJob {
     /**
      * @param members the members' model directories, loaded
      * @param data the dataset they were trained on
+     * @param trustHead how the ensemble's trust head is fitted
      * @throws IllegalArgumentException when the members do not share featurizer, properties, target and split
      */
-    public static Outcome build(List<LoadedModel> members, Path data, Path modelFolder, String name, String command, StructureReader reader,
-            ElementTable table) throws IOException {
+    public static Outcome build(List<LoadedModel> members, Path data, Path modelFolder, String name, String command, TrustHeadSettings trustHead,
+            StructureReader reader, ElementTable table) throws IOException {
         if (members.size() < 2) {
             throw new IllegalArgumentException("an ensemble needs at least 2 members, got " + members.size());
         }
@@ -133,7 +134,7 @@ public final class EnsembleJob {
         // the graph depends on the name, version and scale only, not on the metrics: its means are the ones evaluated above and
         // its σ is the evaluated raw σ times the scale
         Path dir = modelFolder.resolve(Integer.toString(version));
-        LoadedModel written = TrustFitting.fit(new LoadedModel(dir, spec, onnx, ""), ds, split, TrustFitting.Options.defaults(trained.target().constraint()),
+        LoadedModel written = TrustFitting.fit(new LoadedModel(dir, spec, onnx, ""), ds, split, trained.target().constraint(), trustHead,
                 table, dir, version, command).model();
 
         String prop = first.properties().get(0).name();

@@ -37,25 +37,32 @@ public final class TrainingJob {
      * @param resumeFrom a checkpoint folder of this same job to go on from (server jobs), or null
      * @param teacher a trained version whose predictions replace the training split's targets ({@link TeacherTargets}), or null
      *     (the labels)
+     * @param trustHead how the new version's trust head is fitted ({@code persite.trust-head}; a server's child JVM reads it
+     *     from the configuration it is given, so {@link TrainingProcess}'s job file does not hold it)
      */
     public record Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds,
-            Path resumeFrom, Path teacher) {
+            Path resumeFrom, Path teacher, TrustHeadSettings trustHead) {
         public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command) {
-            this(data, target, modelName, modelFolder, config, command, 1, null, null);
+            this(data, target, modelName, modelFolder, config, command, 1, null, null, TrustHeadSettings.defaults());
         }
 
         public Request(Path data, TargetSpec target, String modelName, Path modelFolder, TrainingConfig config, String command, int seeds) {
-            this(data, target, modelName, modelFolder, config, command, seeds, null, null);
+            this(data, target, modelName, modelFolder, config, command, seeds, null, null, TrustHeadSettings.defaults());
         }
 
         /** This request, going on from the checkpoint in {@code folder}. */
         public Request resuming(Path folder) {
-            return new Request(data, target, modelName, modelFolder, config, command, seeds, folder, teacher);
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, folder, teacher, trustHead);
         }
 
         /** This request, learning from the teacher in {@code version} (a version folder, or a model folder for its active version). */
         public Request withTeacher(Path version) {
-            return new Request(data, target, modelName, modelFolder, config, command, seeds, resumeFrom, version);
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, resumeFrom, version, trustHead);
+        }
+
+        /** This request, its trust head fitted with {@code settings}. */
+        public Request withTrustHead(TrustHeadSettings settings) {
+            return new Request(data, target, modelName, modelFolder, config, command, seeds, resumeFrom, teacher, settings);
         }
 
         public Request {
@@ -65,6 +72,7 @@ public final class TrainingJob {
             if (teacher != null && seeds > 1) {
                 throw new IllegalArgumentException("a teacher is for one model; --seeds members learn from the labels");
             }
+            java.util.Objects.requireNonNull(trustHead, "trustHead");
         }
     }
 
@@ -171,7 +179,7 @@ public final class TrainingJob {
                 // an ensemble's members stay plain: the ensemble gets the trust head
                 ? ModelDirectory.write(dir, spec, result.weights(), table)
                 : TrustFitting.fit(new LoadedModel(dir, spec, org.persite.model.OnnxCgcnnWriter.write(spec, result.weights(), table), ""), ds, split,
-                        TrustFitting.Options.defaults(r.target().constraint()), table, dir, version, r.command()).model();
+                        r.target().constraint(), r.trustHead(), table, dir, version, r.command()).model();
         // the model name carries its gate set from its first training on: this run's test split (an ensemble's
         // members write it into the ensemble's folder)
         Path gateFolder = member ? r.modelFolder().getParent() : r.modelFolder();
@@ -206,7 +214,7 @@ public final class TrainingJob {
             TrainingConfig c = r.config();
             TrainingConfig mc = c.withSeed(c.seed() + m);
             Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), mc,
-                    r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")");
+                    r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")").withTrustHead(r.trustHead());
             int offset = m * epochs;
             boolean firstMember = m == 0;
             Listener shifted = new Listener() {
@@ -230,7 +238,7 @@ public final class TrainingJob {
                 structures = o.structures();
             }
         }
-        EnsembleJob.Outcome e = EnsembleJob.build(members, r.data(), r.modelFolder(), r.modelName(), r.command(), reader, table);
+        EnsembleJob.Outcome e = EnsembleJob.build(members, r.data(), r.modelFolder(), r.modelName(), r.command(), r.trustHead(), reader, table);
         // the per-element baseline is fit on the shared training split: the same for every member
         Evaluation ev = new Evaluation(e.validation(), e.test(), firstEvaluation.perElementValidation(), e.perElementTest());
         return new Outcome(e.model(), ev, new TrainingResult(null, 0, List.of(), List.of(), 0, 0, (System.nanoTime() - t0) / 1e9), structures);

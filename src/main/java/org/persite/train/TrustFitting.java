@@ -39,64 +39,6 @@ public final class TrustFitting {
     public static final int MAX_FIT_SITES = 200_000;
 
     /**
-     * @param constraint the constraint of the (single) property
-     * @param components principal components of the domain summary
-     * @param siteQuantile the training quantile a site score of 1 stands for
-     * @param thresholdQuantile the share of validation structures inside the domain threshold
-     * @param sumWeights "uniform" or "variance" (ensembles) for a conserved sum
-     * @param environmentComponents principal components of the first-shell descriptors' summary ({@link SiteEnvironment}),
-     *     or 0 for a domain score from the latent alone
-     * @param elementScaleSites an ensemble's σ gets an element's own scale when the validation split has at least this many
-     *     labelled sites of it (0: the two class scales alone)
-     * @param residualStdBins a single model gets a σ from its validation errors ({@link ResidualStdFitter}), by element and
-     *     this many bins of the predicted value (0: no σ, as before)
-     * @param residualStdMinSites the validation sites a group of that σ needs for its own value
-     */
-    public record Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
-            int environmentComponents, int elementScaleSites, int residualStdBins, int residualStdMinSites) {
-        /** The components of the first-shell summary by default (of 94 dimensions with CGCNN's table). */
-        public static final int ENVIRONMENT_COMPONENTS = 64;
-
-        /**
-         * The validation sites an element needs for its own σ scale by default: the 90% quantile of 500 ratios is
-         * known to about ±1.3% in coverage (the binomial spread, √(0.9 · 0.1 / 500)).
-         */
-        public static final int ELEMENT_SCALE_SITES = 500;
-
-        public Options {
-            if (environmentComponents < 0) {
-                throw new IllegalArgumentException("environment components must be >= 0 (0 = none), got " + environmentComponents);
-            }
-            if (residualStdBins < 0 || residualStdMinSites < 1) {
-                throw new IllegalArgumentException("σ from residuals needs bins >= 0 (0 = none) and at least 1 site a group, got "
-                        + residualStdBins + " and " + residualStdMinSites);
-            }
-            if (elementScaleSites < 0) {
-                throw new IllegalArgumentException("the sites an element needs for its own σ scale must be >= 0 (0 = class scales only), got "
-                        + elementScaleSites);
-            }
-        }
-
-        /**
-         * The defaults for a constraint: 16 components, 0.99 and 0.99, uniform weights, the first shell with 64 components,
-         * per-element σ scales from {@value #ELEMENT_SCALE_SITES} validation sites, and a single model's σ from its
-         * validation errors in {@value ResidualStdFitter#BINS} bins, a group's own from {@value ResidualStdFitter#MIN_SITES} sites.
-         * Training's own trust head and {@code persite calibrate} both use them.
-         */
-        public static Options defaults(PropertySpec.Constraint c) {
-            return new Options(c, 16, 0.99, 0.99, "uniform", ENVIRONMENT_COMPONENTS, ELEMENT_SCALE_SITES, ResidualStdFitter.BINS,
-                    ResidualStdFitter.MIN_SITES);
-        }
-
-        /** Without a single model's σ from residuals (as cards before it). */
-        public Options(PropertySpec.Constraint constraint, int components, double siteQuantile, double thresholdQuantile, String sumWeights,
-                int environmentComponents, int elementScaleSites) {
-            this(constraint, components, siteQuantile, thresholdQuantile, sumWeights, environmentComponents, elementScaleSites, 0,
-                    ResidualStdFitter.MIN_SITES);
-        }
-    }
-
-    /**
      * The version written, and what was measured (also in its card).
      *
      * @param elementCoverage for an ensemble, σ's coverage of each element's test sites (empty for a single model)
@@ -120,10 +62,12 @@ public final class TrustFitting {
      * @param base a version without a trust head (single model or ensemble, one property)
      * @param ds its training data, graphs built with its featurizer
      * @param split the split it was trained on
+     * @param constraint the constraint of the (single) property
+     * @param o how the trust head is fitted
      * @param out the new version's folder; its name must be the new version number
      */
-    public static Outcome fit(LoadedModel base, SiteDataset ds, SiteDataset.Split split, Options o, ElementTable table, Path out, int version,
-            String command) throws IOException {
+    public static Outcome fit(LoadedModel base, SiteDataset ds, SiteDataset.Split split, PropertySpec.Constraint constraint, TrustHeadSettings o,
+            ElementTable table, Path out, int version, String command) throws IOException {
         ModelSpec spec = base.spec();
         if (spec.propertyCount() != 1) {
             throw new IllegalArgumentException("the trust head is fitted for single-property models; " + spec.name() + " predicts " + spec.propertyCount());
@@ -166,7 +110,7 @@ public final class TrustFitting {
                         elementScales(val, rawVal, o.elementScaleSites()));
             }
             String weights = ensemble ? o.sumWeights() : "uniform";
-            List<PropertySpec> props = List.of(spec.properties().get(0).withConstraint(o.constraint()));
+            List<PropertySpec> props = List.of(spec.properties().get(0).withConstraint(constraint));
             Map<String, Long> elementSites = new TreeMap<>();
             for (SiteDataset.Example e : train) {
                 for (int i = 0; i < e.graph().numSites(); i++) {
@@ -182,7 +126,7 @@ public final class TrustFitting {
                     1, elementSites, environmentComponents), unc, weights);
             Map<String, String> prov = new LinkedHashMap<>(spec.provenance());
             prov.put("trust", String.format(Locale.ROOT, "trust head fitted on v%d: constraint %s; domain summary on the training split's "
-                    + "latents (up to %d sites, k = %d, site quantile %.2f)%s; %s", spec.version(), o.constraint().cardName(), MAX_FIT_SITES,
+                    + "latents (up to %d sites, k = %d, site quantile %.2f)%s; %s", spec.version(), constraint.cardName(), MAX_FIT_SITES,
                     domain.components(), o.siteQuantile(), environment == null ? ""
                         : String.format(Locale.ROOT, " and on their first-shell descriptors (k = %d), a site scoring the larger", environmentComponents),
                     unc == null ? "single model" : String.format(Locale.ROOT, "σ recalibrated on the validation split, per element where it has at "
@@ -228,7 +172,7 @@ public final class TrustFitting {
                     o.thresholdQuantile(), lowestThreshold, elementSites, environmentComponents);
             Trust trust = new Trust(fitted, unc, weights, residual);
 
-            figures(fig, test, rawTest, tTest, o.constraint(), unc);
+            figures(fig, test, rawTest, tTest, constraint, unc);
             List<ElementCoverage> coverage = unc != null ? elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites())
                     : residual != null ? residualFigures(fig, test, tTest, residual) : List.of();
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
@@ -257,7 +201,7 @@ public final class TrustFitting {
     }
 
     /** The domain summary from the last hidden layer of (up to {@value #MAX_FIT_SITES}) training sites. */
-    static DomainSummary fitDomain(LoadedModel base, List<SiteDataset.Example> train, Options o, int rows) throws InferenceException {
+    static DomainSummary fitDomain(LoadedModel base, List<SiteDataset.Example> train, TrustHeadSettings o, int rows) throws InferenceException {
         int h = latentWidth(base.spec());
         byte[] latentGraph = OnnxTrustHead.withLatentOutput(base.onnx(), h);
         List<SiteDataset.Example> picked = fitSites(train);
@@ -291,7 +235,7 @@ public final class TrustFitting {
     }
 
     /** The summary of the first-shell descriptors of the same training sites the latent summary is fitted on. */
-    static DomainSummary fitEnvironment(List<SiteDataset.Example> train, Options o, ElementTable table) {
+    static DomainSummary fitEnvironment(List<SiteDataset.Example> train, TrustHeadSettings o, ElementTable table) {
         int d = SiteEnvironment.width(table);
         List<SiteDataset.Example> picked = fitSites(train);
         int n = picked.stream().mapToInt(e -> e.graph().numSites()).sum();

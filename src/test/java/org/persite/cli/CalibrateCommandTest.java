@@ -21,6 +21,7 @@ import org.persite.model.Trust;
 import org.persite.train.Evaluation;
 import org.persite.train.SiteDataset;
 import org.persite.train.TrainingProvenance;
+import org.persite.train.TrustHeadSettings;
 
 /**
  * {@code persite calibrate} on a trained version that already has a trust head: the head is fitted again on the
@@ -37,13 +38,27 @@ class CalibrateCommandTest {
     void aNegativeComponentCountIsRefusedBeforeAnythingIsRead() {
         PersiteCliTest.Run cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--environment-components", "-1");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("--environment-components, --element-scale-sites and --residual-std-bins at least 0"), cal.err());
+        assertTrue(cal.err().contains("environment components must be >= 0 (0 = none), got -1 (from the flags, else persite.trust-head)"), cal.err());
         cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--element-scale-sites", "-5");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("got 16, 64, -5, 8 and 200"), cal.err());
+        assertTrue(cal.err().contains("must be >= 0 (0 = class scales only), got -5"), cal.err());
         cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--residual-std-min-sites", "0");
         assertEquals(2, cal.code(), cal.err());
-        assertTrue(cal.err().contains("--residual-std-min-sites at least 1, got 16, 64, 500, 8 and 0"), cal.err());
+        assertTrue(cal.err().contains("at least 1 site a group, got 8 and 0"), cal.err());
+        cal = PersiteCliTest.run("calibrate", "--model", tmp.resolve("absent/1").toString(), "--sum-weights", "sigma");
+        assertEquals(2, cal.code(), cal.err());
+        assertTrue(cal.err().contains("uniform or variance, got 'sigma'"), cal.err());
+    }
+
+    @Test
+    void theFlagsGivenTakeThePlaceOfTheirKeysAndTheRestComeFromTheConfiguration() {
+        TrustHeadSettings conf = new TrustHeadSettings(12, 0.95, 0.98, "variance", 32, 300, 5, 150);
+        CalibrateCommand c = new CalibrateCommand();
+        assertEquals(conf, c.settings(conf), "no flag: the configuration's");
+        c.components = 20;
+        c.residualStdBins = 0;
+        c.sumWeights = "uniform";
+        assertEquals(new TrustHeadSettings(20, 0.95, 0.98, "uniform", 32, 300, 0, 150), c.settings(conf));
     }
 
     @Test

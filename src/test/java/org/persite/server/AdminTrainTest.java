@@ -38,7 +38,7 @@ class AdminTrainTest {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
-                "persite.training.restart-backoff.min", "200ms"))) {
+                "persite.training.restart-backoff.min", "200ms", "persite.trust-head.residual-std.bins", "3"))) {
             AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
                     ts.clientSystem);
             String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
@@ -108,6 +108,8 @@ class AdminTrainTest {
             assertTrue(before.getStructures(0).getSites(0).getUncertaintyCount() == 0 && after.getStructures(0).getSitesList().stream()
                     .allMatch(site -> site.getUncertaintyCount() == 1 && site.getUncertainty(0) > 0),
                     "the retrained version goes live with its σ from the validation errors (v2 had none): " + after.getStructures(0));
+            assertEquals(3, org.persite.model.ModelDirectory.load(models.resolve("magmom/3")).spec().trust().residualStd().bins(),
+                    "the child JVM fitted σ with the server's persite.trust-head.residual-std.bins, not the default 8");
             // a dataset outside the data directory is refused
             Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));

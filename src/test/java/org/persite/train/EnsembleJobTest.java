@@ -57,7 +57,7 @@ class EnsembleJobTest {
         assertEquals("random 60/20/20 by structure, seed 7", a.spec().provenance().get("split"));
         assertEquals("2", b.spec().provenance().get("seed"));
         EnsembleJob.Outcome r = EnsembleJob.build(List.of(a, b), DATA, tmp.resolve("out/magmom-ensemble"), "magmom-ensemble", "(test)",
-                TestVectors.READER, ElementTable.cgcnn());
+                TrustHeadSettings.defaults(), TestVectors.READER, ElementTable.cgcnn());
         double memberMean = (r.memberTests().get(0).mae() + r.memberTests().get(1).mae()) / 2;
         double memberMeanTm = (r.memberTests().get(0).maeTransitionMetals() + r.memberTests().get(1).maeTransitionMetals()) / 2;
         assertTrue(r.test().mae() <= memberMean + 1e-6, "ensemble " + r.test().mae() + " vs members' mean " + memberMean);
@@ -119,9 +119,9 @@ class EnsembleJobTest {
     @Test
     void membersOfAnotherSplitAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnsembleJob.build(List.of(a, otherSplit), DATA,
-                tmp.resolve("refused"), "x", "(test)", TestVectors.READER, ElementTable.cgcnn()));
+                tmp.resolve("refused"), "x", "(test)", TrustHeadSettings.defaults(), TestVectors.READER, ElementTable.cgcnn()));
         assertTrue(e.getMessage().contains("--split-seed"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> EnsembleJob.build(List.of(a), DATA, tmp.resolve("refused"), "x", "(test)",
+        assertThrows(IllegalArgumentException.class, () -> EnsembleJob.build(List.of(a), DATA, tmp.resolve("refused"), "x", "(test)", TrustHeadSettings.defaults(),
                 TestVectors.READER, ElementTable.cgcnn()));
     }
 }
