@@ -338,33 +338,17 @@ public final class TrustFitting {
         });
         int floor = minSites > 0 ? minSites : 100;
         List<ElementCoverage> rows = new ArrayList<>();
-        double[] worst = {1, 1};
-        double[] best = {0, 0};
-        double[] dev = {0, 0};
-        double n = 0;
         for (Map.Entry<Integer, double[]> e : acc.entrySet()) {
             double[] a = e.getValue();
-            if (a[0] < floor) {
-                continue;
+            if (a[0] >= floor) {
+                String el = Elements.symbol(e.getKey());
+                rows.add(new ElementCoverage(el, (long) a[0], a[1] / a[0], unc.elementScales().containsKey(el), unc.scale(e.getKey(), tm[e.getKey()]),
+                        classOnly.scale(e.getKey(), tm[e.getKey()]), a[2] / a[0], a[3] / a[0], a[4] / a[0], a[5] / a[0]));
             }
-            String el = Elements.symbol(e.getKey());
-            double[] within = {a[2] / a[0], a[3] / a[0]};
-            rows.add(new ElementCoverage(el, (long) a[0], a[1] / a[0], unc.elementScales().containsKey(el), unc.scale(e.getKey(), tm[e.getKey()]),
-                    classOnly.scale(e.getKey(), tm[e.getKey()]), within[0], within[1], a[4] / a[0], a[5] / a[0]));
-            for (int w = 0; w < 2; w++) {
-                worst[w] = Math.min(worst[w], within[w]);
-                best[w] = Math.max(best[w], within[w]);
-                dev[w] += a[0] * Math.abs(within[w] - 0.90);
-            }
-            n += a[0];
         }
+        coverageSpread(fig, rows, ElementCoverage::withinClassScales, "_class_scales");
+        coverageSpread(fig, rows, ElementCoverage::within, "");
         if (!rows.isEmpty()) {
-            fig.put("test_within_1.645_std_element_worst_class_scales", worst[0]);
-            fig.put("test_within_1.645_std_element_best_class_scales", best[0]);
-            fig.put("test_within_1.645_std_element_deviation_class_scales", dev[0] / n);
-            fig.put("test_within_1.645_std_element_worst", worst[1]);
-            fig.put("test_within_1.645_std_element_best", best[1]);
-            fig.put("test_within_1.645_std_element_deviation", dev[1] / n);
             fig.put("uncertainty_element_scales", (double) unc.elementScales().size());
         }
         List<float[]> classStd = new ArrayList<>();
@@ -383,6 +367,32 @@ public final class TrustFitting {
         fig.put("test_mean_std_class_scales", cal.meanStd());
         fig.put("test_mean_std_tm_class_scales", cal.meanStdTransitionMetals());
         return rows;
+    }
+
+    /**
+     * Over the elements' rows, the worst and best coverage ({@code within}) and the site-weighted mean distance of an
+     * element's coverage from 90%, as the figures {@code test_within_1.645_std_element_worst/best/deviation} + {@code suffix};
+     * nothing without rows.
+     */
+    static void coverageSpread(Map<String, Double> fig, List<ElementCoverage> rows, java.util.function.ToDoubleFunction<ElementCoverage> within,
+            String suffix) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        double worst = 1;
+        double best = 0;
+        double dev = 0;
+        double n = 0;
+        for (ElementCoverage row : rows) {
+            double w = within.applyAsDouble(row);
+            worst = Math.min(worst, w);
+            best = Math.max(best, w);
+            dev += row.testSites() * Math.abs(w - 0.90);
+            n += row.testSites();
+        }
+        fig.put("test_within_1.645_std_element_worst" + suffix, worst);
+        fig.put("test_within_1.645_std_element_best" + suffix, best);
+        fig.put("test_within_1.645_std_element_deviation" + suffix, dev / n);
     }
 
     private static void figures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> raw, List<SiteOutputs> trusted,
@@ -462,30 +472,17 @@ public final class TrustFitting {
             a[2] += err;
             a[3] += trusted.get(k).std()[i];
         });
-        double worst = 1;
-        double best = 0;
-        double dev = 0;
-        double n = 0;
         List<ElementCoverage> rows = new ArrayList<>();
         for (Map.Entry<Integer, double[]> e : acc.entrySet()) {
             double[] a = e.getValue();
             if (a[0] >= 500) {
-                double w = a[1] / a[0];
                 String el = Elements.symbol(e.getKey());
                 // a σ from residuals has no scale: those columns are NaN
-                rows.add(new ElementCoverage(el, (long) a[0], a[2] / a[0], r.elementBins().containsKey(el), Double.NaN, Double.NaN, Double.NaN, w,
-                        Double.NaN, a[3] / a[0]));
-                worst = Math.min(worst, w);
-                best = Math.max(best, w);
-                dev += a[0] * Math.abs(w - 0.90);
-                n += a[0];
+                rows.add(new ElementCoverage(el, (long) a[0], a[2] / a[0], r.elementBins().containsKey(el), Double.NaN, Double.NaN, Double.NaN,
+                        a[1] / a[0], Double.NaN, a[3] / a[0]));
             }
         }
-        if (n > 0) {
-            fig.put("test_within_1.645_std_element_worst", worst);
-            fig.put("test_within_1.645_std_element_best", best);
-            fig.put("test_within_1.645_std_element_deviation", dev / n);
-        }
+        coverageSpread(fig, rows, ElementCoverage::within, "");
         fig.put("residual_std_bins", (double) r.bins());
         fig.put("residual_std_elements", (double) r.elementBins().size());
         return rows;

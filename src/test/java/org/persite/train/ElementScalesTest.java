@@ -115,4 +115,25 @@ class ElementScalesTest {
         assertTrue(!Files.readString(readPlain.directory().resolve(ModelDirectory.CARD_FILE)).contains("element_scales"),
                 "a card without element scales writes no key (cards before them read the same)");
     }
+
+    @Test
+    void theSpreadOfCoverageOverElementsIsWeightedBySites() {
+        // 100 Fe sites covered at 80%, 300 O sites at 95% (and at 90% / 91% with the class scales): worst 0.80, best 0.95,
+        // mean distance from 90% (100 · 0.10 + 300 · 0.05) / 400 = 0.0625; with the class scales (0 + 300 · 0.01) / 400
+        List<TrustFitting.ElementCoverage> rows = List.of(
+                new TrustFitting.ElementCoverage("Fe", 100, 0.5, true, 2, 1, 0.90, 0.80, 0.4, 0.5),
+                new TrustFitting.ElementCoverage("O", 300, 0.1, false, 1, 1, 0.91, 0.95, 0.1, 0.1));
+        Map<String, Double> fig = new java.util.LinkedHashMap<>();
+        TrustFitting.coverageSpread(fig, rows, TrustFitting.ElementCoverage::within, "");
+        TrustFitting.coverageSpread(fig, rows, TrustFitting.ElementCoverage::withinClassScales, "_class_scales");
+        assertEquals(0.80, fig.get("test_within_1.645_std_element_worst"), 1e-12);
+        assertEquals(0.95, fig.get("test_within_1.645_std_element_best"), 1e-12);
+        assertEquals(0.0625, fig.get("test_within_1.645_std_element_deviation"), 1e-12);
+        assertEquals(0.90, fig.get("test_within_1.645_std_element_worst_class_scales"), 1e-12);
+        assertEquals(0.91, fig.get("test_within_1.645_std_element_best_class_scales"), 1e-12);
+        assertEquals(0.0075, fig.get("test_within_1.645_std_element_deviation_class_scales"), 1e-12);
+        Map<String, Double> none = new java.util.HashMap<>();
+        TrustFitting.coverageSpread(none, List.of(), TrustFitting.ElementCoverage::within, "");
+        assertTrue(none.isEmpty(), "no element with enough sites: no figure");
+    }
 }
