@@ -36,7 +36,7 @@ class SiteError:
 class SitePrediction:
     """One structure's per-site answer.
 
-    values: np.ndarray [N, P] in `units`; sigma: [N, P] (ensembles) or None; domain_score: [N] or None;
+    values: np.ndarray [N, P] in `units`; sigma: [N, P] (models with a σ) or None; domain_score: [N] or None;
     elements: N symbols; out_of_domain: the structure's verdict (models with a domain head); model: "name/version".
     """
 

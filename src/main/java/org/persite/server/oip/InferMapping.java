@@ -24,7 +24,7 @@ import org.persite.api.v1.StructureText;
  * [N, 3]).
  *
  * <p>Outputs, over the S sites of every structure predicted, in input order: {@code values} (FP32 [S, P], P
- * properties, units in the response's parameters), {@code uncertainty} (FP32 [S, P], ensembles), {@code domain_score}
+ * properties, units in the response's parameters), {@code uncertainty} (FP32 [S, P], models with a σ), {@code domain_score}
  * (FP32 [S], models with a domain head), {@code species} (BYTES [S]) and {@code site_structure} (INT32 [S], which
  * structure a site belongs to); and over the K structures read: {@code structure_name} (BYTES [K]), {@code
  * structure_input} (INT32 [K], the input element it came from) and {@code structure_error} (BYTES [K], empty when
