@@ -31,6 +31,9 @@ import org.persite.train.SiteMetrics;
  * moments of each element are compared sorted, member against member, so the pairing of sites needs no structure match.
  */
 public final class LabelNoiseFloor {
+    /** Site pairs an element needs for a floor of its own in the per-element estimate. */
+    static final int MIN_PAIRS = 200;
+
     private record Crystal(String id, double[] lengths, double volume, Map<String, double[]> tmMoments, int tmSites) {
     }
 
@@ -48,6 +51,7 @@ public final class LabelNoiseFloor {
         Map<String, List<Crystal>> byComposition = new HashMap<>();
         int records = 0;
         long tmSitesAll = 0;
+        Map<String, Long> tmSitesByElement = new TreeMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(data)), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.isBlank()) {
@@ -81,6 +85,7 @@ public final class LabelNoiseFloor {
                     counts.merge(e, 1, Integer::sum);
                     if (SiteMetrics.isTransitionMetal(Elements.atomicNumber(e)) && !moments.get(i).isNull()) {
                         tm.computeIfAbsent(e, k -> new ArrayList<>()).add(Math.abs(moments.get(i).asDouble()));
+                        tmSitesByElement.merge(e, 1L, Long::sum);
                         tmSites++;
                     }
                 }
@@ -93,6 +98,7 @@ public final class LabelNoiseFloor {
         }
         int pairs = 0;
         List<Double> diffs = new ArrayList<>();
+        Map<String, List<Double>> diffsByElement = new TreeMap<>();
         java.util.Set<String> inPairs = new java.util.HashSet<>();
         long tmSitesInPairs = 0;
         for (List<Crystal> group : byComposition.values()) {
@@ -109,6 +115,7 @@ public final class LabelNoiseFloor {
                         double[] y = b.tmMoments().get(e.getKey());
                         for (int k = 0; y != null && k < Math.min(x.length, y.length); k++) {
                             diffs.add(Math.abs(x[k] - y[k]));
+                            diffsByElement.computeIfAbsent(e.getKey(), z -> new ArrayList<>()).add(Math.abs(x[k] - y[k]));
                         }
                     }
                     for (Crystal c : List.of(a, b)) {
@@ -131,6 +138,26 @@ public final class LabelNoiseFloor {
         System.out.printf(Locale.ROOT, "TM site pairs compared: %d; |difference| mean %.3f, median %.3f, p90 %.3f μB; %.1f%% over 1 μB%n", d.length, mean,
                 d[d.length / 2], d[(int) (0.9 * d.length)], 100 * over1);
         System.out.printf(Locale.ROOT, "floor on those sites for any structure-only predictor (L1): mean |a - b| / 2 = %.3f μB%n", mean / 2);
+        // if the twins' label spread were typical of every crystal of the same element: each element's floor on its twin
+        // pairs, weighted by its share of all TM sites, over the elements with at least MIN_PAIRS site pairs
+        System.out.println("per element (at least 1,000 TM sites): TM sites, site pairs compared, floor on them (mean |a - b| / 2), pairs over 1 μB");
+        double weighted = 0;
+        long covered = 0;
+        for (Map.Entry<String, Long> e : tmSitesByElement.entrySet()) {
+            List<Double> v = diffsByElement.getOrDefault(e.getKey(), List.of());
+            double floor = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN) / 2;
+            if (v.size() >= MIN_PAIRS) {
+                weighted += e.getValue() * floor;
+                covered += e.getValue();
+            }
+            if (e.getValue() >= 1000) {
+                System.out.printf(Locale.ROOT, "  %-2s %7d %6d  %.3f μB  %5.1f%%%s%n", e.getKey(), e.getValue(), v.size(), floor,
+                        100.0 * v.stream().filter(x -> x > 1.0).count() / Math.max(1, v.size()), v.size() >= MIN_PAIRS ? "" : "  (too few pairs)");
+            }
+        }
+        System.out.printf(Locale.ROOT, "the elements with at least %d site pairs hold %d TM sites (%.1f%%); their twins' floors weighted by those "
+                + "sites: %.3f μB. An estimate for all their sites if the twins' labels are as ambiguous as the rest of their element's; "
+                + "a bound only for the twins themselves.%n", MIN_PAIRS, covered, 100.0 * covered / tmSitesAll, weighted / covered);
         return inPairs;
     }
 

@@ -65,7 +65,7 @@ public final class ShellGeometryResidual {
                     continue;
                 }
                 int[] shape = shape(s, g, i);
-                sites.add(new Site(k % 2, g.species(i), run.predictions().get(k)[i], y, shape[0], shape[1]));
+                sites.add(new Site(k % 2, g.species(i), run.predictions().get(k)[i], y, shape[0], shape[1], meanShellDistance(g, i)));
                 shapes.merge("CN " + shape[0] + ", " + shape[1] + " linear", 1, Integer::sum);
             }
         }
@@ -73,11 +73,16 @@ public final class ShellGeometryResidual {
         double control = GroupCorrection.corrected(sites, t -> t.z + "/" + t.bin());
         double cn = GroupCorrection.corrected(sites, t -> t.z + "/" + t.bin() + "/" + t.cn);
         double angles = GroupCorrection.corrected(sites, t -> t.z + "/" + t.bin() + "/" + t.cn + "/" + t.linear);
+        double bonds = GroupCorrection.corrected(sites, t -> t.z + "/" + t.bin() + "/" + t.cn + "/" + t.bondBin());
+        double bondsCoarse = GroupCorrection.corrected(sites, t -> t.z + "/" + t.bin() + "/" + t.cn + "/" + Math.round(Math.floor(t.shell / 0.1)));
         System.out.printf(Locale.ROOT, "%s v%d on its test split: %d TM sites%n", run.model().spec().name(), run.model().spec().version(), sites.size());
         System.out.printf(Locale.ROOT, "TM MAE as served                                               %.4f μB%n", raw);
         System.out.printf(Locale.ROOT, "corrected by element and predicted bin (control)               %.4f μB (%+.1f%%)%n", control, 100 * (control / raw - 1));
         System.out.printf(Locale.ROOT, "... and coordination number (distances)                        %.4f μB (%+.1f%%)%n", cn, 100 * (cn / raw - 1));
         System.out.printf(Locale.ROOT, "... and coordination number and linear pairs (angles)          %.4f μB (%+.1f%%)%n", angles, 100 * (angles / raw - 1));
+        System.out.printf(Locale.ROOT, "... and coordination number and mean shell distance (0.05 Å bins) %.4f μB (%+.1f%%)%n", bonds, 100 * (bonds / raw - 1));
+        System.out.printf(Locale.ROOT, "... and coordination number and mean shell distance (0.1 Å bins)  %.4f μB (%+.1f%%)%n", bondsCoarse,
+                100 * (bondsCoarse / raw - 1));
         System.out.println("first shells of TM sites:");
         shapes.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(12).forEach(e -> {
             String[] key = e.getKey().replace("CN ", "").replace(" linear", "").split(", ");
@@ -87,10 +92,34 @@ public final class ShellGeometryResidual {
         });
     }
 
-    record Site(int half, int z, float prediction, float label, int cn, int linear) implements GroupCorrection.Site {
+    record Site(int half, int z, float prediction, float label, int cn, int linear, double shell) implements GroupCorrection.Site {
         long bin() {
             return GroupCorrection.bin(prediction);
         }
+
+        /** The first shell's mean distance in 0.05 Å bins: a low- and a high-spin ion differ by about 0.1 Å (Co³⁺ 0.545 / 0.61 Å radii). */
+        long bondBin() {
+            return Math.round(Math.floor(shell / 0.05));
+        }
+    }
+
+    /** The mean distance (Å) of site i's first shell: the slots within {@value #SHELL_FACTOR} × the nearest, at most {@value #MAX_SHELL}. */
+    static double meanShellDistance(CrystalGraph g, int i) {
+        double nearest = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < g.maxNeighbors(); k++) {
+            if (g.isNeighbor(i, k)) {
+                nearest = Math.min(nearest, g.neighborDistance(i, k));
+            }
+        }
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < g.maxNeighbors() && n < MAX_SHELL; k++) {
+            if (g.isNeighbor(i, k) && g.neighborDistance(i, k) <= SHELL_FACTOR * nearest) {
+                sum += g.neighborDistance(i, k);
+                n++;
+            }
+        }
+        return sum / n;
     }
 
     /** {CN, near-linear pairs} of site i's first shell, from the structure's positions and the graph's neighbour images. */
