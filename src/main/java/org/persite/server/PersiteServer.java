@@ -90,6 +90,7 @@ public final class PersiteServer implements AutoCloseable {
         EngineSettings engineSettings = EngineSettings.fromConfig(section.getConfig("inference"));
         ModelsSettings models = ModelsSettings.fromConfig(section.getConfig("models"));
         TrainingSettings training = TrainingSettings.fromConfig(section.getConfig("training"));
+        org.persite.train.TrustHeadSettings trustHead = pc.trustHeadSettings();   // a bad value stops the start here, before any model loads
         ElementTable table = ElementTable.cgcnn();
         StructureLimits limits = pc.structureLimits(table);
 
@@ -123,7 +124,7 @@ public final class PersiteServer implements AutoCloseable {
         }
         PerSiteService service = new PerSiteService(pipeline, registry, metrics, settings, system.dispatchers().lookup(DispatcherSelector.blocking()),
                 node);
-        TrainerActor.Runner runner = ServerTraining.runner(training, pc, table, reader, registry.root());
+        TrainerActor.Runner runner = ServerTraining.runner(training, trustHead, pc, table, reader, registry.root());
         ActorRef<TrainerActor.Command> trainer = spawner.spawn(TrainerActor.create(runner, ServerTraining.activateTrained(node.activation()),
                 training.queueCapacity(), training.restartBackoffMin(), training.restartBackoffMax(), ServerTraining.metrics(metrics)), "trainer",
                 Props.empty());

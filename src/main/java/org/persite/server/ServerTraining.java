@@ -30,7 +30,8 @@ final class ServerTraining {
      * job.json, removed when it ends well; a failed job's folder can be resumed (Admin Train with resume), after a
      * restart too.
      */
-    static TrainerActor.Runner runner(TrainingSettings training, PersiteConfig pc, ElementTable table, StructureReader reader, Path modelsRoot) {
+    static TrainerActor.Runner runner(TrainingSettings training, TrustHeadSettings trustHead, PersiteConfig pc, ElementTable table, StructureReader reader,
+            Path modelsRoot) {
         TrainingJob.Runner single;
         if (training.isolated()) {
             TrainingProcess child = new TrainingProcess(new TrainingProcess.Settings(training.javaOptions(), training.addressSpaceMb(), training.stopGrace(),
@@ -41,7 +42,6 @@ final class ServerTraining {
             single = (request, listener, checkpointing, cancelled) -> TrainingJob.run(request, pc.featurizerSettings(table), table, reader, listener,
                     cancelled, checkpointing);
         }
-        TrustHeadSettings trustHead = pc.trustHeadSettings();
         return (asked, listener, cancelled) -> {
             TrainingJob.Request request = asked.withTrustHead(trustHead);
             if (request.resumeFrom() != null) {
