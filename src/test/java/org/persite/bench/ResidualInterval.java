@@ -1,0 +1,147 @@
+package org.persite.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.persite.config.PersiteConfig;
+import org.persite.graph.CellListOverlapFinder;
+import org.persite.graph.ElementTable;
+import org.persite.inference.Device;
+import org.persite.inference.OnnxInferenceEngine;
+import org.persite.inference.SiteOutputs;
+import org.persite.model.LoadedModel;
+import org.persite.model.ModelDirectory;
+import org.persite.model.Trust;
+import org.persite.structure.Elements;
+import org.persite.structure.StructureReader;
+import org.persite.train.DomainFitter;
+import org.persite.train.Evaluation;
+import org.persite.train.SiteDataset;
+import org.persite.train.SiteMetrics;
+import org.persite.train.TrainingProvenance;
+
+/**
+ * Issue 20 asks for an honest answer where the label is bimodal. A single model's σ from residuals (step 15) gives a
+ * symmetric interval ŷ ± 1.645σ; where the errors are one-sided (a site predicted in low spin is either right or several
+ * μB too low) the interval could be asymmetric: ŷ + [q₀₅, q₉₅] of the signed validation errors (label - prediction) of
+ * the same groups (element and the card's bins of the predicted value; an element's bin with fewer than 200 validation
+ * sites takes the element's, an element with fewer its class's). This aid fits those quantiles on the validation split
+ * and compares both 90% intervals on the test split: coverage, mean width, and the interval score of Gneiting and
+ * Raftery (2007), width + (2 / α) × the distance by which the label falls outside (α = 0.1; lower is better). For a
+ * non-negative property both intervals are cut at 0 first.
+ *
+ * <pre>bin/bench-run org.persite.bench.ResidualInterval [models/magmom] [data/mp_magmom_tmo/structures.jsonl.gz]</pre>
+ */
+public final class ResidualInterval {
+    static final int MIN_SITES = 200;
+    static final double ALPHA = 0.10;
+
+    public static void main(String[] args) throws Exception {
+        Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom");
+        Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
+        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
+        Trust.ResidualStd r = m.spec().trust() == null ? null : m.spec().trust().residualStd();
+        if (r == null) {
+            throw new IllegalArgumentException(modelPath + " has no σ from residuals (trust.residual_std)");
+        }
+        boolean nonNegative = m.spec().properties().get(0).constraint() == org.persite.model.PropertySpec.Constraint.NON_NEGATIVE;
+        TrainingProvenance trained = TrainingProvenance.of(m.spec());
+        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
+        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
+        SiteDataset.Split split = ds.split(trained.splitSeed());
+        List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
+        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
+        List<SiteOutputs> outVal;
+        List<SiteOutputs> outTest;
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
+            outVal = Evaluation.outputs(engine, val, null);
+            outTest = Evaluation.outputs(engine, test, null);
+        }
+        double[] edges = r.edges();
+        // signed validation errors by (z, bin), by z, and by class
+        Map<String, List<Double>> groups = new HashMap<>();
+        SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
+            double y = outVal.get(k).values()[i];
+            double e = target - y;
+            groups.computeIfAbsent(z + "/" + Trust.ResidualStd.bin(edges, y), x -> new ArrayList<>()).add(e);
+            groups.computeIfAbsent(Integer.toString(z), x -> new ArrayList<>()).add(e);
+            groups.computeIfAbsent(SiteMetrics.isTransitionMetal(z) ? "tm" : "other", x -> new ArrayList<>()).add(e);
+        });
+        Map<String, double[]> quantiles = new HashMap<>();
+        groups.forEach((key, errors) -> quantiles.put(key, new double[] {DomainFitter.quantile(errors, ALPHA / 2),
+                DomainFitter.quantile(errors, 1 - ALPHA / 2)}));
+
+        // [symmetric, asymmetric][all, TM]: covered, width, score; sites; symmetric lower bounds below 0
+        double[][][] sum = new double[2][2][3];
+        long[] sites = new long[2];
+        long[] belowZero = new long[2];
+        Map<String, double[]> byElement = new java.util.TreeMap<>();   // element -> sites, sym covered, asym covered, sym width, asym width
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            double y = outTest.get(k).values()[i];
+            double s = outTest.get(k).std()[i];
+            boolean tm = SiteMetrics.isTransitionMetal(z);
+            String own = z + "/" + Trust.ResidualStd.bin(edges, y);
+            String key = groups.getOrDefault(own, List.of()).size() >= MIN_SITES ? own
+                    : groups.getOrDefault(Integer.toString(z), List.of()).size() >= MIN_SITES ? Integer.toString(z) : tm ? "tm" : "other";
+            double[] q = quantiles.get(key);
+            double[][] bounds = {{y - 1.645 * s, y + 1.645 * s}, {y + q[0], y + q[1]}};
+            if (bounds[0][0] < 0) {
+                belowZero[0]++;
+                belowZero[1] += tm ? 1 : 0;
+            }
+            double[] row = byElement.computeIfAbsent(Elements.symbol(z), x -> new double[5]);
+            row[0]++;
+            for (int w = 0; w < 2; w++) {
+                double lo = nonNegative ? Math.max(0, bounds[w][0]) : bounds[w][0];
+                double hi = nonNegative ? Math.max(0, bounds[w][1]) : bounds[w][1];
+                boolean in = target >= lo && target <= hi;
+                double score = (hi - lo) + (2 / ALPHA) * (Math.max(0, lo - target) + Math.max(0, target - hi));
+                for (int g = 0; g < (tm ? 2 : 1); g++) {
+                    sum[w][g][0] += in ? 1 : 0;
+                    sum[w][g][1] += hi - lo;
+                    sum[w][g][2] += score;
+                }
+                row[1 + w] += in ? 1 : 0;
+                row[3 + w] += hi - lo;
+            }
+            sites[0]++;
+            sites[1] += tm ? 1 : 0;
+        });
+        System.out.printf(Locale.ROOT, "%s v%d, test split: %d sites, %d TM; validation groups of at least %d sites%n", m.spec().name(),
+                m.spec().version(), sites[0], sites[1], MIN_SITES);
+        String[] names = {"ŷ ± 1.645σ (served σ)", "ŷ + [q05, q95] of the group's errors"};
+        for (int w = 0; w < 2; w++) {
+            System.out.printf(Locale.ROOT, "%-40s covered %.1f%% / %.1f%%, mean width %.3f / %.3f, interval score %.3f / %.3f (all / TM)%n", names[w],
+                    100 * sum[w][0][0] / sites[0], 100 * sum[w][1][0] / sites[1], sum[w][0][1] / sites[0], sum[w][1][1] / sites[1],
+                    sum[w][0][2] / sites[0], sum[w][1][2] / sites[1]);
+        }
+        System.out.printf(Locale.ROOT, "symmetric intervals reaching below 0: %.1f%% of all sites, %.1f%% of TM sites%n", 100.0 * belowZero[0] / sites[0],
+                100.0 * belowZero[1] / sites[1]);
+        System.out.println("per element (at least 1,000 test sites): sites, covered sym / asym, mean width sym / asym");
+        byElement.forEach((el, row) -> {
+            if (row[0] >= 1000) {
+                System.out.printf(Locale.ROOT, "  %-2s %7d  %.1f%% / %.1f%%  %.3f / %.3f%n", el, (long) row[0], 100 * row[1] / row[0], 100 * row[2] / row[0],
+                        row[3] / row[0], row[4] / row[0]);
+            }
+        });
+        for (String el : new String[] {"Co", "Fe", "Mn"}) {
+            int z = Elements.atomicNumber(el);
+            StringBuilder b = new StringBuilder("  " + el + " by bin of the prediction, q05 / q95 of the errors and σ:");
+            for (int bin = 0; bin <= edges.length; bin++) {
+                double[] q = quantiles.get(z + "/" + bin);
+                if (q != null && groups.get(z + "/" + bin).size() >= MIN_SITES) {
+                    b.append(String.format(Locale.ROOT, " [%s] %+.2f / %+.2f, %.2f;", bin == 0 ? "<" + fmt(edges, 0) : bin == edges.length
+                            ? "≥" + fmt(edges, bin - 1) : fmt(edges, bin - 1) + "-" + fmt(edges, bin), q[0], q[1], r.stdInBin(z, true, bin)));
+                }
+            }
+            System.out.println(b);
+        }
+    }
+
+    private static String fmt(double[] edges, int i) {
+        return String.format(Locale.ROOT, "%.2f", edges[i]);
+    }
+}
