@@ -33,15 +33,19 @@ import org.persite.train.TrainingProvenance;
  * Raftery (2007), width + (2 / α) × the distance by which the label falls outside (α = 0.1; lower is better). For a
  * non-negative property both intervals are cut at 0 first.
  *
- * <pre>bin/bench-run org.persite.bench.ResidualInterval [models/magmom] [data/mp_magmom_tmo/structures.jsonl.gz]</pre>
+ * <pre>bin/bench-run org.persite.bench.ResidualInterval [models/magmom] [data/mp_magmom_tmo/structures.jsonl.gz] [tail 0.05]</pre>
+ *
+ * The last argument is the quantile level of each tail (0.05: q₀₅ and q₉₅); a smaller one widens the one-sided interval.
  */
 public final class ResidualInterval {
     static final int MIN_SITES = 200;
+    /** The interval's nominal miss rate: a 90% interval. */
     static final double ALPHA = 0.10;
 
     public static void main(String[] args) throws Exception {
         Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom");
         Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
+        double tail = args.length > 2 ? Double.parseDouble(args[2]) : ALPHA / 2;
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
         Trust.ResidualStd r = m.spec().trust() == null ? null : m.spec().trust().residualStd();
         if (r == null) {
@@ -71,8 +75,8 @@ public final class ResidualInterval {
             groups.computeIfAbsent(SiteMetrics.isTransitionMetal(z) ? "tm" : "other", x -> new ArrayList<>()).add(e);
         });
         Map<String, double[]> quantiles = new HashMap<>();
-        groups.forEach((key, errors) -> quantiles.put(key, new double[] {DomainFitter.quantile(errors, ALPHA / 2),
-                DomainFitter.quantile(errors, 1 - ALPHA / 2)}));
+        groups.forEach((key, errors) -> quantiles.put(key, new double[] {DomainFitter.quantile(errors, tail),
+                DomainFitter.quantile(errors, 1 - tail)}));
 
         // [symmetric, asymmetric][all, TM]: covered, width, score; sites; symmetric lower bounds below 0
         double[][][] sum = new double[2][2][3];
@@ -112,7 +116,7 @@ public final class ResidualInterval {
         });
         System.out.printf(Locale.ROOT, "%s v%d, test split: %d sites, %d TM; validation groups of at least %d sites%n", m.spec().name(),
                 m.spec().version(), sites[0], sites[1], MIN_SITES);
-        String[] names = {"ŷ ± 1.645σ (served σ)", "ŷ + [q05, q95] of the group's errors"};
+        String[] names = {"ŷ ± 1.645σ (served σ)", String.format(Locale.ROOT, "ŷ + [q(%.3f), q(%.3f)] of the group's errors", tail, 1 - tail)};
         for (int w = 0; w < 2; w++) {
             System.out.printf(Locale.ROOT, "%-40s covered %.1f%% / %.1f%%, mean width %.3f / %.3f, interval score %.3f / %.3f (all / TM)%n", names[w],
                     100 * sum[w][0][0] / sites[0], 100 * sum[w][1][0] / sites[1], sum[w][0][1] / sites[0], sum[w][1][1] / sites[1],
