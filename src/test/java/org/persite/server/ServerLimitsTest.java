@@ -141,8 +141,11 @@ class ServerLimitsTest {
     @Test
     void aStreamWaitsForRoomInAFullQueueInsteadOfLosingItems() throws Exception {
         // the same queue of 16,384 atoms: a stream's window of 64 holds six 5,000-atom structures, twice what fits;
-        // the ones that find the queue full wait for room, and every one is answered
-        try (TestServer ts = TestServer.start(Map.of("persite.inference.max-batch-atoms", 16384, "persite.inference.max-queue-atoms", 16384))) {
+        // the ones that find the queue full wait for room, and every one is answered. As above, a batch is held until
+        // its delay (3 s here), so the queue stays full while the 4th arrives, however fast the machine infers (without
+        // it, a fast machine could drain the queue before any item found it full, and nothing would be tested)
+        try (TestServer ts = TestServer.start(Map.of("persite.inference.max-batch-atoms", 16384, "persite.inference.max-queue-atoms", 16384,
+                "persite.inference.max-queue-delay", "3s", "persite.inference.flush-when-idle", "off"))) {
             String big = block(10, 10, 50);
             List<PredictResponse> out = ts.client.predictStream(Source.range(1, 6).map(i -> sample("s" + i, big))).runWith(Sink.seq(), ts.clientSystem)
                     .toCompletableFuture().get(120, TimeUnit.SECONDS);
