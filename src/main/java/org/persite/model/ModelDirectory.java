@@ -366,12 +366,18 @@ public final class ModelDirectory {
                 rn.put("class_transition_metals", r.classTransitionMetals());
                 rn.put("class_other", r.classOther());
                 ObjectNode el = rn.putObject("element_bins");
-                r.elementBins().forEach((symbol, bins) -> {
-                    com.fasterxml.jackson.databind.node.ArrayNode a = el.putArray(symbol);
-                    for (double v : bins) {
-                        a.add(v);
-                    }
-                });
+                r.elementBins().forEach((symbol, bins) -> numbers(el.putArray(symbol), bins));
+                if (r.interval() != null) {
+                    Trust.Interval in = r.interval();
+                    ObjectNode iv = rn.putObject("interval");
+                    iv.put("tail", in.tail());
+                    numbers(iv.putArray("class_transition_metals"), in.classTransitionMetals());
+                    numbers(iv.putArray("class_other"), in.classOther());
+                    ObjectNode lo = iv.putObject("element_lower");
+                    in.lower().forEach((symbol, bins) -> numbers(lo.putArray(symbol), bins));
+                    ObjectNode hi = iv.putObject("element_upper");
+                    in.upper().forEach((symbol, bins) -> numbers(hi.putArray(symbol), bins));
+                }
             }
         }
         ObjectNode prov = c.putObject("provenance");
@@ -433,16 +439,12 @@ public final class ModelDirectory {
                 for (int b = 0; b < edges.length; b++) {
                     edges[b] = rn.get("edges").get(b).asDouble();
                 }
-                Map<String, double[]> bins = new LinkedHashMap<>();
-                rn.path("element_bins").fields().forEachRemaining(e -> {
-                    double[] v = new double[e.getValue().size()];
-                    for (int b = 0; b < v.length; b++) {
-                        v[b] = e.getValue().get(b).asDouble();
-                    }
-                    bins.put(e.getKey(), v);
-                });
+                Map<String, double[]> bins = perElement(rn.path("element_bins"));
+                JsonNode iv = rn.path("interval");
+                Trust.Interval interval = !iv.isObject() ? null : new Trust.Interval(require(iv, "tail").asDouble(), perElement(iv.path("element_lower")),
+                        perElement(iv.path("element_upper")), numbers(require(iv, "class_transition_metals")), numbers(require(iv, "class_other")));
                 residual = new Trust.ResidualStd(edges, bins, require(rn, "class_transition_metals").asDouble(), require(rn, "class_other").asDouble(),
-                        require(rn, "min_sites").asInt());
+                        require(rn, "min_sites").asInt(), interval);
             }
             trust = new Trust(domain, unc, tr.path("sum_weights").asText("uniform"), residual);
         }
@@ -473,5 +475,26 @@ public final class ModelDirectory {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void numbers(com.fasterxml.jackson.databind.node.ArrayNode a, double[] values) {
+        for (double v : values) {
+            a.add(v);
+        }
+    }
+
+    private static double[] numbers(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int b = 0; b < v.length; b++) {
+            v[b] = a.get(b).asDouble();
+        }
+        return v;
+    }
+
+    /** A card's object of element symbol to numbers. */
+    private static Map<String, double[]> perElement(JsonNode n) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> m.put(e.getKey(), numbers(e.getValue())));
+        return m;
     }
 }

@@ -53,8 +53,15 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
      * @param classTransitionMetals σ of a transition-metal site of an element absent from {@code elementBins}
      * @param classOther σ of any other site of an element absent from {@code elementBins}
      * @param minSites the validation sites a group needs for its own σ
+     * @param interval the same groups' one-sided interval, or null (cards before it)
      */
-    public record ResidualStd(double[] edges, Map<String, double[]> elementBins, double classTransitionMetals, double classOther, int minSites) {
+    public record ResidualStd(double[] edges, Map<String, double[]> elementBins, double classTransitionMetals, double classOther, int minSites,
+            Interval interval) {
+        /** Without a one-sided interval. */
+        public ResidualStd(double[] edges, Map<String, double[]> elementBins, double classTransitionMetals, double classOther, int minSites) {
+            this(edges, elementBins, classTransitionMetals, classOther, minSites, null);
+        }
+
         public ResidualStd {
             edges = edges.clone();
             for (int b = 0; b < edges.length; b++) {
@@ -78,6 +85,23 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
             if (minSites < 1) {
                 throw new IllegalArgumentException("a σ group needs at least 1 site, got " + minSites);
             }
+            int width = edges.length + 1;
+            if (interval != null && (!interval.lower().keySet().equals(elementBins.keySet())
+                    || interval.lower().values().stream().anyMatch(v -> v.length != width))) {
+                throw new IllegalArgumentException("the interval needs the σ's elements, each with " + width + " bounds a side");
+            }
+        }
+
+        /** The 90%-style interval of a site of atomic number z ≥ 1 predicted at y: {y + lower, y + upper} of its group. */
+        public double[] interval(int z, boolean transitionMetal, double y) {
+            int b = bin(y);
+            String symbol = org.persite.structure.Elements.symbol(z);
+            double[] lo = interval.lower().get(symbol);
+            if (lo != null) {
+                return new double[] {y + lo[b], y + interval.upper().get(symbol)[b]};
+            }
+            double[] c = transitionMetal ? interval.classTransitionMetals() : interval.classOther();
+            return new double[] {y + c[0], y + c[1]};
         }
 
         private static void requirePositive(double v, String what) {
@@ -127,12 +151,85 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
                     || classOther != r.classOther || minSites != r.minSites || !elementBins.keySet().equals(r.elementBins.keySet())) {
                 return false;
             }
-            return elementBins.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), r.elementBins.get(e.getKey())));
+            return elementBins.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), r.elementBins.get(e.getKey())))
+                    && java.util.Objects.equals(interval, r.interval);
         }
 
         @Override
         public int hashCode() {
             return java.util.Arrays.hashCode(edges) * 31 + elementBins.keySet().hashCode();
+        }
+    }
+
+    /**
+     * A single model's one-sided interval, in the groups of its {@link ResidualStd}: per group the {@code tail} and
+     * {@code 1 - tail} quantiles of the signed validation errors (label - prediction), added to the prediction. Where the
+     * errors are one-sided (a magnetic moment predicted in low spin is right or several μB too low) it is, where they are
+     * not it is about ± 1.645σ.
+     *
+     * @param tail each tail's share of the validation errors outside, for example 0.04
+     * @param lower per element of the σ, its B lower offsets (≤ its upper ones)
+     * @param upper per element, its B upper offsets
+     * @param classTransitionMetals {lower, upper} of a transition-metal site of an element without its own
+     * @param classOther {lower, upper} of any other site of an element without its own
+     */
+    public record Interval(double tail, Map<String, double[]> lower, Map<String, double[]> upper, double[] classTransitionMetals, double[] classOther) {
+        public Interval {
+            if (!(tail > 0 && tail < 0.5)) {
+                throw new IllegalArgumentException("an interval's tail must lie in (0, 0.5), got " + tail);
+            }
+            if (!lower.keySet().equals(upper.keySet())) {
+                throw new IllegalArgumentException("the interval's lower and upper bounds name other elements: " + lower.keySet() + " / " + upper.keySet());
+            }
+            Map<String, double[]> lo = new java.util.TreeMap<>();
+            Map<String, double[]> hi = new java.util.TreeMap<>();
+            for (Map.Entry<String, double[]> e : lower.entrySet()) {
+                double[] u = upper.get(e.getKey());
+                if (u.length != e.getValue().length) {
+                    throw new IllegalArgumentException("the interval of '" + e.getKey() + "' has " + e.getValue().length + " lower and " + u.length
+                            + " upper bounds");
+                }
+                for (int b = 0; b < u.length; b++) {
+                    requireOrdered(e.getValue()[b], u[b], "the interval of " + e.getKey() + ", bin " + b);
+                }
+                lo.put(e.getKey(), e.getValue().clone());
+                hi.put(e.getKey(), u.clone());
+            }
+            lower = java.util.Collections.unmodifiableMap(lo);
+            upper = java.util.Collections.unmodifiableMap(hi);
+            requireOrdered(classTransitionMetals[0], classTransitionMetals[1], "the transition metals' interval");
+            requireOrdered(classOther[0], classOther[1], "the other sites' interval");
+            classTransitionMetals = classTransitionMetals.clone();
+            classOther = classOther.clone();
+        }
+
+        private static void requireOrdered(double lo, double hi, String what) {
+            if (!Double.isFinite(lo) || !Double.isFinite(hi) || lo > hi) {
+                throw new IllegalArgumentException(what + " must be finite with lower ≤ upper, got " + lo + " and " + hi);
+            }
+        }
+
+        @Override
+        public double[] classTransitionMetals() {
+            return classTransitionMetals.clone();
+        }
+
+        @Override
+        public double[] classOther() {
+            return classOther.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Interval r && tail == r.tail && java.util.Arrays.equals(classTransitionMetals, r.classTransitionMetals)
+                    && java.util.Arrays.equals(classOther, r.classOther) && lower.keySet().equals(r.lower.keySet())
+                    && lower.entrySet().stream().allMatch(e -> java.util.Arrays.equals(e.getValue(), r.lower.get(e.getKey()))
+                            && java.util.Arrays.equals(upper.get(e.getKey()), r.upper.get(e.getKey())));
+        }
+
+        @Override
+        public int hashCode() {
+            return Double.hashCode(tail) * 31 + lower.keySet().hashCode();
         }
     }
 

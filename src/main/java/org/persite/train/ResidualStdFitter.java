@@ -29,12 +29,30 @@ public final class ResidualStdFitter {
     }
 
     /**
+     * σ alone (no one-sided interval).
+     *
      * @param val the validation examples
      * @param served the model's outputs on them, as served (constraints applied), in the same order
      */
     public static Trust.ResidualStd fit(List<SiteDataset.Example> val, List<SiteOutputs> served, int bins, int minSites) {
+        return fit(val, served, bins, minSites, 0);
+    }
+
+    /**
+     * σ and, with {@code tail > 0}, the one-sided interval ({@link Trust.Interval}) of the same groups: each group's
+     * {@code tail} and {@code 1 - tail} quantiles of its signed errors (label - prediction), fitted on exactly the sites
+     * its σ is fitted on.
+     *
+     * @param val the validation examples
+     * @param served the model's outputs on them, as served (constraints applied), in the same order
+     * @param tail each tail's share outside the interval, in (0, 0.5); 0 for no interval
+     */
+    public static Trust.ResidualStd fit(List<SiteDataset.Example> val, List<SiteOutputs> served, int bins, int minSites, double tail) {
         if (bins < 1 || minSites < 1) {
             throw new IllegalArgumentException("σ from residuals needs at least 1 bin and 1 site a group, got " + bins + " and " + minSites);
+        }
+        if (tail != 0 && !(tail > 0 && tail < 0.5)) {
+            throw new IllegalArgumentException("an interval's tail must lie in (0, 0.5) (0: no interval), got " + tail);
         }
         List<Double> predicted = new ArrayList<>();
         SiteDataset.forEachLabelled(val, (k, i, target, z) -> predicted.add((double) served.get(k).values()[i]));
@@ -48,13 +66,13 @@ public final class ResidualStdFitter {
             edges[b] = (float) (lo + (hi - lo) * (b + 1) / bins);   // as the graph holds them
         }
         int nb = edges.length + 1;
-        Map<Integer, List<List<Double>>> byElement = new TreeMap<>();   // z -> per bin |errors|
+        Map<Integer, List<List<Double>>> byElement = new TreeMap<>();   // z -> per bin signed errors (label - prediction)
         List<Double> tm = new ArrayList<>();
         List<Double> other = new ArrayList<>();
         List<Double> all = new ArrayList<>();
         SiteDataset.forEachLabelled(val, (k, i, target, z) -> {
             double y = served.get(k).values()[i];
-            double err = Math.abs(y - target);
+            double err = target - y;
             List<List<Double>> perBin = byElement.computeIfAbsent(z, x -> {
                 List<List<Double>> l = new ArrayList<>();
                 for (int b = 0; b < nb; b++) {
@@ -67,6 +85,8 @@ public final class ResidualStdFitter {
             all.add(err);
         });
         Map<String, double[]> elementBins = new TreeMap<>();
+        Map<String, double[]> lower = new TreeMap<>();
+        Map<String, double[]> upper = new TreeMap<>();
         List<Double> tmLeft = new ArrayList<>();
         List<Double> otherLeft = new ArrayList<>();
         byElement.forEach((z, perBin) -> {
@@ -83,22 +103,38 @@ public final class ResidualStdFitter {
                     left.addAll(bin);
                 }
             }
-            double rest = left.size() >= minSites ? std(left) : std(element);
+            List<Double> rest = left.size() >= minSites ? left : element;
             double[] v = new double[nb];
+            double[] l = new double[nb];
+            double[] u = new double[nb];
             for (int b = 0; b < nb; b++) {
-                v[b] = perBin.get(b).size() >= minSites ? std(perBin.get(b)) : rest;
+                List<Double> fitted = perBin.get(b).size() >= minSites ? perBin.get(b) : rest;
+                v[b] = std(fitted);
+                if (tail > 0) {
+                    l[b] = DomainFitter.quantile(fitted, tail);
+                    u[b] = DomainFitter.quantile(fitted, 1 - tail);
+                }
             }
-            elementBins.put(Elements.symbol(z), v);
+            String symbol = Elements.symbol(z);
+            elementBins.put(symbol, v);
+            lower.put(symbol, l);
+            upper.put(symbol, u);
         });
         // a class's σ is fitted on the sites of its elements without their own where they are enough, else on the whole class
-        double everyone = std(all);
-        double tmStd = tmLeft.size() >= minSites ? std(tmLeft) : tm.isEmpty() ? everyone : std(tm);
-        double otherStd = otherLeft.size() >= minSites ? std(otherLeft) : other.isEmpty() ? everyone : std(other);
-        return new Trust.ResidualStd(edges, elementBins, tmStd, otherStd, minSites);
+        List<Double> tmFitted = tmLeft.size() >= minSites ? tmLeft : tm.isEmpty() ? all : tm;
+        List<Double> otherFitted = otherLeft.size() >= minSites ? otherLeft : other.isEmpty() ? all : other;
+        Trust.Interval interval = tail == 0 ? null : new Trust.Interval(tail, lower, upper,
+                new double[] {DomainFitter.quantile(tmFitted, tail), DomainFitter.quantile(tmFitted, 1 - tail)},
+                new double[] {DomainFitter.quantile(otherFitted, tail), DomainFitter.quantile(otherFitted, 1 - tail)});
+        return new Trust.ResidualStd(edges, elementBins, std(tmFitted), std(otherFitted), minSites, interval);
     }
 
-    /** q₉₀(|error|) / 1.645, at least 1e-6. */
+    /** q₉₀(|error|) / 1.645 of signed errors, at least 1e-6. */
     static double std(List<Double> errors) {
-        return Math.max(DomainFitter.quantile(errors, 0.90) / Calibration.Z90, FLOOR);
+        List<Double> magnitudes = new ArrayList<>(errors.size());
+        for (double e : errors) {
+            magnitudes.add(Math.abs(e));
+        }
+        return Math.max(DomainFitter.quantile(magnitudes, 0.90) / Calibration.Z90, FLOOR);
     }
 }

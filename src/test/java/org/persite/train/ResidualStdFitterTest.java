@@ -20,6 +20,8 @@ import org.persite.model.Trust;
  * errors (the ⌈0.9 n⌉-th smallest) over 1.645.
  */
 class ResidualStdFitterTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
 
     static void validation(List<SiteDataset.Example> examples, List<SiteOutputs> outputs) {
         CrystalGraph g = ElementScalesTest.rockSaltFeO();
@@ -107,5 +109,47 @@ class ResidualStdFitterTest {
                 "one value a bin");
         assertThrows(IllegalArgumentException.class, () -> new Trust(null, new Trust.Uncertainty(1, 1, 1), "uniform", r),
                 "an ensemble's σ is its members' spread");
+    }
+
+    @Test
+    void theOneSidedIntervalIsEachGroupsTailQuantilesOfItsSignedErrors() throws Exception {
+        List<SiteDataset.Example> val = new ArrayList<>();
+        List<SiteOutputs> out = new ArrayList<>();
+        validation(val, out);
+        // every label is 0, so a site's signed error (label - prediction) is minus its prediction; the quantiles are the
+        // ⌈q n⌉-th smallest: of 20 in a bin the 2nd and 18th, of 40 the 4th and 36th
+        Trust.ResidualStd r = ResidualStdFitter.fit(val, out, 2, 20, 0.1);
+        Trust.ResidualStd plain = ResidualStdFitter.fit(val, out, 2, 20);
+        assertEquals(null, plain.interval());
+        for (String el : new String[] {"Fe", "O"}) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(plain.elementBins().get(el), r.elementBins().get(el), el + "'s σ is the same with the interval");
+        }
+        Trust.Interval in = r.interval();
+        assertEquals(f(-1.9), in.lower().get("Fe")[0], 1e-6, "Fe 0.1 .. 2.0: errors -2.0 .. -0.1, the 2nd smallest");
+        assertEquals(f(-0.3), in.upper().get("Fe")[0], 1e-6, "the 18th smallest");
+        assertEquals(f(-3.9), in.lower().get("Fe")[1], 1e-6, "Fe 2.1 .. 4.0");
+        assertEquals(f(-2.3), in.upper().get("Fe")[1], 1e-6);
+        assertEquals(f(-0.37), in.lower().get("O")[0], 1e-6, "O's 40 sites: the 4th smallest");
+        assertEquals(f(-0.05), in.upper().get("O")[0], 1e-6, "the 36th");
+        assertEquals(in.lower().get("O")[0], in.lower().get("O")[1], 1e-12, "no O site in bin 1: O's over every bin, as its σ");
+        assertEquals(f(-3.7), in.classTransitionMetals()[0], 1e-6, "the TM class is Fe's 40 sites");
+        assertEquals(f(-0.5), in.classTransitionMetals()[1], 1e-6);
+        double[] fe = r.interval(26, true, 1.0);
+        assertEquals(1.0 + f(-1.9), fe[0], 1e-6, "a site's interval is its prediction plus its group's bounds");
+        assertEquals(1.0 + f(-0.3), fe[1], 1e-6);
+        double[] co = r.interval(27, true, 1.0);
+        assertEquals(1.0 + f(-3.7), co[0], 1e-6, "Co has none of its own: its class's");
+        assertThrows(IllegalArgumentException.class, () -> ResidualStdFitter.fit(val, out, 2, 20, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new Trust.Interval(0.05, Map.of("Fe", new double[] {1}), Map.of("Fe", new double[] {0}),
+                new double[] {0, 1}, new double[] {0, 1}), "a lower bound above its upper one");
+
+        // the card keeps it (on the shipped default's card and graph)
+        org.persite.model.LoadedModel shipped = org.persite.model.ModelDirectory.load(java.nio.file.Path.of("models/magmom/8"));
+        org.persite.model.ModelSpec spec = shipped.spec().withTrust(shipped.spec().trust().withResidualStd(r), shipped.spec().properties(),
+                shipped.spec().provenance());
+        org.persite.model.LoadedModel back = org.persite.model.ModelDirectory.load(org.persite.model.ModelDirectory.write(tmp.resolve("card"), spec,
+                shipped.onnx(), false).directory());
+        assertEquals(r, back.spec().trust().residualStd());
+        assertTrue(back.spec().trust().residualStd().interval() != null, "with its interval");
     }
 }
