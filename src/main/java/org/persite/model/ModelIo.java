@@ -23,6 +23,12 @@ public final class ModelIo {
      * ensemble's members (their mean is {@link #SITE_VALUES}).
      */
     public static final String SITE_STD = "site_std";
+    /**
+     * float32 [N, 2] (one property): single models whose σ from residuals has a one-sided interval only (see
+     * {@link Trust.Interval}): each atom's lower and upper bound, its prediction plus its group's tail quantiles of the
+     * validation errors (at least 0 for a non-negative property).
+     */
+    public static final String SITE_INTERVAL = "site_interval";
 
     /**
      * int64 [N]: models with a conserved-sum property only: the index, within the batch, of each atom's structure

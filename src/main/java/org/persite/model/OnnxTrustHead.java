@@ -152,9 +152,18 @@ public final class OnnxTrustHead {
             if (hasStd || p != 1) {
                 throw new IllegalArgumentException("a σ from validation residuals is for a single model of one property");
             }
-            b.node("Identity", new String[] {residualStd(b, residual, values, transitionMetal)}, new String[] {ModelIo.SITE_STD});
+            String index = residualIndex(b, residual, values, transitionMetal.length);                                     // [N]
+            b.node("Identity", new String[] {residualStd(b, residual, index, transitionMetal)}, new String[] {ModelIo.SITE_STD});
             g.addOutput(OnnxGraphBuilder.value(ModelIo.SITE_STD, TensorProto.DataType.FLOAT,
                     "per-site σ: the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin", ModelIo.DIM_ATOMS, p));
+            if (residual.interval() != null) {
+                boolean nonNegative = spec.properties().get(0).constraint() == PropertySpec.Constraint.NON_NEGATIVE;
+                b.node("Identity", new String[] {residualInterval(b, residual, index, values, transitionMetal, nonNegative)},
+                        new String[] {ModelIo.SITE_INTERVAL});
+                g.addOutput(OnnxGraphBuilder.value(ModelIo.SITE_INTERVAL, TensorProto.DataType.FLOAT,
+                        "per-site lower and upper bound: the prediction plus the tail quantiles of the validation errors of its element and "
+                        + "predicted-value bin", ModelIo.DIM_ATOMS, 2));
+            }
         }
 
         if (domain != null) {
@@ -203,19 +212,11 @@ public final class OnnxTrustHead {
     }
 
     /**
-     * A single model's σ [N, 1] from validation residuals ({@link Trust.ResidualStd}): the bin of each predicted value
-     * [N, 1] (how many inner edges are at or below it), then table[species, bin] from a [Z + 1, B] table whose rows are the
-     * element's own σ by bin or, for elements without, its class's (row 0, padding, the others').
+     * The row of each site in a single model's [Z + 1, B] residual tables ({@link Trust.ResidualStd}): Z · B + the bin of
+     * its predicted value [N, 1] (how many inner edges are at or below it). Row 0 (padding) holds the other class's values.
      */
-    private static String residualStd(OnnxGraphBuilder b, Trust.ResidualStd r, String values, boolean[] transitionMetal) {
+    private static String residualIndex(OnnxGraphBuilder b, Trust.ResidualStd r, String values, int rows) {
         int bins = r.bins();
-        int rows = transitionMetal.length;
-        float[] table = new float[rows * bins];
-        for (int z = 0; z < rows; z++) {
-            for (int k = 0; k < bins; k++) {
-                table[z * bins + k] = (float) (z == 0 ? r.classOther() : r.stdInBin(z, transitionMetal[z], k));
-            }
-        }
         float[] edges = new float[bins - 1];
         for (int k = 0; k < edges.length; k++) {
             edges[k] = (float) r.edges()[k];
@@ -226,11 +227,45 @@ public final class OnnxTrustHead {
             TensorProto.DataType.FLOAT.getNumber()));                                                                          // [N, B - 1]
         String bin = b.node("Cast", new String[] {b.node("ReduceSum", new String[] {above, axis1}, OnnxGraphBuilder.intAttribute("keepdims", 0))},
             OnnxGraphBuilder.intAttribute("to", TensorProto.DataType.INT64.getNumber()));                                     // [N]
-        String index = b.node("Add", new String[] {b.node("Mul", new String[] {ModelIo.SPECIES,
+        return b.node("Add", new String[] {b.node("Mul", new String[] {ModelIo.SPECIES,
             b.constantLong("residual_std_bins", new long[] {}, new long[] {bins})}), bin});                                    // [N]: Z · B + bin
+    }
+
+    /** A single model's σ [N, 1] from validation residuals: table[Z · B + bin] of the element's own σ, else its class's. */
+    private static String residualStd(OnnxGraphBuilder b, Trust.ResidualStd r, String index, boolean[] transitionMetal) {
+        int bins = r.bins();
+        int rows = transitionMetal.length;
+        float[] table = new float[rows * bins];
+        for (int z = 0; z < rows; z++) {
+            for (int k = 0; k < bins; k++) {
+                table[z * bins + k] = (float) (z == 0 ? r.classOther() : r.stdInBin(z, transitionMetal[z], k));
+            }
+        }
         String sigma = b.node("Gather", new String[] {b.constant("residual_std_table", new long[] {(long) rows * bins}, table), index},
             OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N]
-        return b.node("Unsqueeze", new String[] {sigma, axis1});                                                             // [N, 1]
+        return b.node("Unsqueeze", new String[] {sigma, b.constantLong("residual_std_unsqueeze_axes", new long[] {1}, new long[] {1})});   // [N, 1]
+    }
+
+    /**
+     * A single model's one-sided interval [N, 2] ({@link Trust.Interval}): the prediction [N, 1] plus the {lower, upper}
+     * offsets gathered from a [Z · B + bin, 2] table, cut at 0 for a non-negative property.
+     */
+    private static String residualInterval(OnnxGraphBuilder b, Trust.ResidualStd r, String index, String values, boolean[] transitionMetal,
+            boolean nonNegative) {
+        int bins = r.bins();
+        int rows = transitionMetal.length;
+        float[] table = new float[rows * bins * 2];
+        for (int z = 0; z < rows; z++) {
+            for (int k = 0; k < bins; k++) {
+                double[] offsets = r.intervalOffsets(z == 0 ? 0 : z, z > 0 && transitionMetal[z], k);
+                table[(z * bins + k) * 2] = (float) offsets[0];
+                table[(z * bins + k) * 2 + 1] = (float) offsets[1];
+            }
+        }
+        String offsets = b.node("Gather", new String[] {b.constant("residual_interval_table", new long[] {(long) rows * bins, 2}, table), index},
+            OnnxGraphBuilder.intAttribute("axis", 0));                                                                        // [N, 2]
+        String bounds = b.node("Add", new String[] {values, offsets});                                                       // [N, 1] + [N, 2]
+        return nonNegative ? b.node("Max", new String[] {bounds, b.constant("residual_interval_floor", new long[] {1}, new float[] {0f})}) : bounds;
     }
 
     /** A site's score [N] from its latent h [N, H] and the summary fitted on it; constants named {@code prefix...}. */

@@ -92,16 +92,20 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
             }
         }
 
-        /** The 90%-style interval of a site of atomic number z ≥ 1 predicted at y: {y + lower, y + upper} of its group. */
+        /** The interval of a site of atomic number z ≥ 1 predicted at y: {y + lower, y + upper} of its group (not cut at 0). */
         public double[] interval(int z, boolean transitionMetal, double y) {
-            int b = bin(y);
-            String symbol = org.persite.structure.Elements.symbol(z);
-            double[] lo = interval.lower().get(symbol);
+            double[] o = intervalOffsets(z, transitionMetal, bin(y));
+            return new double[] {y + o[0], y + o[1]};
+        }
+
+        /** {lower, upper} offsets of a site of atomic number z in bin b: its element's, else its class's (z = 0: the other class's). */
+        public double[] intervalOffsets(int z, boolean transitionMetal, int b) {
+            String symbol = z == 0 ? null : org.persite.structure.Elements.symbol(z);
+            double[] lo = symbol == null ? null : interval.lower().get(symbol);
             if (lo != null) {
-                return new double[] {y + lo[b], y + interval.upper().get(symbol)[b]};
+                return new double[] {lo[b], interval.upper().get(symbol)[b]};
             }
-            double[] c = transitionMetal ? interval.classTransitionMetals() : interval.classOther();
-            return new double[] {y + c[0], y + c[1]};
+            return transitionMetal ? interval.classTransitionMetals() : interval.classOther();
         }
 
         private static void requirePositive(double v, String what) {
