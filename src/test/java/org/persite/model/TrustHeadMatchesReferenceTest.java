@@ -215,8 +215,11 @@ class TrustHeadMatchesReferenceTest {
             }
         }
         double[] edges = {DomainFitter.quantile(served, 0.25), DomainFitter.quantile(served, 0.5), DomainFitter.quantile(served, 0.75)};
+        // with a one-sided interval: O's offsets one-sided upwards, Mn's downwards, the classes' around 0
+        Trust.Interval interval = new Trust.Interval(0.05, Map.of("O", new double[] {-0.01, 0, -0.02, -0.03}, "Mn", new double[] {-1, -2, -3, -4}),
+                Map.of("O", new double[] {0.1, 0.2, 0.3, 0.4}, "Mn", new double[] {0.5, 0.25, 0.125, 0}), new double[] {-0.9, 0.8}, new double[] {-0.07, 0.06});
         Trust.ResidualStd r = new Trust.ResidualStd(edges, Map.of("O", new double[] {0.01, 0.02, 0.03, 0.04}, "Mn", new double[] {1, 2, 3, 4}),
-                0.7, 0.05, 200);
+                0.7, 0.05, 200, interval);
         ModelSpec spec = plainSpec.withTrust(plainSpec.trust().withResidualStd(r), plainSpec.properties(), plainSpec.provenance());
         byte[] onnx = OnnxTrustHead.apply(network, spec, d, null, TM);
         LoadedModel loaded = ModelDirectory.load(ModelDirectory.write(tmp.resolve("residual"), spec, onnx, true).directory());
@@ -247,6 +250,13 @@ class TrustHeadMatchesReferenceTest {
                             + ", value " + o.values()[i] + ")");
                     perBin[r.bin(o.values()[i])]++;
                     own += r.elementBins().containsKey(org.persite.structure.Elements.symbol(g.species(i))) ? 1 : 0;
+                }
+                // the interval [Npad, 2]: the value plus its group's offsets, cut at 0 (a non-negative property)
+                float[] bounds = e.runOutput(org.persite.inference.PaddedBatch.pack(List.of(g), Buckets.defaults()), ModelIo.SITE_INTERVAL);
+                for (int i = 0; i < g.numSites(); i++) {
+                    double[] want = r.interval(g.species(i), TM[g.species(i)], o.values()[i]);
+                    assertEquals(Math.max(0, want[0]), bounds[2 * i], 1e-6, "lower bound " + k + "/" + i);
+                    assertEquals(Math.max(0, want[1]), bounds[2 * i + 1], 1e-6, "upper bound " + k + "/" + i);
                 }
             }
         }
