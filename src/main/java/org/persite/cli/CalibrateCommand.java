@@ -89,6 +89,11 @@ final class CalibrateCommand implements Callable<Integer> {
             + "smaller group takes its element's, an element with fewer its class's. Default: persite.trust-head.residual-std.min-sites (200).")
     Integer residualStdMinSites;
 
+    @Option(names = "--residual-interval-tail", description = "With a single model's σ, a one-sided interval: the prediction plus its "
+            + "group's TAIL and 1 - TAIL quantiles of the signed validation errors. 0 = none. "
+            + "Default: persite.trust-head.residual-std.interval-tail (0.04).")
+    Double residualIntervalTail;
+
     @Option(names = "--probes", description = "A folder of structures outside the training domain, to rank against the test sites.")
     Path probes;
 
@@ -126,7 +131,8 @@ final class CalibrateCommand implements Callable<Integer> {
         return new TrustHeadSettings(components != null ? components : conf.components(), conf.siteQuantile(), conf.thresholdQuantile(),
                 sumWeights != null ? sumWeights : conf.sumWeights(), environmentComponents != null ? environmentComponents : conf.environmentComponents(),
                 elementScaleSites != null ? elementScaleSites : conf.elementScaleSites(), residualStdBins != null ? residualStdBins : conf.residualStdBins(),
-                residualStdMinSites != null ? residualStdMinSites : conf.residualStdMinSites());
+                residualStdMinSites != null ? residualStdMinSites : conf.residualStdMinSites(),
+                residualIntervalTail != null ? residualIntervalTail : conf.residualIntervalTail());
     }
 
     @Override
@@ -175,7 +181,8 @@ final class CalibrateCommand implements Callable<Integer> {
         String command = "persite calibrate --model " + model + (data != null ? " --data " + data : "") + " --constraint " + c.cardName()
                 + " --sum-weights " + settings.sumWeights() + " --components " + settings.components() + " --environment-components "
                 + settings.environmentComponents() + " --element-scale-sites " + settings.elementScaleSites() + " --residual-std-bins "
-                + settings.residualStdBins() + " --residual-std-min-sites " + settings.residualStdMinSites() + (probes != null ? " --probes " + probes : "");
+                + settings.residualStdBins() + " --residual-std-min-sites " + settings.residualStdMinSites() + " --residual-interval-tail "
+                + settings.residualIntervalTail() + (probes != null ? " --probes " + probes : "");
         TrustFitting.Outcome r = TrustFitting.fit(base, ds, split, c, settings, table, out, version, command);
         int gate = GateSetWriter.writeIfAbsent(folder, dataFile, split.test().stream().map(ds::get).toList());
 

@@ -273,6 +273,10 @@ public final class ModelDirectory {
         io.put(ModelIo.SITE_VALUES, uncertainty && !residual ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
         if (uncertainty && residual) {
             io.put(ModelIo.SITE_STD, "float32 [N, P], the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin");
+            if (spec.trust().residualStd().interval() != null) {
+                io.put(ModelIo.SITE_INTERVAL, "float32 [N, 2], lower and upper bound: the value plus the tail quantiles of the validation errors of "
+                        + "the site's element and predicted-value bin");
+            }
         } else if (uncertainty) {
             io.put(ModelIo.SITE_STD, spec.trust().uncertainty() == null
                     ? "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)"

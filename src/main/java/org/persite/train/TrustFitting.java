@@ -149,7 +149,7 @@ public final class TrustFitting {
                 tTest = fitResidual ? null : Evaluation.outputs(trusted, test, null);   // with σ: from the graph that has it, below
             }
             if (fitResidual) {
-                residual = ResidualStdFitter.fit(val, tVal, o.residualStdBins(), o.residualStdMinSites());
+                residual = ResidualStdFitter.fit(val, tVal, o.residualStdBins(), o.residualStdMinSites(), o.residualIntervalTail());
                 prov.put("trust", prov.get("trust") + String.format(Locale.ROOT, "; σ from the validation errors, by element and %d bins of "
                         + "the prediction (a group's own from %d sites)", residual.bins(), o.residualStdMinSites()));
                 draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(),
@@ -174,7 +174,7 @@ public final class TrustFitting {
 
             figures(fig, test, rawTest, tTest, constraint, unc);
             List<ElementCoverage> coverage = unc != null ? elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites())
-                    : residual != null ? residualFigures(fig, test, tTest, residual) : List.of();
+                    : residual != null ? residualFigures(fig, test, tTest, residual, constraint == PropertySpec.Constraint.NON_NEGATIVE) : List.of();
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
             SiteMetrics after = SiteMetrics.of(test, values(tTest));
@@ -457,7 +457,7 @@ public final class TrustFitting {
      * distance of an element's coverage from 90%; those elements' rows (coverage, MAE, mean σ; no scales).
      */
     private static List<ElementCoverage> residualFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted,
-            Trust.ResidualStd r) {
+            Trust.ResidualStd r, boolean nonNegative) {
         Calibration cal = Calibration.of(test, values(trusted), std(trusted), Calibration.Z90);
         fig.put("test_within_1.645_std", cal.withinFraction());
         fig.put("test_within_1.645_std_tm", cal.withinFractionTransitionMetals());
@@ -483,9 +483,46 @@ public final class TrustFitting {
             }
         }
         coverageSpread(fig, rows, ElementCoverage::within, "");
+        if (r.interval() != null) {
+            intervalFigures(fig, test, trusted, r, nonNegative);
+        }
         fig.put("residual_std_bins", (double) r.bins());
         fig.put("residual_std_elements", (double) r.elementBins().size());
         return rows;
+    }
+
+    /**
+     * The one-sided interval on the test split ({@link Trust.Interval}; cut at 0 for a non-negative property, as the graph
+     * cuts it): the share of labels inside it and its mean width, over all sites and TM sites, beside the symmetric
+     * ± 1.645σ's width cut the same way.
+     */
+    static void intervalFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r,
+            boolean nonNegative) {
+        double[] sum = new double[8];   // [all, TM] × (sites, inside, width, symmetric width)
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            boolean tm = SiteMetrics.isTransitionMetal(z);
+            double y = trusted.get(k).values()[i];
+            double[] b = r.interval(z, tm, y);
+            double lo = nonNegative ? Math.max(0, b[0]) : b[0];
+            double hi = nonNegative ? Math.max(0, b[1]) : b[1];
+            double s = Calibration.Z90 * trusted.get(k).std()[i];
+            double symmetric = (y + s) - (nonNegative ? Math.max(0, y - s) : y - s);
+            for (int g = 0; g < (tm ? 2 : 1); g++) {
+                sum[4 * g]++;
+                sum[4 * g + 1] += target >= lo && target <= hi ? 1 : 0;
+                sum[4 * g + 2] += hi - lo;
+                sum[4 * g + 3] += symmetric;
+            }
+        });
+        String[] group = {"", "_tm"};
+        for (int g = 0; g < 2; g++) {
+            if (sum[4 * g] > 0) {
+                fig.put("test_within_interval" + group[g], sum[4 * g + 1] / sum[4 * g]);
+                fig.put("test_interval_width" + group[g], sum[4 * g + 2] / sum[4 * g]);
+                fig.put("test_symmetric_interval_width" + group[g], sum[4 * g + 3] / sum[4 * g]);
+            }
+        }
+        fig.put("residual_interval_tail", r.interval().tail());
     }
 
     /**

@@ -52,13 +52,13 @@ class CalibrateCommandTest {
 
     @Test
     void theFlagsGivenTakeThePlaceOfTheirKeysAndTheRestComeFromTheConfiguration() {
-        TrustHeadSettings conf = new TrustHeadSettings(12, 0.95, 0.98, "variance", 32, 300, 5, 150);
+        TrustHeadSettings conf = new TrustHeadSettings(12, 0.95, 0.98, "variance", 32, 300, 5, 150, 0.05);
         CalibrateCommand c = new CalibrateCommand();
         assertEquals(conf, c.settings(conf), "no flag: the configuration's");
         c.components = 20;
         c.residualStdBins = 0;
         c.sumWeights = "uniform";
-        assertEquals(new TrustHeadSettings(20, 0.95, 0.98, "uniform", 32, 300, 0, 150), c.settings(conf));
+        assertEquals(new TrustHeadSettings(20, 0.95, 0.98, "uniform", 32, 300, 0, 150, 0.05), c.settings(conf));
     }
 
     @Test
