@@ -94,13 +94,14 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      * @param values [sites · properties], row-major (site, property)
      * @param uncertainty [sites · properties], the ensemble's per-site standard deviations; null for a single model
      * @param domain [sites], each site's domain-of-applicability score; null when the model has none
+     * @param interval [sites · 2 · properties], each site's lower then upper bounds; null when the model has no interval
      * @param queueNanos time from arrival to the start of its batch
      * @param computeNanos time its batch took in the engine
      * @param batchAtoms real atoms in its batch
      * @param paddedAtoms padded atoms in its batch
      */
-    public record Predicted(String id, int sites, int properties, float[] values, float[] uncertainty, float[] domain, String modelName, int modelVersion,
-            long queueNanos, long computeNanos, int batchAtoms, int paddedAtoms) implements Reply {
+    public record Predicted(String id, int sites, int properties, float[] values, float[] uncertainty, float[] domain, float[] interval, String modelName,
+            int modelVersion, long queueNanos, long computeNanos, int batchAtoms, int paddedAtoms) implements Reply {
     }
 
     /** Why a structure was not computed. */
@@ -292,7 +293,7 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
             }
             int pcount = engine.properties();
             SiteOutputs o = d.out().of(d.batch(), k);                                                       // [sites, P] values, σ; [sites] domain
-            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, o.values(), o.std(), o.domain(), engine.modelName(),
+            p.replyTo().tell(new Predicted(p.id(), p.graph().numSites(), pcount, o.values(), o.std(), o.domain(), o.interval(), engine.modelName(),
                     engine.modelVersion(), d.startNanos() - d.entries().get(k).enqueuedNanos(), d.computeNanos(), d.batch().realAtoms(),
                     d.batch().paddedAtoms()));
         }

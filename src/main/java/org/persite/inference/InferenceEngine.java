@@ -31,9 +31,14 @@ public interface InferenceEngine extends AutoCloseable {
         return false;
     }
 
+    /** Whether the model also gives each site a lower and an upper bound (2P more columns per atom). */
+    default boolean hasInterval() {
+        return false;
+    }
+
     /** How {@link #run} lays out its columns per atom. */
     default SiteOutputs.Layout layout() {
-        return new SiteOutputs.Layout(properties(), hasUncertainty(), hasDomainScore());
+        return new SiteOutputs.Layout(properties(), hasUncertainty(), hasDomainScore(), hasInterval());
     }
 
     /** Columns per atom in {@link #run}'s output: P, plus P with uncertainty, plus 1 with a domain score. */
@@ -43,7 +48,8 @@ public interface InferenceEngine extends AutoCloseable {
 
     /**
      * The outputs for a batch, row-major by atom, as {@link #layout()} says: each atom's P values, then (with
-     * {@link #hasUncertainty()}) its P standard deviations, then (with {@link #hasDomainScore()}) its domain score.
+     * {@link #hasUncertainty()}) its P standard deviations, then (with {@link #hasInterval()}) its P lower and P upper
+     * bounds, then (with {@link #hasDomainScore()}) its domain score.
      * A model with a conserved-sum property takes each structure's total from the batch.
      */
     float[] run(PaddedBatch batch) throws InferenceException;

@@ -50,12 +50,14 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final Device activeDevice;
     private final boolean uncertainty;
     private final boolean domain;
+    private final boolean interval;
     private final boolean conservedSum;
 
     private OnnxInferenceEngine(OrtSession session, LoadedModel model, Device activeDevice) {
         this.session = session;
         this.uncertainty = session.getOutputNames().contains(ModelIo.SITE_STD);
         this.domain = session.getOutputNames().contains(ModelIo.DOMAIN_SCORE);
+        this.interval = session.getOutputNames().contains(ModelIo.SITE_INTERVAL);
         this.conservedSum = session.getInputNames().contains(ModelIo.SITE_STRUCTURE);
         this.name = model.spec().name();
         this.version = model.spec().version();
@@ -147,6 +149,11 @@ public final class OnnxInferenceEngine implements InferenceEngine {
         return domain;
     }
 
+    @Override
+    public boolean hasInterval() {
+        return interval;
+    }
+
     /** Whether the model corrects each structure's sum to a total taken from the batch. */
     public boolean conservesSum() {
         return conservedSum;
@@ -190,7 +197,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     @Override
     public BatchOutputs runOutputs(PaddedBatch b) throws InferenceException {
         return guarded(b, () -> runSession(b, (result, n) -> new BatchOutputs(properties, read(result, ModelIo.SITE_VALUES),        // [Npad, P]
-                uncertainty ? read(result, ModelIo.SITE_STD) : null, domain ? read(result, ModelIo.DOMAIN_SCORE) : null)));         // [Npad, P], [Npad]
+                uncertainty ? read(result, ModelIo.SITE_STD) : null, domain ? read(result, ModelIo.DOMAIN_SCORE) : null,            // [Npad, P], [Npad]
+                interval ? read(result, ModelIo.SITE_INTERVAL) : null)));                                                        // [Npad, 2P]
     }
 
     private static float[] read(OrtSession.Result result, String output) {
@@ -223,19 +231,23 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private float[] runLocked(PaddedBatch b) throws InferenceException {
         return runSession(b, (result, n) -> {
             FloatBuffer out = ((OnnxTensor) result.get(ModelIo.SITE_VALUES).orElseThrow()).getFloatBuffer(); // [Npad, P]
-            if (!uncertainty && !domain) {
+            if (!uncertainty && !domain && !interval) {
                 float[] values = new float[out.remaining()];
                 out.get(values);
                 return values;
             }
             FloatBuffer std = uncertainty ? ((OnnxTensor) result.get(ModelIo.SITE_STD).orElseThrow()).getFloatBuffer() : null; // [Npad, P]
             FloatBuffer dom = domain ? ((OnnxTensor) result.get(ModelIo.DOMAIN_SCORE).orElseThrow()).getFloatBuffer() : null;  // [Npad]
+            FloatBuffer bounds = interval ? ((OnnxTensor) result.get(ModelIo.SITE_INTERVAL).orElseThrow()).getFloatBuffer() : null; // [Npad, 2P]
             int w = outputsPerSite();
             float[] rows = new float[(int) n * w];                                                           // [Npad, C]
             for (int a = 0; a < n; a++) {
                 out.get(rows, a * w, properties);
                 if (std != null) {
                     std.get(rows, a * w + properties, properties);
+                }
+                if (bounds != null) {
+                    bounds.get(rows, a * w + properties * (std != null ? 2 : 1), 2 * properties);
                 }
                 if (dom != null) {
                     rows[a * w + w - 1] = dom.get(a);

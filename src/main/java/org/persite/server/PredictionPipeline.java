@@ -217,6 +217,10 @@ public final class PredictionPipeline {
                         if (p.domain() != null) {
                             site.setDomainScore(p.domain()[i]);
                         }
+                        for (int q = 0; p.interval() != null && q < props; q++) {
+                            site.addIntervalLow(p.interval()[i * 2 * props + q]);                                      // [sites, 2P]: lower, then upper
+                            site.addIntervalHigh(p.interval()[i * 2 * props + props + q]);
+                        }
                         sr.addSites(site);
                     }
                     if (p.domain() != null && trust.domain() != null) {
