@@ -205,7 +205,7 @@ final class PredictCommand implements Callable<Integer> {
                 engineSettings.intraOpThreads())) {
             rows.properties(loaded.spec().properties().stream().map(PropertySpec::name).toList(),
                     loaded.spec().properties().stream().map(PropertySpec::unit).toList(), engine.hasUncertainty(),
-                    engine.hasDomainScore() && loaded.spec().trust().domain() != null);
+                    engine.hasDomainScore() && loaded.spec().trust().domain() != null, engine.hasInterval());
             long minElementSites = config.section().getLong("domain.min-element-sites");
             org.persite.model.Trust.Domain domain = loaded.spec().trust().domain();
             LocalPredictor.Settings spread = LocalPredictor.Settings.fromConfig(config.section().getConfig("predict"), batching);
@@ -227,12 +227,15 @@ final class PredictCommand implements Callable<Integer> {
                     if (o.domain() != null && domain != null) {
                         outOfDomain = org.persite.model.DomainAssessment.of(domain, o.domain(), s.speciesSymbols(), minElementSites).outOfDomain();
                     }
-                    int width = o.std() == null ? p : 2 * p;
-                    float[] site = new float[width];
+                    int withStd = o.std() == null ? p : 2 * p;
+                    float[] site = new float[withStd + (o.interval() == null ? 0 : 2 * p)];   // values, σ, lower bounds, upper bounds
                     for (int i = 0; i < s.size(); i++) {
                         System.arraycopy(o.values(), i * p, site, 0, p);
                         if (o.std() != null) {
                             System.arraycopy(o.std(), i * p, site, p, p);
+                        }
+                        if (o.interval() != null) {
+                            System.arraycopy(o.interval(), i * 2 * p, site, withStd, 2 * p);
                         }
                         rows.row(s.source(), i, s.species(i), site, o.domain() == null ? Float.NaN : o.domain()[i], outOfDomain, version);
                     }

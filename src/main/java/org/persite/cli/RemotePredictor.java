@@ -85,7 +85,8 @@ final class RemotePredictor {
         }
         // the first answer with a predicted site declares the columns (an ensemble's sites carry standard deviations)
         resp.getStructuresList().stream().filter(s -> s.getSitesCount() > 0).findFirst().ifPresent(s ->
-                rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0, s.getSites(0).hasDomainScore()));
+                rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0, s.getSites(0).hasDomainScore(),
+                        s.getSites(0).getIntervalLowCount() > 0));
         String version = resp.getModel() + "/" + resp.getModelVersion();
         for (StructureResult s : resp.getStructuresList()) {
             s.getWarningsList().forEach(progress::warned);
@@ -95,9 +96,18 @@ final class RemotePredictor {
             }
             for (SitePrediction site : s.getSitesList()) {
                 int p = site.getValuesCount();
-                float[] v = new float[p + site.getUncertaintyCount()];
-                for (int q = 0; q < v.length; q++) {
-                    v[q] = q < p ? site.getValues(q) : site.getUncertainty(q - p);
+                int u = site.getUncertaintyCount();
+                int b = site.getIntervalLowCount();
+                float[] v = new float[p + u + 2 * b];                                           // values, σ, lower bounds, upper bounds
+                for (int q = 0; q < p; q++) {
+                    v[q] = site.getValues(q);
+                }
+                for (int q = 0; q < u; q++) {
+                    v[p + q] = site.getUncertainty(q);
+                }
+                for (int q = 0; q < b; q++) {
+                    v[p + u + q] = site.getIntervalLow(q);
+                    v[p + u + b + q] = site.getIntervalHigh(q);
                 }
                 rows.row(s.getName(), site.getIndex(), site.getElement(), v, site.getDomainScore(), s.getOutOfDomain(), version);
             }

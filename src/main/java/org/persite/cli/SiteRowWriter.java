@@ -10,7 +10,8 @@ import java.util.Locale;
  * Writes predictions one row per site: structure, site, element, one value per property, model version.
  * CSV has a header {@code structure,site,element,<property> (<unit>)...,model}; JSON writes JSON Lines, one
  * object per site with the same fields (values keyed by property name). An ensemble model adds its per-site
- * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}). A model with a
+ * standard deviations as {@code <property>_std (<unit>)} columns (JSON: {@code <property>_std}); a model with a one-sided
+ * interval its bounds as {@code <property>_low (<unit>)} and {@code <property>_high (<unit>)}. A model with a
  * domain summary adds {@code domain_score} (the site's) and {@code out_of_domain} (its structure's verdict).
  * {@code structures} writes JSON Lines too, one object per structure: {@code structure}, {@code model}, {@code units}
  * (property to unit), {@code out_of_domain} when the model has a domain summary, and {@code sites}, each as in
@@ -32,7 +33,8 @@ final class SiteRowWriter {
     private final PrintWriter out;
     private final Style style;
     private List<String> properties;
-    private boolean uncertainty;
+    /** The suffix of each group of P numbers in a row: "" (the values), then "_std", "_low" and "_high" as declared. */
+    private List<String> groups;
     private boolean domain;
     private List<String> units;
     /** The structure being gathered (style structures), written when the next one starts or at {@link #finish()}. */
@@ -54,6 +56,11 @@ final class SiteRowWriter {
 
     /** As {@link #properties(List, List, boolean)}; {@code withDomain} adds the domain_score and out_of_domain columns. */
     void properties(List<String> names, List<String> units, boolean withUncertainty, boolean withDomain) {
+        properties(names, units, withUncertainty, withDomain, false);
+    }
+
+    /** As {@link #properties(List, List, boolean, boolean)}; {@code withInterval} adds each property's lower and upper bound. */
+    void properties(List<String> names, List<String> units, boolean withUncertainty, boolean withDomain, boolean withInterval) {
         if (properties != null) {
             if (!properties.equals(names)) {
                 throw new IllegalStateException("the model's properties changed mid-run: " + properties + " then " + names);
@@ -62,15 +69,19 @@ final class SiteRowWriter {
         }
         properties = List.copyOf(names);
         this.units = List.copyOf(units);
-        uncertainty = withUncertainty;
+        List<String> g = new java.util.ArrayList<>(List.of(""));
+        if (withUncertainty) {
+            g.add("_std");
+        }
+        if (withInterval) {
+            g.addAll(List.of("_low", "_high"));
+        }
+        groups = List.copyOf(g);
         domain = withDomain;
         if (style == Style.csv) {
             StringBuilder header = new StringBuilder("structure,site,element");
-            for (int q = 0; q < names.size(); q++) {
-                header.append(',').append(csv(names.get(q) + " (" + units.get(q) + ")"));
-            }
-            for (int q = 0; withUncertainty && q < names.size(); q++) {
-                header.append(',').append(csv(names.get(q) + "_std (" + units.get(q) + ")"));
+            for (int q = 0; q < groups.size() * names.size(); q++) {
+                header.append(',').append(csv(column(q) + " (" + units.get(q % names.size()) + ")"));
             }
             if (withDomain) {
                 header.append(",domain_score,out_of_domain");
@@ -80,8 +91,8 @@ final class SiteRowWriter {
     }
 
     /**
-     * One site's row; {@code values} holds one value per property and then, when the rows carry uncertainty,
-     * one standard deviation per property.
+     * One site's row; {@code values} holds one value per property and then, as declared, one standard deviation per
+     * property, one lower and one upper bound per property.
      */
     void row(String structure, int site, String element, float[] values, String model) {
         row(structure, site, element, values, Float.NaN, false, model);
@@ -89,7 +100,7 @@ final class SiteRowWriter {
 
     /** As {@link #row(String, int, String, float[], String)}, with the site's domain score and its structure's verdict (used when declared). */
     void row(String structure, int site, String element, float[] values, float domainScore, boolean outOfDomain, String model) {
-        int expected = uncertainty ? 2 * properties.size() : properties.size();
+        int expected = groups.size() * properties.size();
         if (values.length != expected) {
             throw new IllegalStateException("a row of " + values.length + " numbers where " + expected + " were declared");
         }
@@ -117,24 +128,28 @@ final class SiteRowWriter {
                 pending.putArray("sites");
             }
             ObjectNode o = ((com.fasterxml.jackson.databind.node.ArrayNode) pending.get("sites")).addObject().put("site", site).put("element", element);
-            int p = properties.size();
             for (int q = 0; q < values.length; q++) {
-                o.put(q < p ? properties.get(q) : properties.get(q - p) + "_std", values[q]);
+                o.put(column(q), values[q]);
             }
             if (domain) {
                 o.put("domain_score", domainScore);
             }
         } else {
             ObjectNode o = JSON.createObjectNode().put("structure", structure).put("site", site).put("element", element);
-            int p = properties.size();
             for (int q = 0; q < values.length; q++) {
-                o.put(q < p ? properties.get(q) : properties.get(q - p) + "_std", values[q]);
+                o.put(column(q), values[q]);
             }
             if (domain) {
                 o.put("domain_score", domainScore).put("out_of_domain", outOfDomain);
             }
             out.println(o.put("model", model).toString());
         }
+    }
+
+    /** The name of number q of a row: its property's name and its group's suffix. */
+    private String column(int q) {
+        int p = properties.size();
+        return properties.get(q % p) + groups.get(q / p);
     }
 
     void flush() {
