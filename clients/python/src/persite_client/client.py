@@ -37,13 +37,16 @@ class SitePrediction:
     """One structure's per-site answer.
 
     values: np.ndarray [N, P] in `units`; sigma: [N, P] (models with a σ) or None; domain_score: [N] or None;
+    low, high: [N, P] each site's one-sided interval (models with one) or None;
     elements: N symbols; out_of_domain: the structure's verdict (models with a domain head); model: "name/version".
     """
 
     ok = True
 
-    def __init__(self, name, elements, values, sigma, domain_score, out_of_domain, properties, units, model):
+    def __init__(self, name, elements, values, sigma, domain_score, out_of_domain, properties, units, model, low=None, high=None):
         self.name = name
+        self.low = low
+        self.high = high
         self.elements = elements
         self.values = values
         self.sigma = sigma
@@ -62,13 +65,17 @@ class SitePrediction:
         return self.values[:, q]
 
     def to_pymatgen(self, structure):
-        """A copy of `structure` (pymatgen) with the predictions as site properties: <property>, <property>_std, domain_score."""
+        """A copy of `structure` (pymatgen) with the predictions as site properties: <property>, <property>_std, <property>_low,
+        <property>_high, domain_score (each where the model gives it)."""
         _check_sites(structure, len(self.elements))
         s = structure.copy()
         for q, p in enumerate(self.properties):
             s.add_site_property(p, [float(v) for v in self.values[:, q]])
             if self.sigma is not None:
                 s.add_site_property(p + "_std", [float(v) for v in self.sigma[:, q]])
+            if self.low is not None:
+                s.add_site_property(p + "_low", [float(v) for v in self.low[:, q]])
+                s.add_site_property(p + "_high", [float(v) for v in self.high[:, q]])
         if self.domain_score is not None:
             s.add_site_property("domain_score", [float(v) for v in self.domain_score])
         return s
@@ -284,10 +291,13 @@ def _results(resp, name):
         values = np.array([list(site.values) for site in s.sites], dtype=np.float32).reshape(n, p)
         has_sigma = n > 0 and len(s.sites[0].uncertainty) == p
         sigma = np.array([list(site.uncertainty) for site in s.sites], dtype=np.float32).reshape(n, p) if has_sigma else None
+        has_interval = n > 0 and len(s.sites[0].interval_low) == p
+        low = np.array([list(site.interval_low) for site in s.sites], dtype=np.float32).reshape(n, p) if has_interval else None
+        high = np.array([list(site.interval_high) for site in s.sites], dtype=np.float32).reshape(n, p) if has_interval else None
         has_domain = n > 0 and s.sites[0].HasField("domain_score")
         domain = np.array([site.domain_score for site in s.sites], dtype=np.float32) if has_domain else None
         yield SitePrediction(s.name or name, [site.element for site in s.sites], values, sigma, domain,
-                             bool(s.out_of_domain), props, units, model)
+                             bool(s.out_of_domain), props, units, model, low, high)
 
 
 def predict(structures, server=None, model="", token=None):

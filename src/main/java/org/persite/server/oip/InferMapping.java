@@ -24,7 +24,7 @@ import org.persite.api.v1.StructureText;
  * [N, 3]).
  *
  * <p>Outputs, over the S sites of every structure predicted, in input order: {@code values} (FP32 [S, P], P
- * properties, units in the response's parameters), {@code uncertainty} (FP32 [S, P], models with a σ), {@code domain_score}
+ * properties, units in the response's parameters), {@code uncertainty} (FP32 [S, P], models with a σ), {@code interval_low} and {@code interval_high} (FP32 [S, P], models with a one-sided interval), {@code domain_score}
  * (FP32 [S], models with a domain head), {@code species} (BYTES [S]) and {@code site_structure} (INT32 [S], which
  * structure a site belongs to); and over the K structures read: {@code structure_name} (BYTES [K]), {@code
  * structure_input} (INT32 [K], the input element it came from) and {@code structure_error} (BYTES [K], empty when
@@ -99,12 +99,14 @@ public final class InferMapping {
     }
 
     /** The infer response for the answers to {@link #requests}, in the same order. */
-    public static ObjectNode response(String id, List<PredictResponse> answers, boolean uncertainty, boolean domain) {
+    public static ObjectNode response(String id, List<PredictResponse> answers, boolean uncertainty, boolean domain, boolean interval) {
         PredictResponse first = answers.get(0);
         int props = first.getPropertiesCount();
         ArrayNode values = JSON.createArrayNode();
         ArrayNode sigma = JSON.createArrayNode();
         ArrayNode domainScore = JSON.createArrayNode();
+        ArrayNode low = JSON.createArrayNode();
+        ArrayNode high = JSON.createArrayNode();
         ArrayNode species = JSON.createArrayNode();
         ArrayNode siteStructure = JSON.createArrayNode();
         ArrayNode names = JSON.createArrayNode();
@@ -129,6 +131,10 @@ public final class InferMapping {
                         values.add(site.getValues(q));
                         if (uncertainty) {
                             sigma.add(q < site.getUncertaintyCount() ? site.getUncertainty(q) : Float.NaN);
+                        }
+                        if (interval) {
+                            low.add(q < site.getIntervalLowCount() ? site.getIntervalLow(q) : Float.NaN);
+                            high.add(q < site.getIntervalHighCount() ? site.getIntervalHigh(q) : Float.NaN);
                         }
                     }
                     if (domain) {
@@ -157,6 +163,10 @@ public final class InferMapping {
         }
         if (domain) {
             tensor(outputs, "domain_score", "FP32", domainScore, sites);
+        }
+        if (interval) {
+            tensor(outputs, "interval_low", "FP32", low, sites, props);
+            tensor(outputs, "interval_high", "FP32", high, sites, props);
         }
         tensor(outputs, "species", "BYTES", species, sites);
         tensor(outputs, "site_structure", "INT32", siteStructure, sites);

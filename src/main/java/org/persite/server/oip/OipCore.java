@@ -176,6 +176,7 @@ public final class OipCore {
         }
         boolean sigma = served.engine().hasUncertainty();
         boolean domain = served.engine().hasDomainScore();
+        boolean interval = served.engine().hasInterval();
         List<CompletableFuture<PredictResponse>> answers = new ArrayList<>();
         for (PredictRequest r : requests) {
             answers.add(pipeline.predict(r, Instant.MAX, () -> false).toCompletableFuture());
@@ -186,7 +187,7 @@ public final class OipCore {
             if (failed != null) {
                 return Answer.error(Code.values()[failed.getCode()], failed.getMessage());
             }
-            return new Answer(Code.OK, InferMapping.response(json.path("id").asText(""), got, sigma, domain));
+            return new Answer(Code.OK, InferMapping.response(json.path("id").asText(""), got, sigma, domain, interval));
         });
     }
 
@@ -230,6 +231,10 @@ public final class OipCore {
         }
         if (served.engine().hasDomainScore()) {
             meta(outputs, "domain_score", "FP32", -1);
+        }
+        if (served.engine().hasInterval()) {
+            meta(outputs, "interval_low", "FP32", -1, p);
+            meta(outputs, "interval_high", "FP32", -1, p);
         }
         meta(outputs, "species", "BYTES", -1);
         meta(outputs, "site_structure", "INT32", -1);
