@@ -92,7 +92,8 @@ class PredictCommandTest {
         PersiteCliTest.Run r = PersiteCliTest.run("predict", TestVectors.input("cod-1000041.cif").toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
-        assertEquals("structure,site,element,magmom (μB),magmom_std (μB),domain_score,out_of_domain,model", lines.get(0), "the default serves a σ");
+        assertEquals("structure,site,element,magmom (μB),magmom_std (μB),magmom_low (μB),magmom_high (μB),domain_score,out_of_domain,model", lines.get(0),
+                "the default serves a σ and a one-sided interval");
         assertEquals(9, lines.size());
         assertTrue(lines.get(1).endsWith(",magmom/" + lines.get(1).substring(lines.get(1).lastIndexOf('/') + 1)));
     }

@@ -79,6 +79,9 @@ class ShippedTrustTest {
             if (e.hasUncertainty()) {
                 assertSigmaCoversNinetyPercent(folder, test, out);
             }
+            if (e.hasInterval()) {
+                assertIntervalCoversNinetyPercent(folder, test, out);
+            }
             double[] sorted = scores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double p95 = sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
             System.out.printf("%s v%d: %d test sites, domain score p95 %.3f; %d of %d test structures flagged out of domain%n",
@@ -106,6 +109,31 @@ class ShippedTrustTest {
             }
             assertTrue(probes >= 9);
         }
+    }
+
+    /**
+     * The one-sided interval, counted here on the test split from the served graph's own bounds: [lower, upper] holds
+     * 88-92% of the labels over all sites and over transition-metal sites, and its lower bound is never below 0 (|m|).
+     */
+    static void assertIntervalCoversNinetyPercent(String folder, List<SiteDataset.Example> test, List<SiteOutputs> out) {
+        long[] n = new long[2];
+        long[] inside = new long[2];
+        SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
+            float lo = out.get(k).interval()[2 * i];
+            float hi = out.get(k).interval()[2 * i + 1];
+            assertTrue(lo >= 0 && lo <= hi, folder + " " + test.get(k).id() + " site " + i + ": [" + lo + ", " + hi + "]");
+            for (int c = 0; c < 2; c++) {
+                if (c == 0 || org.persite.train.SiteMetrics.isTransitionMetal(z)) {
+                    n[c]++;
+                    inside[c] += target >= lo && target <= hi ? 1 : 0;
+                }
+            }
+        });
+        double all = (double) inside[0] / n[0];
+        double tm = (double) inside[1] / n[1];
+        System.out.printf("%s: the interval holds %.1f%% of %d test sites, %.1f%% of %d TM sites%n", folder, 100 * all, n[0], 100 * tm, n[1]);
+        assertTrue(all >= 0.88 && all <= 0.92 && tm >= 0.88 && tm <= 0.92, folder + ": the interval holds " + all + " of all and " + tm
+                + " of TM test sites (88-92%)");
     }
 
     /**

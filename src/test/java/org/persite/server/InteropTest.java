@@ -152,14 +152,16 @@ class InteropTest {
         for (int i = 1; i < a.size(); i++) {
             String[] x = a.get(i).split(",");
             String[] y = b.get(i).split(",");
-            // structure,site,element,magmom (μB),magmom_std (μB),domain_score,out_of_domain,model
-            assertEquals(x[0] + x[1] + x[2] + x[6] + x[7], y[0] + y[1] + y[2] + y[6] + y[7], "structure, site, element, verdict and model version");
+            // structure,site,element,magmom (μB),magmom_std (μB),magmom_low (μB),magmom_high (μB),domain_score,out_of_domain,model
+            assertEquals(x[0] + x[1] + x[2] + x[8] + x[9], y[0] + y[1] + y[2] + y[8] + y[9], "structure, site, element, verdict and model version");
             assertEquals(Double.parseDouble(x[3]), Double.parseDouble(y[3]), 1e-5, a.get(i) + " vs " + b.get(i));
             assertEquals(Double.parseDouble(x[4]), Double.parseDouble(y[4]), 1e-5, "σ: " + a.get(i) + " vs " + b.get(i));
-            assertEquals(Double.parseDouble(x[5]), Double.parseDouble(y[5]), 1e-3, "domain score: " + a.get(i) + " vs " + b.get(i));
+            assertEquals(Double.parseDouble(x[5]), Double.parseDouble(y[5]), 1e-5, "lower bound: " + a.get(i) + " vs " + b.get(i));
+            assertEquals(Double.parseDouble(x[6]), Double.parseDouble(y[6]), 1e-5, "upper bound: " + a.get(i) + " vs " + b.get(i));
+            assertEquals(Double.parseDouble(x[7]), Double.parseDouble(y[7]), 1e-3, "domain score: " + a.get(i) + " vs " + b.get(i));
         }
         String json = cli("predict", "--server", "127.0.0.1:" + ts.port(), "--format", "json", examples.toString());
-        assertTrue(json.lines().findFirst().orElseThrow().matches("\\{\"structure\":\".*\",\"site\":0,\"element\":\"\\w+\",\"magmom\":.*,\"magmom_std\":.*,\"domain_score\":.*,\"out_of_domain\":(true|false),\"model\":\"magmom/8\"}"),
+        assertTrue(json.lines().findFirst().orElseThrow().matches("\\{\"structure\":\".*\",\"site\":0,\"element\":\"\\w+\",\"magmom\":.*,\"magmom_std\":.*,\"magmom_low\":.*,\"magmom_high\":.*,\"domain_score\":.*,\"out_of_domain\":(true|false),\"model\":\"magmom/9\"}"),
                 json);
     }
 

@@ -70,8 +70,8 @@ class PerSiteServerTest {
         assertEquals(Set.of("magmom", "magmom-ensemble", "ddec-charge", "ddec-charge-ensemble"), byName.keySet());
         ModelInfo mag = byName.get("magmom");
         assertTrue(mag.getIsDefault());
-        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), mag.getAvailableVersionsList());
-        assertEquals(8, mag.getVersion(), "the newest version is served");
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), mag.getAvailableVersionsList());
+        assertEquals(9, mag.getVersion(), "the newest version is served");
         assertEquals("non_negative", mag.getProperties(0).getConstraint());
         assertTrue(mag.getDomainThreshold() > 0);
         assertTrue(mag.getGate().contains("at start"), mag.getGate());
@@ -96,7 +96,7 @@ class PerSiteServerTest {
         assertEquals(0, r.getStatus().getCode(), r.getStatus().getMessage());
         assertEquals("nacl", r.getRequestId());
         assertEquals("magmom", r.getModel());
-        assertEquals(8, r.getModelVersion());
+        assertEquals(9, r.getModelVersion());
         assertEquals(List.of("magmom"), r.getPropertiesList());
         StructureResult s = r.getStructures(0);
         assertEquals("Na4Cl4", s.getFormula());
@@ -268,11 +268,11 @@ class PerSiteServerTest {
         String text = ts.metrics();
         assertTrue(ts.metric("persite_requests_total{code=\"OK\",model=\"magmom\",rpc=\"Predict\"}") >= 1, text);
         assertEquals(1.0, ts.metric("persite_model_info{model=\"magmom\",sha256=\"" + ts.server.registry().describe("magmom").model().sha256()
-                + "\",version=\"8\"}"), text);
+                + "\",version=\"9\"}"), text);
         assertTrue(text.lines().anyMatch(l -> l.startsWith("persite_build_info{") && l.contains("commit=") && l.contains("onnxruntime=\"1.")
                 && l.endsWith(" 1.0")), text);
         assertTrue(ts.metric("persite_atoms_predicted_total{model=\"magmom\"}") >= 8, text);
-        assertEquals(8.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
+        assertEquals(9.0, ts.metric("persite_model_active_version{model=\"magmom\"}"));
         assertTrue(text.lines().anyMatch(l -> l.startsWith("persite_stage_duration_seconds_bucket{") && l.contains("model=\"magmom\"")
                 && l.contains("stage=\"inference\"")), text);
         assertTrue(text.contains("persite_batch_padding_efficiency_count"), text);
