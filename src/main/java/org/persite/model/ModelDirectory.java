@@ -439,10 +439,7 @@ public final class ModelDirectory {
             Trust.ResidualStd residual = null;
             JsonNode rn = tr.path("residual_std");
             if (rn.isObject()) {
-                double[] edges = new double[require(rn, "edges").size()];
-                for (int b = 0; b < edges.length; b++) {
-                    edges[b] = rn.get("edges").get(b).asDouble();
-                }
+                double[] edges = numbers(require(rn, "edges"));
                 Map<String, double[]> bins = perElement(rn.path("element_bins"));
                 JsonNode iv = rn.path("interval");
                 Trust.Interval interval = !iv.isObject() ? null : new Trust.Interval(require(iv, "tail").asDouble(), perElement(iv.path("element_lower")),

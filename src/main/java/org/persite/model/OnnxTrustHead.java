@@ -257,7 +257,7 @@ public final class OnnxTrustHead {
         float[] table = new float[rows * bins * 2];
         for (int z = 0; z < rows; z++) {
             for (int k = 0; k < bins; k++) {
-                double[] offsets = r.intervalOffsets(z == 0 ? 0 : z, z > 0 && transitionMetal[z], k);
+                double[] offsets = z == 0 ? r.interval().classOther() : r.intervalOffsets(z, transitionMetal[z], k);
                 table[(z * bins + k) * 2] = (float) offsets[0];
                 table[(z * bins + k) * 2 + 1] = (float) offsets[1];
             }

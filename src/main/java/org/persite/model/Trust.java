@@ -98,10 +98,10 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
             return new double[] {y + o[0], y + o[1]};
         }
 
-        /** {lower, upper} offsets of a site of atomic number z in bin b: its element's, else its class's (z = 0: the other class's). */
+        /** {lower, upper} offsets of a site of atomic number z ≥ 1 in bin b: its element's, else its class's. */
         public double[] intervalOffsets(int z, boolean transitionMetal, int b) {
-            String symbol = z == 0 ? null : org.persite.structure.Elements.symbol(z);
-            double[] lo = symbol == null ? null : interval.lower().get(symbol);
+            String symbol = org.persite.structure.Elements.symbol(z);
+            double[] lo = interval.lower().get(symbol);
             if (lo != null) {
                 return new double[] {lo[b], interval.upper().get(symbol)[b]};
             }

@@ -103,17 +103,15 @@ public final class ResidualStdFitter {
                     left.addAll(bin);
                 }
             }
-            List<Double> rest = left.size() >= minSites ? left : element;
+            GroupFit rest = GroupFit.of(left.size() >= minSites ? left : element, tail);
             double[] v = new double[nb];
             double[] l = new double[nb];
             double[] u = new double[nb];
             for (int b = 0; b < nb; b++) {
-                List<Double> fitted = perBin.get(b).size() >= minSites ? perBin.get(b) : rest;
-                v[b] = std(fitted);
-                if (tail > 0) {
-                    l[b] = DomainFitter.quantile(fitted, tail);
-                    u[b] = DomainFitter.quantile(fitted, 1 - tail);
-                }
+                GroupFit f = perBin.get(b).size() >= minSites ? GroupFit.of(perBin.get(b), tail) : rest;
+                v[b] = f.std();
+                l[b] = f.lower();
+                u[b] = f.upper();
             }
             String symbol = Elements.symbol(z);
             elementBins.put(symbol, v);
@@ -121,20 +119,38 @@ public final class ResidualStdFitter {
             upper.put(symbol, u);
         });
         // a class's σ is fitted on the sites of its elements without their own where they are enough, else on the whole class
-        List<Double> tmFitted = tmLeft.size() >= minSites ? tmLeft : tm.isEmpty() ? all : tm;
-        List<Double> otherFitted = otherLeft.size() >= minSites ? otherLeft : other.isEmpty() ? all : other;
-        Trust.Interval interval = tail == 0 ? null : new Trust.Interval(tail, lower, upper,
-                new double[] {DomainFitter.quantile(tmFitted, tail), DomainFitter.quantile(tmFitted, 1 - tail)},
-                new double[] {DomainFitter.quantile(otherFitted, tail), DomainFitter.quantile(otherFitted, 1 - tail)});
-        return new Trust.ResidualStd(edges, elementBins, std(tmFitted), std(otherFitted), minSites, interval);
+        GroupFit tmFit = GroupFit.of(tmLeft.size() >= minSites ? tmLeft : tm.isEmpty() ? all : tm, tail);
+        GroupFit otherFit = GroupFit.of(otherLeft.size() >= minSites ? otherLeft : other.isEmpty() ? all : other, tail);
+        Trust.Interval interval = tail == 0 ? null : new Trust.Interval(tail, lower, upper, new double[] {tmFit.lower(), tmFit.upper()},
+                new double[] {otherFit.lower(), otherFit.upper()});
+        return new Trust.ResidualStd(edges, elementBins, tmFit.std(), otherFit.std(), minSites, interval);
     }
 
-    /** q₉₀(|error|) / 1.645 of signed errors, at least 1e-6. */
-    static double std(List<Double> errors) {
-        List<Double> magnitudes = new ArrayList<>(errors.size());
-        for (double e : errors) {
-            magnitudes.add(Math.abs(e));
+    /**
+     * What one group's signed errors give, each list sorted once: σ = q₉₀(|error|) / 1.645 (at least 1e-6) and, with
+     * {@code tail > 0}, the {@code tail} and {@code 1 - tail} quantiles (nearest rank, as {@link DomainFitter#quantile}).
+     */
+    private record GroupFit(double std, double lower, double upper) {
+        static GroupFit of(List<Double> errors, double tail) {
+            double[] signed = new double[errors.size()];
+            double[] magnitude = new double[errors.size()];
+            for (int i = 0; i < signed.length; i++) {
+                signed[i] = errors.get(i);
+                magnitude[i] = Math.abs(signed[i]);
+            }
+            java.util.Arrays.sort(magnitude);
+            double std = Math.max(rank(magnitude, 0.90) / Calibration.Z90, FLOOR);
+            if (tail == 0) {
+                return new GroupFit(std, 0, 0);
+            }
+            java.util.Arrays.sort(signed);
+            return new GroupFit(std, rank(signed, tail), rank(signed, 1 - tail));
         }
-        return Math.max(DomainFitter.quantile(magnitudes, 0.90) / Calibration.Z90, FLOOR);
+
+        /** The q-quantile of sorted values, nearest rank. */
+        private static double rank(double[] sorted, double q) {
+            return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(q * sorted.length) - 1))];
+        }
     }
+
 }

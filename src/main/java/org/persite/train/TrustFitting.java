@@ -492,9 +492,9 @@ public final class TrustFitting {
     }
 
     /**
-     * The one-sided interval on the test split ({@link Trust.Interval}; cut at 0 for a non-negative property, as the graph
-     * cuts it): the share of labels inside it and its mean width, over all sites and TM sites, beside the symmetric
-     * ± 1.645σ's width cut the same way.
+     * The one-sided interval on the test split, as the graph serves it (its {@code site_interval}, cut at 0 for a
+     * non-negative property): the share of labels inside it and its mean width, over all sites and TM sites, beside
+     * the symmetric ± 1.645σ's width cut the same way.
      */
     static void intervalFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r,
             boolean nonNegative) {
@@ -502,9 +502,8 @@ public final class TrustFitting {
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
             boolean tm = SiteMetrics.isTransitionMetal(z);
             double y = trusted.get(k).values()[i];
-            double[] b = r.interval(z, tm, y);
-            double lo = nonNegative ? Math.max(0, b[0]) : b[0];
-            double hi = nonNegative ? Math.max(0, b[1]) : b[1];
+            double lo = trusted.get(k).interval()[2 * i];                                       // [n, 2]: lower, upper
+            double hi = trusted.get(k).interval()[2 * i + 1];
             double s = Calibration.Z90 * trusted.get(k).std()[i];
             double symmetric = (y + s) - (nonNegative ? Math.max(0, y - s) : y - s);
             for (int g = 0; g < (tm ? 2 : 1); g++) {
