@@ -82,15 +82,16 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--residual-std-bins", description = "A single model gets a per-site σ from its own validation errors: per element "
             + "and bin of the predicted value (this many bins between the validation predictions' 1% and 99% quantiles), the errors' "
-            + "90% quantile over 1.645. 0 = no σ; ensembles keep their members' spread. Default: persite.trust-head.residual-std.bins (8).")
+            + "90% quantile over 1.645. 0 = no σ and no interval; ensembles keep their members' spread as σ and take only the "
+            + "interval from these groups. Default: persite.trust-head.residual-std.bins (8).")
     Integer residualStdBins;
 
     @Option(names = "--residual-std-min-sites", description = "The validation sites an (element, bin) group needs for its own σ; a "
             + "smaller group takes its element's, an element with fewer its class's. Default: persite.trust-head.residual-std.min-sites (200).")
     Integer residualStdMinSites;
 
-    @Option(names = "--residual-interval-tail", description = "With a single model's σ, a one-sided interval: the prediction plus its "
-            + "group's TAIL and 1 - TAIL quantiles of the signed validation errors. 0 = none. "
+    @Option(names = "--residual-interval-tail", description = "A one-sided interval (single models and ensembles): the prediction plus "
+            + "its group's TAIL and 1 - TAIL quantiles of the signed validation errors. 0 = none. "
             + "Default: persite.trust-head.residual-std.interval-tail (0.04).")
     Double residualIntervalTail;
 
@@ -202,7 +203,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 fitted.components(), fitted.hasEnvironment() ? String.format(Locale.ROOT, ", or the first shell's (%d components) where larger",
                         fitted.environmentComponents()) : ""));
         org.persite.model.Trust.ResidualStd residual = r.model().spec().trust().residualStd();
-        if (residual != null) {
+        if (residual != null && r.model().spec().trust().uncertainty() == null) {
             md.append("\n## σ from the validation errors\n\n").append(residualTable(residual));
             md.append("\n### Its coverage per element (test split, elements with at least 500 sites)\n\n| element | test sites | MAE | own σ | "
                     + "covered at ±1.645σ | mean σ |\n|---|---|---|---|---|---|\n");

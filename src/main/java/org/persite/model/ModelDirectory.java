@@ -269,18 +269,20 @@ public final class ModelDirectory {
         io.put(ModelIo.NBR_INDEX, "int64 [N, M]");
         io.put(ModelIo.NBR_DISTANCE, "float32 [N, M], Å");
         io.put(ModelIo.NBR_MASK, "float32 [N, M]");
-        boolean residual = spec.trust().residualStd() != null;
-        io.put(ModelIo.SITE_VALUES, uncertainty && !residual ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
-        if (uncertainty && residual) {
+        Trust.ResidualStd residual = spec.trust().residualStd();
+        // a single model's σ from its validation errors; an ensemble's σ is its members' spread, residual fit or not
+        boolean residualSigma = residual != null && spec.trust().uncertainty() == null;
+        io.put(ModelIo.SITE_VALUES, uncertainty && !residualSigma ? "float32 [N, P], the mean over the ensemble's members" : "float32 [N, P]");
+        if (uncertainty && residualSigma) {
             io.put(ModelIo.SITE_STD, "float32 [N, P], the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin");
-            if (spec.trust().residualStd().interval() != null) {
-                io.put(ModelIo.SITE_INTERVAL, "float32 [N, 2], lower and upper bound: the value plus the tail quantiles of the validation errors of "
-                        + "the site's element and predicted-value bin");
-            }
         } else if (uncertainty) {
             io.put(ModelIo.SITE_STD, spec.trust().uncertainty() == null
                     ? "float32 [N, P], the standard deviation over the ensemble's members (divisor K - 1)"
                     : "float32 [N, P], the members' standard deviation (divisor K - 1) times the per-class scale, capped");
+        }
+        if (residual != null && residual.interval() != null) {
+            io.put(ModelIo.SITE_INTERVAL, "float32 [N, 2], lower and upper bound: the value plus the tail quantiles of the validation errors of "
+                    + "the site's element and predicted-value bin");
         }
         if (spec.conservedProperty() >= 0) {
             io.put(ModelIo.SITE_STRUCTURE, "int64 [N], each atom's structure in the batch");

@@ -19,6 +19,9 @@ import org.persite.model.onnx.OnnxProto.ValueInfoProto;
  *   <li><b>Non-negative</b> properties: {@code max(y, 0)} on the de-normalised value [N, P].</li>
  *   <li><b>σ</b> (ensembles): {@code min(σ · scale[class of species], cap)} [N, P]. A single model with a σ from its
  *       validation residuals ({@link Trust.ResidualStd}) gets the output: {@code table[species, bin(y)]} [N, 1].</li>
+ *   <li><b>One-sided interval</b> [N, 2] ({@link Trust.Interval}, single models and ensembles): y plus the
+ *       {lower, upper} offsets of {@code table[species, bin(y)]}, cut at 0 for a non-negative property. An ensemble's
+ *       residual fit serves only this: its σ stays the members' spread.</li>
  *   <li><b>Conserved sum</b> (P = 1): in float64, per structure s, {@code excess_s = Σ_{i∈s} y_i - total_s},
  *       {@code y_i' = y_i - w_i · excess_s / Σ_{i∈s} w_i}, with w = 1 or w = σ² + 1e-12; the sums are
  *       ScatterElements(reduction = add) over {@link ModelIo#SITE_STRUCTURE} and gathered back, so every shape stays [N].
@@ -149,13 +152,18 @@ public final class OnnxTrustHead {
         }
         Trust.ResidualStd residual = spec.trust().residualStd();
         if (residual != null) {
-            if (hasStd || p != 1) {
-                throw new IllegalArgumentException("a σ from validation residuals is for a single model of one property");
+            if (p != 1) {
+                throw new IllegalArgumentException("a σ or interval from validation residuals is for a model of one property");
+            }
+            if (hasStd && residual.interval() == null) {
+                throw new IllegalArgumentException("an ensemble keeps its members' σ: its residual fit serves only an interval, and has none");
             }
             String index = residualIndex(b, residual, values, transitionMetal.length);                                     // [N]
-            b.node("Identity", new String[] {residualStd(b, residual, index, transitionMetal)}, new String[] {ModelIo.SITE_STD});
-            g.addOutput(OnnxGraphBuilder.value(ModelIo.SITE_STD, TensorProto.DataType.FLOAT,
-                    "per-site σ: the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin", ModelIo.DIM_ATOMS, p));
+            if (!hasStd) {
+                b.node("Identity", new String[] {residualStd(b, residual, index, transitionMetal)}, new String[] {ModelIo.SITE_STD});
+                g.addOutput(OnnxGraphBuilder.value(ModelIo.SITE_STD, TensorProto.DataType.FLOAT,
+                        "per-site σ: the validation errors' 90% quantile / 1.645 of the site's element and predicted-value bin", ModelIo.DIM_ATOMS, p));
+            }
             if (residual.interval() != null) {
                 boolean nonNegative = spec.properties().get(0).constraint() == PropertySpec.Constraint.NON_NEGATIVE;
                 b.node("Identity", new String[] {residualInterval(b, residual, index, values, transitionMetal, nonNegative)},
@@ -212,7 +220,7 @@ public final class OnnxTrustHead {
     }
 
     /**
-     * The row of each site in a single model's [Z + 1, B] residual tables ({@link Trust.ResidualStd}): Z · B + the bin of
+     * The row of each site in the [Z + 1, B] residual tables ({@link Trust.ResidualStd}): Z · B + the bin of
      * its predicted value [N, 1] (how many inner edges are at or below it). Row 0 (padding) holds the other class's values.
      */
     private static String residualIndex(OnnxGraphBuilder b, Trust.ResidualStd r, String values, int rows) {
@@ -247,7 +255,7 @@ public final class OnnxTrustHead {
     }
 
     /**
-     * A single model's one-sided interval [N, 2] ({@link Trust.Interval}): the prediction [N, 1] plus the {lower, upper}
+     * The one-sided interval [N, 2] ({@link Trust.Interval}): the prediction [N, 1] plus the {lower, upper}
      * offsets gathered from a [Z · B + bin, 2] table, cut at 0 for a non-negative property.
      */
     private static String residualInterval(OnnxGraphBuilder b, Trust.ResidualStd r, String index, String values, boolean[] transitionMetal,

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param domain the domain score's facts, or null when the graph has no {@link ModelIo#DOMAIN_SCORE} output
  * @param uncertainty σ's recalibration and cap, or null (a single model, or an ensemble as its members give it)
  * @param sumWeights how a conserved-sum correction is spread: "uniform", or "variance" (weights σ²; ensembles only)
- * @param residualStd a single model's σ from its validation errors, or null (ensembles, and single models without σ)
+ * @param residualStd a single model's σ from its validation errors, or null (single models without σ); on an ensemble
+ *     (with {@code uncertainty}) only its one-sided interval is served, which it must then have: the ensemble's σ stays
+ *     its members' spread, and the residual σ is kept on the card as a figure
  */
 public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, ResidualStd residualStd) {
 
@@ -24,8 +26,12 @@ public record Trust(Domain domain, Uncertainty uncertainty, String sumWeights, R
         if (!sumWeights.equals("uniform") && !sumWeights.equals("variance")) {
             throw new IllegalArgumentException("sum weights must be 'uniform' or 'variance', got '" + sumWeights + "'");
         }
-        if (residualStd != null && (uncertainty != null || sumWeights.equals("variance"))) {
-            throw new IllegalArgumentException("a σ from validation residuals is for single models: an ensemble's σ is its members' spread");
+        if (residualStd != null && uncertainty != null && residualStd.interval() == null) {
+            throw new IllegalArgumentException("an ensemble's σ is its members' spread: its fit on validation residuals serves only a one-sided "
+                    + "interval, and this one has none");
+        }
+        if (residualStd != null && uncertainty == null && sumWeights.equals("variance")) {
+            throw new IllegalArgumentException("variance-weighted sums need an ensemble's σ, not a σ from validation residuals");
         }
     }
 

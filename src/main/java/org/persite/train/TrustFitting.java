@@ -31,7 +31,8 @@ import org.persite.structure.Elements;
  * constraints, a domain summary fitted on the training split's latents with its two structure thresholds (mean
  * and lowest site score) fitted on the validation split, and, for ensembles, σ recalibrated on the validation split per element (per element
  * class for an element with too few validation sites) and capped
- * at the property's range. Everything is judged on the test split, and the figures go into the card.
+ * at the property's range; a single model's σ from its validation errors, and, for both, a one-sided interval from the
+ * same errors ({@link ResidualStdFitter}) when {@code residual-std.interval-tail} is above 0. Everything is judged on the test split, and the figures go into the card.
  * {@code persite calibrate} runs this on a version on disk; training runs it on every new version.
  */
 public final class TrustFitting {
@@ -143,15 +144,20 @@ public final class TrustFitting {
             // a single model's σ needs labelled validation sites to be fitted on (a tiny data set may have none: no σ then)
             long[] labelledVal = {0};
             SiteDataset.forEachLabelled(val, (k, i, target, z) -> labelledVal[0]++);
-            boolean fitResidual = !ensemble && o.residualStdBins() > 0 && labelledVal[0] > 0;
+            // an ensemble keeps its members' σ and takes only the one-sided interval from its validation errors
+            boolean fitResidual = o.residualStdBins() > 0 && labelledVal[0] > 0 && (!ensemble || o.residualIntervalTail() > 0);
             try (OnnxInferenceEngine trusted = OnnxInferenceEngine.open(new LoadedModel(out, draft, onnx, ""), Device.CPU, false, 0)) {
                 tVal = Evaluation.outputs(trusted, val, null);
                 tTest = fitResidual ? null : Evaluation.outputs(trusted, test, null);   // with σ: from the graph that has it, below
             }
             if (fitResidual) {
                 residual = ResidualStdFitter.fit(val, tVal, o.residualStdBins(), o.residualStdMinSites(), o.residualIntervalTail());
-                prov.put("trust", prov.get("trust") + String.format(Locale.ROOT, "; σ from the validation errors, by element and %d bins of "
-                        + "the prediction (a group's own from %d sites)", residual.bins(), o.residualStdMinSites()));
+                prov.put("trust", prov.get("trust") + (ensemble
+                        ? String.format(Locale.ROOT, "; a one-sided interval from the validation errors of the ensemble's mean, by element and "
+                            + "%d bins of the prediction (a group's own from %d sites), tails %.3f (the σ fitted beside it is a figure: the served "
+                            + "σ is the members' spread)", residual.bins(), o.residualStdMinSites(), o.residualIntervalTail())
+                        : String.format(Locale.ROOT, "; σ from the validation errors, by element and %d bins of "
+                            + "the prediction (a group's own from %d sites)", residual.bins(), o.residualStdMinSites())));
                 draft = new ModelSpec(spec.name(), version, spec.hyperparameters(), spec.featurizer(), props, prov, spec.metrics(),
                         provisional.withResidualStd(residual));
                 onnx = OnnxTrustHead.apply(base.onnx(), draft, domain, environment, table, unc, tm);
@@ -173,8 +179,12 @@ public final class TrustFitting {
             Trust trust = new Trust(fitted, unc, weights, residual);
 
             figures(fig, test, rawTest, tTest, constraint, unc);
+            boolean nonNegative = constraint == PropertySpec.Constraint.NON_NEGATIVE;
             List<ElementCoverage> coverage = unc != null ? elementCoverage(fig, test, rawTest, tTest, unc, tm, o.elementScaleSites())
-                    : residual != null ? residualFigures(fig, test, tTest, residual, constraint == PropertySpec.Constraint.NON_NEGATIVE) : List.of();
+                    : residual != null ? residualFigures(fig, test, tTest, residual, nonNegative) : List.of();
+            if (unc != null && residual != null) {
+                intervalFigures(fig, test, tTest, residual, nonNegative);
+            }
             fig.put("domain_test_structures_out_of_domain", outOfDomainShare(fitted, test, tTest));
             Map<String, Double> metrics = new LinkedHashMap<>(spec.metrics());
             SiteMetrics after = SiteMetrics.of(test, values(tTest));

@@ -1,6 +1,7 @@
 package org.persite.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -360,5 +361,88 @@ class TrustHeadMatchesReferenceTest {
         }
         assertTrue(capped > 0, "no σ reached the cap: the cap was not tested");
         assertTrue(ownScale > 0, "no O site below the cap: the element's own scale was not tested");
+    }
+
+    /**
+     * An ensemble with a one-sided interval from its validation errors: σ stays the members' spread recalibrated as the
+     * card's uncertainty says (not the residual fit's σ), the values are the members' mean cut at 0, and the interval is
+     * that value plus the offsets of its element and bin ({@link Trust.ResidualStd#interval}), cut at 0. An ensemble's
+     * residual fit without an interval is refused: it would serve nothing.
+     */
+    @Test
+    void anEnsemblesIntervalIsItsGroupsOffsetsWhileItsSigmaStaysTheMembersSpread() throws Exception {
+        ModelSpec base = TestModels.spec("trust-ens-interval", 1, CgcnnHyperparameters.reference(), 1);
+        List<CgcnnWeights> ws = List.of(TestModels.weights(base, 31), TestModels.weights(base, 32), TestModels.weights(base, 33));
+        Trust.Uncertainty u = new Trust.Uncertainty(1.7, 0.6, 50, java.util.Map.of("O", 0.5));
+        ModelSpec plain = base.withTrust(new Trust(card(), u, "uniform"),
+                List.of(new PropertySpec("magmom", "μB", 0.5, 0.81, PropertySpec.Constraint.NON_NEGATIVE)), base.provenance());
+        List<ReferenceForward> refs = ws.stream().map(w -> new ReferenceForward(plain, w, TABLE)).toList();
+        DomainSummary d = summary(refs.get(0), plain.hyperparameters().hiddenWidth());
+        // the oracle: the members' mean and spread, σ recalibrated, the mean cut at 0
+        List<double[]> values = new ArrayList<>();
+        List<double[]> stds = new ArrayList<>();
+        List<Double> positive = new ArrayList<>();
+        for (CrystalGraph g : graphs) {
+            int n = g.numSites();
+            double[][] member = refs.stream().map(r -> r.predict(g)).toArray(double[][]::new);
+            double[] mean = new double[n];
+            double[] sd = new double[n];
+            int[] species = new int[n];
+            for (int i = 0; i < n; i++) {
+                species[i] = g.species(i);
+                for (double[] y : member) {
+                    mean[i] += y[i] / member.length;
+                }
+                for (double[] y : member) {
+                    sd[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (member.length - 1);
+                }
+                sd[i] = Math.sqrt(sd[i]);
+            }
+            double[] std = TrustMath.calibrateStd(u, sd, species, TM);
+            double[] y = TrustMath.constrain(plain, mean, std, 0);
+            values.add(y);
+            stds.add(std);
+            for (double v : y) {
+                if (v > 0) {
+                    positive.add(v);
+                }
+            }
+        }
+        double[] edges = {DomainFitter.quantile(positive, 0.25), DomainFitter.quantile(positive, 0.5), DomainFitter.quantile(positive, 0.75)};
+        Trust.Interval interval = new Trust.Interval(0.04, Map.of("O", new double[] {-0.01, 0, -0.02, -0.03}, "Mn", new double[] {-1, -2, -3, -4}),
+                Map.of("O", new double[] {0.1, 0.2, 0.3, 0.4}, "Mn", new double[] {0.5, 0.25, 0.125, 0}), new double[] {-0.9, 0.8}, new double[] {-0.07, 0.06});
+        // the residual fit's σ (7 and 9) is far from the spread's: were it served, σ would show it
+        Trust.ResidualStd r = new Trust.ResidualStd(edges, Map.of("O", new double[] {7, 7, 7, 7}, "Mn", new double[] {8, 8, 8, 8}), 9, 9, 200, interval);
+        assertThrows(IllegalArgumentException.class, () -> plain.trust().withResidualStd(new Trust.ResidualStd(edges, Map.of(), 9, 9, 200)),
+                "an ensemble's residual fit without an interval");
+        ModelSpec spec = plain.withTrust(plain.trust().withResidualStd(r), plain.properties(), plain.provenance());
+        byte[] ensemble = OnnxEnsembleWriter.write(spec, ws.stream().map(w -> OnnxCgcnnWriter.write(spec, w, TABLE)).toList());
+        LoadedModel m = ModelDirectory.load(ModelDirectory.write(tmp.resolve("ens-interval"), spec, OnnxTrustHead.apply(ensemble, spec, d, u, TM), true)
+                .directory());
+        assertEquals(r, m.spec().trust().residualStd(), "the card keeps the fit");
+        int[] perBin = new int[4];
+        int mn = 0;
+        try (OnnxInferenceEngine e = OnnxInferenceEngine.open(m, Device.CPU, false, 1)) {
+            assertTrue(e.hasUncertainty() && e.hasInterval() && e.hasDomainScore());
+            List<float[]> rows = e.predictAll(graphs, Buckets.defaults(), 1024);
+            for (int k = 0; k < graphs.size(); k++) {
+                CrystalGraph g = graphs.get(k);
+                SiteOutputs o = e.layout().split(rows.get(k));
+                for (int i = 0; i < g.numSites(); i++) {
+                    OnnxMatchesReferenceTest.assertClose(values.get(k)[i], o.values()[i], 0.6, "mean " + k + "/" + i);
+                    OnnxMatchesReferenceTest.assertClose(stds.get(k)[i], o.std()[i], 0.1, "σ " + k + "/" + i);
+                    int z = g.species(i);
+                    double[] want = r.interval(z, TM[z], o.values()[i]);
+                    assertEquals(Math.max(0, want[0]), o.interval()[2 * i], 1e-5, "lower bound " + k + "/" + i);
+                    assertEquals(Math.max(0, want[1]), o.interval()[2 * i + 1], 1e-5, "upper bound " + k + "/" + i);
+                    perBin[r.bin(o.values()[i])]++;
+                    mn += z == 25 ? 1 : 0;
+                }
+            }
+        }
+        for (int b = 0; b < 4; b++) {
+            assertTrue(perBin[b] > 20, "bin " + b + " holds " + perBin[b] + " sites: every bin must be seen");
+        }
+        assertTrue(mn > 10, mn + " Mn sites: the element's own offsets must be seen");
     }
 }

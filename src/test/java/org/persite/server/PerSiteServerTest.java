@@ -247,6 +247,10 @@ class PerSiteServerTest {
         assertEquals(0, e.getStatus().getCode(), e.getStatus().getMessage());
         assertTrue(e.getStructures(0).getSitesList().stream().allMatch(site -> site.getUncertaintyCount() == 1 && site.getUncertainty(0) >= 0),
                 "the shipped ensemble gives one standard deviation per site and property");
+        assertEquals(6, e.getModelVersion(), "magmom-ensemble v6 (v5 with its one-sided interval) is served");
+        assertTrue(e.getStructures(0).getSitesList().stream().allMatch(site -> site.getIntervalLowCount() == 1 && site.getIntervalHighCount() == 1
+                && site.getIntervalLow(0) >= 0 && site.getIntervalLow(0) <= site.getValues(0) && site.getValues(0) <= site.getIntervalHigh(0)),
+                "the shipped ensemble gives each site a one-sided interval around its value, never below 0");
     }
 
     @Test

@@ -95,7 +95,19 @@ class EnsembleJobTest {
                 OnnxInferenceEngine ea = OnnxInferenceEngine.open(plain(a), Device.CPU, false, 1);
                 OnnxInferenceEngine eb = OnnxInferenceEngine.open(plain(b), Device.CPU, false, 1)) {
             assertTrue(e.hasUncertainty() && e.hasDomainScore());
+            // with the default interval tail, the one-sided interval from the validation errors of the ensemble's mean, judged on the test split
+            assertTrue(e.hasInterval(), "an ensemble fits its one-sided interval as a single model does");
+            org.persite.model.Trust.ResidualStd residual = written.spec().trust().residualStd();
+            assertEquals(TrustHeadSettings.defaults().residualIntervalTail(), residual.interval().tail(), 0);
+            double inInterval = written.spec().metrics().get("test_within_interval");
+            assertTrue(inInterval > 0.5 && inInterval <= 1, "interval coverage " + inInterval);
             org.persite.inference.SiteOutputs o = e.layout().split(e.predictOne(ex.graph(), org.persite.inference.Buckets.defaults()));
+            for (int i = 0; i < o.values().length; i++) {
+                int z = ex.graph().species(i);
+                double[] want = residual.interval(z, SiteMetrics.isTransitionMetal(z), o.values()[i]);
+                assertEquals(Math.max(0, want[0]), o.interval()[2 * i], 1e-5, "lower bound of site " + i);
+                assertEquals(Math.max(0, want[1]), o.interval()[2 * i + 1], 1e-5, "upper bound of site " + i);
+            }
             float[] ya = ea.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             float[] yb = eb.predictOne(ex.graph(), org.persite.inference.Buckets.defaults());
             for (int i = 0; i < ya.length; i++) {
