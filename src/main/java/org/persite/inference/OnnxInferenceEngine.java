@@ -100,7 +100,8 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             LOG.info("model {} v{} loaded on {} ({} properties, M = {}{})", model.spec().name(), model.spec().version(), active,
                     model.spec().propertyCount(), model.spec().featurizer().maxNeighbors(),
                     !session.getOutputNames().contains(ModelIo.SITE_STD) ? ""
-                            : model.spec().trust().residualStd() != null ? ", per-site standard deviation from its validation errors"
+                            : model.spec().trust().residualStd() != null && model.spec().trust().uncertainty() == null
+                                    ? ", per-site standard deviation from its validation errors"
                             : ", ensemble with per-site standard deviation");
             return new OnnxInferenceEngine(session, model, active);
         } catch (OrtException e) {
