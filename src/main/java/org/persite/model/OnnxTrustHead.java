@@ -155,8 +155,9 @@ public final class OnnxTrustHead {
             if (p != 1) {
                 throw new IllegalArgumentException("a σ or interval from validation residuals is for a model of one property");
             }
-            if (hasStd && residual.interval() == null) {
-                throw new IllegalArgumentException("an ensemble keeps its members' σ: its residual fit serves only an interval, and has none");
+            if (hasStd && (residual.interval() == null || spec.trust().uncertainty() == null)) {
+                throw new IllegalArgumentException("an ensemble keeps its members' σ (recalibrated: the card's uncertainty): its residual fit "
+                        + "serves only an interval");
             }
             String index = residualIndex(b, residual, values, transitionMetal.length);                                     // [N]
             if (!hasStd) {
