@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.persite.config.PersiteConfig;
 import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
@@ -16,7 +15,6 @@ import org.persite.inference.SiteOutputs;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
 import org.persite.model.PropertySpec;
-import org.persite.structure.Elements;
 import org.persite.structure.StructureReader;
 import org.persite.train.DomainFitter;
 import org.persite.train.Evaluation;
@@ -46,12 +44,11 @@ import org.persite.train.TrainingProvenance;
 public final class EnsembleInterval {
     static final int MIN_SITES = 200;
     static final int BINS = 8;
-    static final double ALPHA = 0.10;
 
     public static void main(String[] args) throws Exception {
         Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom-ensemble");
         Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
-        double tail = args.length > 2 ? Double.parseDouble(args[2]) : ALPHA / 2;
+        double tail = args.length > 2 ? Double.parseDouble(args[2]) : IntervalTally.ALPHA / 2;
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
         boolean nonNegative = m.spec().properties().get(0).constraint() == PropertySpec.Constraint.NON_NEGATIVE;
         TrainingProvenance trained = TrainingProvenance.of(m.spec());
@@ -95,53 +92,19 @@ public final class EnsembleInterval {
             groups.get(w).forEach((key, errors) -> q.put(key, new double[] {DomainFitter.quantile(errors, tail), DomainFitter.quantile(errors, 1 - tail)}));
         }
         String[] names = {"ŷ ± 1.645σ (served)", "group quantiles, σ unused", "σ-scaled, by element", "σ-scaled, by group"};
-        int n = names.length;
-        double[][][] sum = new double[n][2][3];
-        long[] sites = new long[2];
-        Map<String, double[]> byElement = new TreeMap<>();
+        IntervalTally tally = new IntervalTally(names, nonNegative);
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
             double y = outTest.get(k).values()[i];
             double s = outTest.get(k).std()[i];
-            boolean tm = SiteMetrics.isTransitionMetal(z);
             double[] g = quantiles.get(0).get(key(groups.get(0), z, bin(edges, y), true));
             double[] e = quantiles.get(1).get(key(groups.get(1), z, bin(edges, y), false));
             double[] eg = quantiles.get(1).get(key(groups.get(1), z, bin(edges, y), true));
-            double[][] bounds = {{y - 1.645 * s, y + 1.645 * s}, {y + g[0], y + g[1]}, {y + s * e[0], y + s * e[1]}, {y + s * eg[0], y + s * eg[1]}};
-            double[] row = byElement.computeIfAbsent(Elements.symbol(z), x -> new double[1 + 2 * n]);
-            row[0]++;
-            for (int w = 0; w < n; w++) {
-                double a = nonNegative ? Math.max(0, bounds[w][0]) : bounds[w][0];
-                double b = nonNegative ? Math.max(0, bounds[w][1]) : bounds[w][1];
-                boolean in = target >= a && target <= b;
-                double score = (b - a) + (2 / ALPHA) * (Math.max(0, a - target) + Math.max(0, target - b));
-                for (int c = 0; c < (tm ? 2 : 1); c++) {
-                    sum[w][c][0] += in ? 1 : 0;
-                    sum[w][c][1] += b - a;
-                    sum[w][c][2] += score;
-                }
-                row[1 + w] += in ? 1 : 0;
-                row[1 + n + w] += b - a;
-            }
-            sites[0]++;
-            sites[1] += tm ? 1 : 0;
+            tally.add(z, target, new double[][] {{y - 1.645 * s, y + 1.645 * s}, {y + g[0], y + g[1]}, {y + s * e[0], y + s * e[1]},
+                {y + s * eg[0], y + s * eg[1]}});
         });
         System.out.printf(Locale.ROOT, "%s v%d, test split: %d sites, %d TM; tails %.3f; validation groups of at least %d sites%n", m.spec().name(),
-                m.spec().version(), sites[0], sites[1], tail, MIN_SITES);
-        for (int w = 0; w < n; w++) {
-            System.out.printf(Locale.ROOT, "%-28s covered %.1f%% / %.1f%%, mean width %.3f / %.3f, interval score %.3f / %.3f (all / TM)%n", names[w],
-                    100 * sum[w][0][0] / sites[0], 100 * sum[w][1][0] / sites[1], sum[w][0][1] / sites[0], sum[w][1][1] / sites[1],
-                    sum[w][0][2] / sites[0], sum[w][1][2] / sites[1]);
-        }
-        System.out.println("per element (at least 1,000 test sites): sites, then coverage and mean width of each interval in the order above");
-        byElement.forEach((el, row) -> {
-            if (row[0] >= 1000) {
-                StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %-2s %7d ", el, (long) row[0]));
-                for (int w = 0; w < n; w++) {
-                    b.append(String.format(Locale.ROOT, " %5.1f%% %.3f", 100 * row[1 + w] / row[0], row[1 + n + w] / row[0]));
-                }
-                System.out.println(b);
-            }
-        });
+                m.spec().version(), tally.sites(), tally.transitionMetalSites(), tail, MIN_SITES);
+        tally.print(1000);
     }
 
     private static int bin(double[] edges, double y) {

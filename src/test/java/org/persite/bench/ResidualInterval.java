@@ -39,13 +39,11 @@ import org.persite.train.TrainingProvenance;
  */
 public final class ResidualInterval {
     static final int MIN_SITES = 200;
-    /** The interval's nominal miss rate: a 90% interval. */
-    static final double ALPHA = 0.10;
 
     public static void main(String[] args) throws Exception {
         Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom");
         Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
-        double tail = args.length > 2 ? Double.parseDouble(args[2]) : ALPHA / 2;
+        double tail = args.length > 2 ? Double.parseDouble(args[2]) : IntervalTally.ALPHA / 2;
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
         Trust.ResidualStd r = m.spec().trust() == null ? null : m.spec().trust().residualStd();
         if (r == null) {
@@ -78,11 +76,9 @@ public final class ResidualInterval {
         groups.forEach((key, errors) -> quantiles.put(key, new double[] {DomainFitter.quantile(errors, tail),
                 DomainFitter.quantile(errors, 1 - tail)}));
 
-        // [symmetric, asymmetric][all, TM]: covered, width, score; sites; symmetric lower bounds below 0
-        double[][][] sum = new double[2][2][3];
-        long[] sites = new long[2];
-        long[] belowZero = new long[2];
-        Map<String, double[]> byElement = new java.util.TreeMap<>();   // element -> sites, sym covered, asym covered, sym width, asym width
+        String[] names = {"ŷ ± 1.645σ (served σ)", String.format(Locale.ROOT, "ŷ + [q(%.3f), q(%.3f)] of the group's errors", tail, 1 - tail)};
+        IntervalTally tally = new IntervalTally(names, nonNegative);
+        long[] belowZero = new long[2];   // symmetric lower bounds below 0: all, TM
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
             double y = outTest.get(k).values()[i];
             double s = outTest.get(k).std()[i];
@@ -91,46 +87,17 @@ public final class ResidualInterval {
             String key = groups.getOrDefault(own, List.of()).size() >= MIN_SITES ? own
                     : groups.getOrDefault(Integer.toString(z), List.of()).size() >= MIN_SITES ? Integer.toString(z) : tm ? "tm" : "other";
             double[] q = quantiles.get(key);
-            double[][] bounds = {{y - 1.645 * s, y + 1.645 * s}, {y + q[0], y + q[1]}};
-            if (bounds[0][0] < 0) {
+            if (y - 1.645 * s < 0) {
                 belowZero[0]++;
                 belowZero[1] += tm ? 1 : 0;
             }
-            double[] row = byElement.computeIfAbsent(Elements.symbol(z), x -> new double[5]);
-            row[0]++;
-            for (int w = 0; w < 2; w++) {
-                double lo = nonNegative ? Math.max(0, bounds[w][0]) : bounds[w][0];
-                double hi = nonNegative ? Math.max(0, bounds[w][1]) : bounds[w][1];
-                boolean in = target >= lo && target <= hi;
-                double score = (hi - lo) + (2 / ALPHA) * (Math.max(0, lo - target) + Math.max(0, target - hi));
-                for (int g = 0; g < (tm ? 2 : 1); g++) {
-                    sum[w][g][0] += in ? 1 : 0;
-                    sum[w][g][1] += hi - lo;
-                    sum[w][g][2] += score;
-                }
-                row[1 + w] += in ? 1 : 0;
-                row[3 + w] += hi - lo;
-            }
-            sites[0]++;
-            sites[1] += tm ? 1 : 0;
+            tally.add(z, target, new double[][] {{y - 1.645 * s, y + 1.645 * s}, {y + q[0], y + q[1]}});
         });
         System.out.printf(Locale.ROOT, "%s v%d, test split: %d sites, %d TM; validation groups of at least %d sites%n", m.spec().name(),
-                m.spec().version(), sites[0], sites[1], MIN_SITES);
-        String[] names = {"ŷ ± 1.645σ (served σ)", String.format(Locale.ROOT, "ŷ + [q(%.3f), q(%.3f)] of the group's errors", tail, 1 - tail)};
-        for (int w = 0; w < 2; w++) {
-            System.out.printf(Locale.ROOT, "%-40s covered %.1f%% / %.1f%%, mean width %.3f / %.3f, interval score %.3f / %.3f (all / TM)%n", names[w],
-                    100 * sum[w][0][0] / sites[0], 100 * sum[w][1][0] / sites[1], sum[w][0][1] / sites[0], sum[w][1][1] / sites[1],
-                    sum[w][0][2] / sites[0], sum[w][1][2] / sites[1]);
-        }
-        System.out.printf(Locale.ROOT, "symmetric intervals reaching below 0: %.1f%% of all sites, %.1f%% of TM sites%n", 100.0 * belowZero[0] / sites[0],
-                100.0 * belowZero[1] / sites[1]);
-        System.out.println("per element (at least 1,000 test sites): sites, covered sym / asym, mean width sym / asym");
-        byElement.forEach((el, row) -> {
-            if (row[0] >= 1000) {
-                System.out.printf(Locale.ROOT, "  %-2s %7d  %.1f%% / %.1f%%  %.3f / %.3f%n", el, (long) row[0], 100 * row[1] / row[0], 100 * row[2] / row[0],
-                        row[3] / row[0], row[4] / row[0]);
-            }
-        });
+                m.spec().version(), tally.sites(), tally.transitionMetalSites(), MIN_SITES);
+        System.out.printf(Locale.ROOT, "symmetric intervals reaching below 0: %.1f%% of all sites, %.1f%% of TM sites%n",
+                100.0 * belowZero[0] / tally.sites(), 100.0 * belowZero[1] / tally.transitionMetalSites());
+        tally.print(1000);
         for (String el : new String[] {"Co", "Fe", "Mn"}) {
             int z = Elements.atomicNumber(el);
             StringBuilder b = new StringBuilder("  " + el + " by bin of the prediction, q05 / q95 of the errors and σ:");

@@ -325,20 +325,10 @@ class TrustHeadMatchesReferenceTest {
             for (int k = 0; k < graphs.size(); k++) {
                 CrystalGraph g = graphs.get(k);
                 int n = g.numSites();
-                double[][] member = refs.stream().map(r -> r.predict(g)).toArray(double[][]::new);
-                double[] mean = new double[n];
-                double[] sd = new double[n];
-                int[] species = new int[n];
-                for (int i = 0; i < n; i++) {
-                    species[i] = g.species(i);
-                    for (double[] y : member) {
-                        mean[i] += y[i] / member.length;
-                    }
-                    for (double[] y : member) {
-                        sd[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (member.length - 1);
-                    }
-                    sd[i] = Math.sqrt(sd[i]);
-                }
+                double[][] meanAndSd = membersMeanAndSpread(refs, g);
+                double[] mean = meanAndSd[0];
+                double[] sd = meanAndSd[1];
+                int[] species = g.species();
                 double[] std = TrustMath.calibrateStd(u, sd, species, TM);
                 double[] want = TrustMath.constrain(spec, mean, std, 0);
                 double[] score = TrustMath.domainScores(d, refs.get(0).latent(g), species);
@@ -383,22 +373,9 @@ class TrustHeadMatchesReferenceTest {
         List<double[]> stds = new ArrayList<>();
         List<Double> positive = new ArrayList<>();
         for (CrystalGraph g : graphs) {
-            int n = g.numSites();
-            double[][] member = refs.stream().map(r -> r.predict(g)).toArray(double[][]::new);
-            double[] mean = new double[n];
-            double[] sd = new double[n];
-            int[] species = new int[n];
-            for (int i = 0; i < n; i++) {
-                species[i] = g.species(i);
-                for (double[] y : member) {
-                    mean[i] += y[i] / member.length;
-                }
-                for (double[] y : member) {
-                    sd[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (member.length - 1);
-                }
-                sd[i] = Math.sqrt(sd[i]);
-            }
-            double[] std = TrustMath.calibrateStd(u, sd, species, TM);
+            double[][] meanAndSd = membersMeanAndSpread(refs, g);
+            double[] mean = meanAndSd[0];
+            double[] std = TrustMath.calibrateStd(u, meanAndSd[1], g.species(), TM);
             double[] y = TrustMath.constrain(plain, mean, std, 0);
             values.add(y);
             stds.add(std);
@@ -444,5 +421,23 @@ class TrustHeadMatchesReferenceTest {
             assertTrue(perBin[b] > 20, "bin " + b + " holds " + perBin[b] + " sites: every bin must be seen");
         }
         assertTrue(mn > 10, mn + " Mn sites: the element's own offsets must be seen");
+    }
+
+    /** The oracle's ensemble: each site's mean over the members and their sample standard deviation (divisor K - 1), {mean, sd}. */
+    private static double[][] membersMeanAndSpread(List<ReferenceForward> refs, CrystalGraph g) {
+        int n = g.numSites();
+        double[][] member = refs.stream().map(r -> r.predict(g)).toArray(double[][]::new);
+        double[] mean = new double[n];
+        double[] sd = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (double[] y : member) {
+                mean[i] += y[i] / member.length;
+            }
+            for (double[] y : member) {
+                sd[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (member.length - 1);
+            }
+            sd[i] = Math.sqrt(sd[i]);
+        }
+        return new double[][] {mean, sd};
     }
 }
