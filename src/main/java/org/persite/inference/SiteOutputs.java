@@ -7,7 +7,7 @@ package org.persite.inference;
  * @param std [n·P], the per-site standard deviation (an ensemble's spread, or a single model's σ from its validation
  *     errors); null for a model without one
  * @param domain [n], each site's domain-of-applicability score; null when the model has none
- * @param interval [n·2] (one property), each site's lower and upper bound (a single model's one-sided interval); null
+ * @param interval [n·2] (one property), each site's lower and upper bound (its one-sided interval); null
  *     for a model without one
  */
 public record SiteOutputs(float[] values, float[] std, float[] domain, float[] interval) {

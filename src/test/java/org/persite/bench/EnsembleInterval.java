@@ -6,21 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.ElementTable;
-import org.persite.inference.Device;
-import org.persite.inference.OnnxInferenceEngine;
 import org.persite.inference.SiteOutputs;
 import org.persite.model.LoadedModel;
-import org.persite.model.ModelDirectory;
-import org.persite.model.PropertySpec;
-import org.persite.structure.StructureReader;
 import org.persite.train.DomainFitter;
-import org.persite.train.Evaluation;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
-import org.persite.train.TrainingProvenance;
 
 /**
  * Issue 20, step 18: which 90% interval an ensemble should serve. An ensemble's σ is the members' spread times a
@@ -49,23 +39,16 @@ public final class EnsembleInterval {
         Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom-ensemble");
         Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
         double tail = args.length > 2 ? Double.parseDouble(args[2]) : IntervalTally.ALPHA / 2;
-        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
-        boolean nonNegative = m.spec().properties().get(0).constraint() == PropertySpec.Constraint.NON_NEGATIVE;
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        SiteDataset.Split split = ds.split(trained.splitSeed());
-        List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
-        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
-        List<SiteOutputs> outVal;
-        List<SiteOutputs> outTest;
-        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
-            if (!engine.hasUncertainty()) {
-                throw new IllegalArgumentException(modelPath + " serves no σ");
-            }
-            outVal = Evaluation.outputs(engine, val, null);
-            outTest = Evaluation.outputs(engine, test, null);
+        ServedSplits served = ServedSplits.load(modelPath, data);
+        LoadedModel m = served.model();
+        if (served.testOutputs().isEmpty() || served.testOutputs().get(0).std() == null) {
+            throw new IllegalArgumentException(modelPath + " serves no σ");
         }
+        boolean nonNegative = served.nonNegative();
+        List<SiteDataset.Example> val = served.validation();
+        List<SiteDataset.Example> test = served.test();
+        List<SiteOutputs> outVal = served.validationOutputs();
+        List<SiteOutputs> outTest = served.testOutputs();
         List<Double> predicted = new ArrayList<>();
         SiteDataset.forEachLabelled(val, (k, i, target, z) -> predicted.add((double) outVal.get(k).values()[i]));
         double lo = DomainFitter.quantile(predicted, 0.01);

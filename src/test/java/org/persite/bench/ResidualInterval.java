@@ -6,22 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.ElementTable;
-import org.persite.inference.Device;
-import org.persite.inference.OnnxInferenceEngine;
 import org.persite.inference.SiteOutputs;
 import org.persite.model.LoadedModel;
-import org.persite.model.ModelDirectory;
 import org.persite.model.Trust;
 import org.persite.structure.Elements;
-import org.persite.structure.StructureReader;
 import org.persite.train.DomainFitter;
-import org.persite.train.Evaluation;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
-import org.persite.train.TrainingProvenance;
 
 /**
  * Issue 20 asks for an honest answer where the label is bimodal. A single model's σ from residuals (step 15) gives a
@@ -44,24 +35,17 @@ public final class ResidualInterval {
         Path modelPath = Path.of(args.length > 0 ? args[0] : "models/magmom");
         Path data = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
         double tail = args.length > 2 ? Double.parseDouble(args[2]) : IntervalTally.ALPHA / 2;
-        LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
-        Trust.ResidualStd r = m.spec().trust() == null ? null : m.spec().trust().residualStd();
+        ServedSplits served = ServedSplits.load(modelPath, data);
+        LoadedModel m = served.model();
+        Trust.ResidualStd r = m.spec().trust().residualStd();
         if (r == null) {
             throw new IllegalArgumentException(modelPath + " has no σ from residuals (trust.residual_std)");
         }
-        boolean nonNegative = m.spec().properties().get(0).constraint() == org.persite.model.PropertySpec.Constraint.NON_NEGATIVE;
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        SiteDataset.Split split = ds.split(trained.splitSeed());
-        List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
-        List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
-        List<SiteOutputs> outVal;
-        List<SiteOutputs> outTest;
-        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
-            outVal = Evaluation.outputs(engine, val, null);
-            outTest = Evaluation.outputs(engine, test, null);
-        }
+        boolean nonNegative = served.nonNegative();
+        List<SiteDataset.Example> val = served.validation();
+        List<SiteDataset.Example> test = served.test();
+        List<SiteOutputs> outVal = served.validationOutputs();
+        List<SiteOutputs> outTest = served.testOutputs();
         double[] edges = r.edges();
         // signed validation errors by (z, bin), by z, and by class
         Map<String, List<Double>> groups = new HashMap<>();
