@@ -2,14 +2,10 @@ package org.persite.bench;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.ElementTable;
 import org.persite.inference.Device;
 import org.persite.inference.OnnxInferenceEngine;
 import org.persite.model.LoadedModel;
 import org.persite.model.ModelDirectory;
-import org.persite.structure.StructureReader;
 import org.persite.train.Evaluation;
 import org.persite.train.PerElementBaseline;
 import org.persite.train.SiteDataset;
@@ -32,10 +28,8 @@ record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> te
 
     static ModelTestSplit of(Path model, Path data) throws Exception {
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        SiteDataset.Split split = ds.split(trained.splitSeed());
+        SiteDataset ds = ServedSplits.dataset(m, data);
+        SiteDataset.Split split = ds.split(TrainingProvenance.of(m.spec()).splitSeed());
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
         PerElementBaseline baseline = new PerElementBaseline(split.train().stream().map(ds::get).toList());
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {

@@ -25,15 +25,19 @@ record ServedSplits(LoadedModel model, List<SiteDataset.Example> validation, Lis
 
     static ServedSplits load(Path modelPath, Path data) throws Exception {
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(modelPath));
-        TrainingProvenance trained = TrainingProvenance.of(m.spec());
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        SiteDataset ds = SiteDataset.load(data, trained.target(), m.spec().featurizer(), reader);
-        SiteDataset.Split split = ds.split(trained.splitSeed());
+        SiteDataset ds = dataset(m, data);
+        SiteDataset.Split split = ds.split(TrainingProvenance.of(m.spec()).splitSeed());
         List<SiteDataset.Example> val = split.validation().stream().map(ds::get).toList();
         List<SiteDataset.Example> test = split.test().stream().map(ds::get).toList();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
             return new ServedSplits(m, val, test, Evaluation.outputs(engine, val, null), Evaluation.outputs(engine, test, null));
         }
+    }
+
+    /** The data set as the model was trained on it: its card's target and filter, graphs built with its featurizer. */
+    static SiteDataset dataset(LoadedModel m, Path data) {
+        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
+        return SiteDataset.load(data, TrainingProvenance.of(m.spec()).target(), m.spec().featurizer(), reader);
     }
 
     /** Whether the (first) property is non-negative, so intervals are cut at 0. */
