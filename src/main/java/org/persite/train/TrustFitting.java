@@ -386,23 +386,32 @@ public final class TrustFitting {
      */
     static void coverageSpread(Map<String, Double> fig, List<ElementCoverage> rows, java.util.function.ToDoubleFunction<ElementCoverage> within,
             String suffix) {
-        if (rows.isEmpty()) {
+        spread(fig, "test_within_1.645_std_element", suffix, rows.stream().mapToLong(ElementCoverage::testSites).toArray(),
+                rows.stream().mapToDouble(within).toArray());
+    }
+
+    /**
+     * Over elements with {@code sites[e]} test sites each, covered at {@code within[e]}: the worst and best coverage and
+     * the site-weighted mean distance of an element's coverage from 90%, as the figures {@code prefix_worst},
+     * {@code prefix_best} and {@code prefix_deviation} (each + {@code suffix}); nothing without elements.
+     */
+    private static void spread(Map<String, Double> fig, String prefix, String suffix, long[] sites, double[] within) {
+        if (sites.length == 0) {
             return;
         }
         double worst = 1;
         double best = 0;
         double dev = 0;
         double n = 0;
-        for (ElementCoverage row : rows) {
-            double w = within.applyAsDouble(row);
-            worst = Math.min(worst, w);
-            best = Math.max(best, w);
-            dev += row.testSites() * Math.abs(w - 0.90);
-            n += row.testSites();
+        for (int e = 0; e < sites.length; e++) {
+            worst = Math.min(worst, within[e]);
+            best = Math.max(best, within[e]);
+            dev += sites[e] * Math.abs(within[e] - 0.90);
+            n += sites[e];
         }
-        fig.put("test_within_1.645_std_element_worst" + suffix, worst);
-        fig.put("test_within_1.645_std_element_best" + suffix, best);
-        fig.put("test_within_1.645_std_element_deviation" + suffix, dev / n);
+        fig.put(prefix + "_worst" + suffix, worst);
+        fig.put(prefix + "_best" + suffix, best);
+        fig.put(prefix + "_deviation" + suffix, dev / n);
     }
 
     private static void figures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> raw, List<SiteOutputs> trusted,
@@ -501,14 +510,23 @@ public final class TrustFitting {
         return rows;
     }
 
+    /** The one-sided interval's figures over the elements with at least 500 labelled test sites (as σ's). */
+    static void intervalFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r,
+            boolean nonNegative) {
+        intervalFigures(fig, test, trusted, r, nonNegative, 500);
+    }
+
     /**
      * The one-sided interval on the test split, as the graph serves it (its {@code site_interval}, cut at 0 for a
      * non-negative property): the share of labels inside it and its mean width, over all sites and TM sites, beside
-     * the symmetric ± 1.645σ's width cut the same way.
+     * the symmetric ± 1.645σ's width cut the same way; and over the elements with at least {@code elementSites}
+     * labelled test sites, the worst and best element's coverage and the site-weighted mean distance of an element's
+     * coverage from 90% ({@code test_within_interval_element_worst / best / deviation}).
      */
     static void intervalFigures(Map<String, Double> fig, List<SiteDataset.Example> test, List<SiteOutputs> trusted, Trust.ResidualStd r,
-            boolean nonNegative) {
+            boolean nonNegative, int elementSites) {
         double[] sum = new double[8];   // [all, TM] × (sites, inside, width, symmetric width)
+        Map<Integer, long[]> byElement = new TreeMap<>();   // z -> sites, inside
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
             boolean tm = SiteMetrics.isTransitionMetal(z);
             double y = trusted.get(k).values()[i];
@@ -516,13 +534,20 @@ public final class TrustFitting {
             double hi = trusted.get(k).interval()[2 * i + 1];
             double s = Calibration.Z90 * trusted.get(k).std()[i];
             double symmetric = (y + s) - (nonNegative ? Math.max(0, y - s) : y - s);
+            boolean inside = target >= lo && target <= hi;
             for (int g = 0; g < (tm ? 2 : 1); g++) {
                 sum[4 * g]++;
-                sum[4 * g + 1] += target >= lo && target <= hi ? 1 : 0;
+                sum[4 * g + 1] += inside ? 1 : 0;
                 sum[4 * g + 2] += hi - lo;
                 sum[4 * g + 3] += symmetric;
             }
+            long[] e = byElement.computeIfAbsent(z, x -> new long[2]);
+            e[0]++;
+            e[1] += inside ? 1 : 0;
         });
+        List<long[]> counted = byElement.values().stream().filter(e -> e[0] >= elementSites).toList();
+        spread(fig, "test_within_interval_element", "", counted.stream().mapToLong(e -> e[0]).toArray(),
+                counted.stream().mapToDouble(e -> (double) e[1] / e[0]).toArray());
         String[] group = {"", "_tm"};
         for (int g = 0; g < 2; g++) {
             if (sum[4 * g] > 0) {

@@ -152,4 +152,49 @@ class ResidualStdFitterTest {
         assertEquals(r, back.spec().trust().residualStd());
         assertTrue(back.spec().trust().residualStd().interval() != null, "with its interval");
     }
+
+    /**
+     * The card's interval figures, worked by hand on the same 80 sites, all labelled 0, as test sites: each Fe site's
+     * interval is [0, 1] for the first 30 and [0.5, 1] (missing 0) for the last 10, each O site's [-0.5, 0.5]; σ is
+     * 0.5 everywhere. Coverage: all (30 + 40) / 80, TM 30 / 40. Widths: all (30 + 5 + 40) / 80, TM 35 / 40; the
+     * symmetric 2 · 1.645 · 0.5 on every site (no cut at 0 for a property that may be negative). By element (both have
+     * 40 sites, the threshold here): worst Fe's 0.75, best O's 1.0, mean distance from 90% (40 · 0.15 + 40 · 0.10) / 80.
+     */
+    @Test
+    void theCardsIntervalFiguresCountCoverageAndWidthPerClassAndElement() {
+        List<SiteDataset.Example> examples = new ArrayList<>();
+        List<SiteOutputs> plain = new ArrayList<>();
+        validation(examples, plain);
+        List<SiteOutputs> served = new ArrayList<>();
+        int fe = 0;
+        for (int k = 0; k < examples.size(); k++) {
+            CrystalGraph g = examples.get(k).graph();
+            float[] interval = new float[16];
+            float[] std = new float[8];
+            for (int i = 0; i < 8; i++) {
+                std[i] = 0.5f;
+                boolean iron = g.species(i) == 26;
+                boolean missed = iron && ++fe > 30;
+                interval[2 * i] = iron ? (missed ? 0.5f : 0f) : -0.5f;
+                interval[2 * i + 1] = iron ? 1f : 0.5f;
+            }
+            served.add(new SiteOutputs(plain.get(k).values(), std, new float[8], interval));
+        }
+        Trust.ResidualStd r = ResidualStdFitter.fit(examples, plain, 2, 20, 0.1);
+        Map<String, Double> fig = new java.util.LinkedHashMap<>();
+        TrustFitting.intervalFigures(fig, examples, served, r, false, 40);
+        assertEquals(70.0 / 80, fig.get("test_within_interval"), 1e-12);
+        assertEquals(30.0 / 40, fig.get("test_within_interval_tm"), 1e-12);
+        assertEquals(75.0 / 80, fig.get("test_interval_width"), 1e-6);
+        assertEquals(35.0 / 40, fig.get("test_interval_width_tm"), 1e-6);
+        assertEquals(2 * 1.645 * 0.5, fig.get("test_symmetric_interval_width"), 1e-6);
+        assertEquals(0.75, fig.get("test_within_interval_element_worst"), 1e-12);
+        assertEquals(1.0, fig.get("test_within_interval_element_best"), 1e-12);
+        assertEquals((40 * 0.15 + 40 * 0.10) / 80, fig.get("test_within_interval_element_deviation"), 1e-12);
+        assertEquals(0.1, fig.get("residual_interval_tail"), 1e-12);
+        Map<String, Double> few = new java.util.LinkedHashMap<>();
+        TrustFitting.intervalFigures(few, examples, served, r, false, 41);
+        assertTrue(!few.containsKey("test_within_interval_element_worst"), "no element with 41 test sites: no element figures");
+        assertEquals(70.0 / 80, few.get("test_within_interval"), 1e-12);
+    }
 }
