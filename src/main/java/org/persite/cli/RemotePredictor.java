@@ -83,7 +83,7 @@ final class RemotePredictor {
             progress.failed(resp.getStatus().getMessage());
             return;
         }
-        // the first answer with a predicted site declares the columns (an ensemble's sites carry standard deviations)
+        // the first answer with a predicted site declares the columns (sites of a model with σ carry standard deviations, and of one with an interval its bounds)
         resp.getStructuresList().stream().filter(s -> s.getSitesCount() > 0).findFirst().ifPresent(s ->
                 rows.properties(resp.getPropertiesList(), resp.getUnitsList(), s.getSites(0).getUncertaintyCount() > 0, s.getSites(0).hasDomainScore(),
                         s.getSites(0).getIntervalLowCount() > 0));

@@ -92,7 +92,8 @@ public final class Batcher extends AbstractBehavior<Batcher.Command> {
      * The predictions of one structure.
      *
      * @param values [sites · properties], row-major (site, property)
-     * @param uncertainty [sites · properties], the ensemble's per-site standard deviations; null for a single model
+     * @param uncertainty [sites · properties], the per-site standard deviations (an ensemble's spread, or a single model's σ
+     *     from its validation errors); null when the model has none
      * @param domain [sites], each site's domain-of-applicability score; null when the model has none
      * @param interval [sites · 2 · properties], each site's lower then upper bounds; null when the model has no interval
      * @param queueNanos time from arrival to the start of its batch

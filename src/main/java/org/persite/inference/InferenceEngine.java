@@ -41,7 +41,7 @@ public interface InferenceEngine extends AutoCloseable {
         return new SiteOutputs.Layout(properties(), hasUncertainty(), hasDomainScore(), hasInterval());
     }
 
-    /** Columns per atom in {@link #run}'s output: P, plus P with uncertainty, plus 1 with a domain score. */
+    /** Columns per atom in {@link #run}'s output: P, plus P with uncertainty, plus 2P with an interval, plus 1 with a domain score. */
     default int outputsPerSite() {
         return layout().width();
     }

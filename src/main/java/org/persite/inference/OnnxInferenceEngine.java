@@ -241,6 +241,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
             FloatBuffer dom = domain ? ((OnnxTensor) result.get(ModelIo.DOMAIN_SCORE).orElseThrow()).getFloatBuffer() : null;  // [Npad]
             FloatBuffer bounds = interval ? ((OnnxTensor) result.get(ModelIo.SITE_INTERVAL).orElseThrow()).getFloatBuffer() : null; // [Npad, 2P]
             int w = outputsPerSite();
+            int boundsAt = layout().intervalColumn();
             float[] rows = new float[(int) n * w];                                                           // [Npad, C]
             for (int a = 0; a < n; a++) {
                 out.get(rows, a * w, properties);
@@ -248,7 +249,7 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                     std.get(rows, a * w + properties, properties);
                 }
                 if (bounds != null) {
-                    bounds.get(rows, a * w + properties * (std != null ? 2 : 1), 2 * properties);
+                    bounds.get(rows, a * w + boundsAt, 2 * properties);
                 }
                 if (dom != null) {
                     rows[a * w + w - 1] = dom.get(a);

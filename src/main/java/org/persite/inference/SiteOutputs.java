@@ -28,6 +28,11 @@ public record SiteOutputs(float[] values, float[] std, float[] domain, float[] i
             this(properties, std, domain, false);
         }
 
+        /** The first of an atom's 2P bound columns (after its values and σ). */
+        public int intervalColumn() {
+            return properties * (std ? 2 : 1);
+        }
+
         /** Columns per atom. */
         public int width() {
             return properties * (1 + (std ? 1 : 0) + (interval ? 2 : 0)) + (domain ? 1 : 0);
@@ -45,7 +50,7 @@ public record SiteOutputs(float[] values, float[] std, float[] domain, float[] i
             float[] s = std ? new float[n * p] : null;
             float[] b = interval ? new float[n * 2 * p] : null;
             float[] d = domain ? new float[n] : null;
-            int boundsAt = p * (std ? 2 : 1);
+            int boundsAt = intervalColumn();
             for (int i = 0; i < n; i++) {
                 System.arraycopy(rows, i * w, v, i * p, p);
                 if (std) {

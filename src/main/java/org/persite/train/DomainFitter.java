@@ -198,7 +198,12 @@ public final class DomainFitter {
             return Double.NaN;
         }
         Arrays.sort(a);
-        return a[Math.min(a.length - 1, Math.max(0, (int) Math.ceil(q * a.length) - 1))];
+        return quantileOfSorted(a, q);
+    }
+
+    /** As {@link #quantile}, of values already sorted ascending (at least one). */
+    static double quantileOfSorted(double[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(q * sorted.length) - 1))];
     }
 
     /** Eigenvalues of a symmetric matrix (destroyed), eigenvectors into the columns of {@code v} (cyclic Jacobi). */

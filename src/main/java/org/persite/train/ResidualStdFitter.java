@@ -139,17 +139,12 @@ public final class ResidualStdFitter {
                 magnitude[i] = Math.abs(signed[i]);
             }
             java.util.Arrays.sort(magnitude);
-            double std = Math.max(rank(magnitude, 0.90) / Calibration.Z90, FLOOR);
+            double std = Math.max(DomainFitter.quantileOfSorted(magnitude, 0.90) / Calibration.Z90, FLOOR);
             if (tail == 0) {
                 return new GroupFit(std, 0, 0);
             }
             java.util.Arrays.sort(signed);
-            return new GroupFit(std, rank(signed, tail), rank(signed, 1 - tail));
-        }
-
-        /** The q-quantile of sorted values, nearest rank. */
-        private static double rank(double[] sorted, double q) {
-            return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(q * sorted.length) - 1))];
+            return new GroupFit(std, DomainFitter.quantileOfSorted(signed, tail), DomainFitter.quantileOfSorted(signed, 1 - tail));
         }
     }
 

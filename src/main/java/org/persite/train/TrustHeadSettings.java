@@ -18,8 +18,9 @@ import com.typesafe.config.Config;
  * @param residualStdBins a single model gets a σ from its validation errors ({@link ResidualStdFitter}), by element and
  *     this many bins of the predicted value (0: no σ)
  * @param residualStdMinSites the validation sites a group of that σ needs for its own value
- * @param residualIntervalTail with that σ, a one-sided interval ({@link org.persite.model.Trust.Interval}) whose bounds are
- *     each group's {@code tail} and {@code 1 - tail} quantiles of the signed validation errors; 0 for none
+ * @param residualIntervalTail a one-sided interval ({@link org.persite.model.Trust.Interval}), in the groups of that σ, whose
+ *     bounds are each group's {@code tail} and {@code 1 - tail} quantiles of the signed validation errors; 0 for none. An
+ *     ensemble takes only this interval from those groups and keeps its members' spread as σ
  */
 public record TrustHeadSettings(int components, double siteQuantile, double thresholdQuantile, String sumWeights, int environmentComponents,
         int elementScaleSites, int residualStdBins, int residualStdMinSites, double residualIntervalTail) {
