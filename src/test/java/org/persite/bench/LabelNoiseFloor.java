@@ -34,7 +34,8 @@ public final class LabelNoiseFloor {
     /** Site pairs an element needs for a floor of its own in the per-element estimate. */
     static final int MIN_PAIRS = 200;
 
-    private record Crystal(String id, double[] lengths, double volume, Map<String, double[]> tmMoments, int tmSites) {
+    private record Crystal(String id, double[] lengths, double volume, Map<String, double[]> tmMoments, int tmSites,
+            MagneticOrderingResidual.Ordering ordering) {
     }
 
     /** The ids of the records that have a near-identical twin (within {@code tol}), of paper_filter records. */
@@ -80,8 +81,12 @@ public final class LabelNoiseFloor {
                 JsonNode species = n.path("species");
                 JsonNode moments = n.path("magmom");
                 int tmSites = 0;
+                int[] z = new int[species.size()];
+                double[] signed = new double[species.size()];
                 for (int i = 0; i < species.size(); i++) {
                     String e = species.get(i).asText();
+                    z[i] = Elements.atomicNumber(e);
+                    signed[i] = moments.get(i).isNull() ? Double.NaN : moments.get(i).asDouble();
                     counts.merge(e, 1, Integer::sum);
                     if (SiteMetrics.isTransitionMetal(Elements.atomicNumber(e)) && !moments.get(i).isNull()) {
                         tm.computeIfAbsent(e, k -> new ArrayList<>()).add(Math.abs(moments.get(i).asDouble()));
@@ -93,12 +98,15 @@ public final class LabelNoiseFloor {
                 Map<String, double[]> sorted = new TreeMap<>();
                 tm.forEach((e, v) -> sorted.put(e, v.stream().mapToDouble(Double::doubleValue).sorted().toArray()));
                 byComposition.computeIfAbsent(counts.toString(), k -> new ArrayList<>()).add(new Crystal(n.path("id").asText(), lengths, volume, sorted,
-                        tmSites));
+                        tmSites, MagneticOrderingResidual.ordering(z, signed)));
             }
         }
         int pairs = 0;
         List<Double> diffs = new ArrayList<>();
         Map<String, List<Double>> diffsByElement = new TreeMap<>();
+        // the pairs' site differences by whether the two calculations were ordered alike ("FM=FM") or not ("AFM/FM")
+        Map<String, List<Double>> diffsByOrderings = new TreeMap<>();
+        Map<String, Integer> pairsByOrderings = new TreeMap<>();
         java.util.Set<String> inPairs = new java.util.HashSet<>();
         long tmSitesInPairs = 0;
         for (List<Crystal> group : byComposition.values()) {
@@ -110,12 +118,14 @@ public final class LabelNoiseFloor {
                         continue;
                     }
                     pairs++;
+                    pairsByOrderings.merge(orderings(a, b), 1, Integer::sum);
                     for (Map.Entry<String, double[]> e : a.tmMoments().entrySet()) {
                         double[] x = e.getValue();
                         double[] y = b.tmMoments().get(e.getKey());
                         for (int k = 0; y != null && k < Math.min(x.length, y.length); k++) {
                             diffs.add(Math.abs(x[k] - y[k]));
                             diffsByElement.computeIfAbsent(e.getKey(), z -> new ArrayList<>()).add(Math.abs(x[k] - y[k]));
+                            diffsByOrderings.computeIfAbsent(orderings(a, b), z -> new ArrayList<>()).add(Math.abs(x[k] - y[k]));
                         }
                     }
                     for (Crystal c : List.of(a, b)) {
@@ -138,6 +148,10 @@ public final class LabelNoiseFloor {
         System.out.printf(Locale.ROOT, "TM site pairs compared: %d; |difference| mean %.3f, median %.3f, p90 %.3f μB; %.1f%% over 1 μB%n", d.length, mean,
                 d[d.length / 2], d[(int) (0.9 * d.length)], 100 * over1);
         System.out.printf(Locale.ROOT, "floor on those sites for any structure-only predictor (L1): mean |a - b| / 2 = %.3f μB%n", mean / 2);
+        System.out.println("by the two calculations' orderings (read from the signed moments): crystal pairs, TM site pairs, floor (mean |a - b| / 2),"
+                + " site pairs over 1 μB");
+        diffsByOrderings.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-9s %5d %6d  %.3f μB  %5.1f%%%n", k, pairsByOrderings.get(k), v.size(),
+                v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN) / 2, 100.0 * v.stream().filter(x -> x > 1.0).count() / v.size()));
         // if the twins' label spread were typical of every crystal of the same element: each element's floor on its twin
         // pairs, weighted by its share of all TM sites, over the elements with at least MIN_PAIRS site pairs
         System.out.println("per element (at least 1,000 TM sites): TM sites, site pairs compared, floor on them (mean |a - b| / 2), pairs over 1 μB");
@@ -159,6 +173,11 @@ public final class LabelNoiseFloor {
                 + "sites: %.3f μB. An estimate for all their sites if the twins' labels are as ambiguous as the rest of their element's; "
                 + "a bound only for the twins themselves.%n", MIN_PAIRS, covered, 100.0 * covered / tmSitesAll, weighted / covered);
         return inPairs;
+    }
+
+    /** The pair's two orderings as one key, the same whichever member comes first. */
+    private static String orderings(Crystal a, Crystal b) {
+        return a.ordering().compareTo(b.ordering()) <= 0 ? a.ordering() + "=" + b.ordering() : b.ordering() + "=" + a.ordering();
     }
 
     private static boolean close(Crystal a, Crystal b, double tol) {
