@@ -74,7 +74,7 @@ public final class MagneticOrderingResidual {
         ModelTestSplit run = ModelTestSplit.fromArgs(args);
         Set<String> ids = new HashSet<>();
         run.test().forEach(e -> ids.add(e.id()));
-        Map<String, double[]> signed = signedMoments(run.data(), ids.stream().map(id -> id.substring(id.lastIndexOf('#') + 1)).collect(
+        Map<String, double[]> signed = signedMoments(run.data(), ids.stream().map(MagneticOrderingResidual::recordId).collect(
                 java.util.stream.Collectors.toSet()));
         Map<String, Structure> structures = new HashMap<>();
         StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
@@ -92,7 +92,7 @@ public final class MagneticOrderingResidual {
         for (int k = 0; k < run.test().size(); k++) {
             SiteDataset.Example ex = run.test().get(k);
             Structure s = structures.get(ex.id());
-            double[] m = signed.get(ex.id().substring(ex.id().lastIndexOf('#') + 1));
+            double[] m = signed.get(recordId(ex.id()));
             if (s == null || m == null || m.length != ex.graph().numSites()) {
                 throw new IllegalStateException(ex.id() + ": no structure or signed moments to match the test example");
             }
@@ -262,6 +262,11 @@ public final class MagneticOrderingResidual {
 
     private static double wrap(double f) {
         return f - Math.rint(f);
+    }
+
+    /** A data set example's record id: its {@code id} field, without the file the example names before '#'. */
+    static String recordId(String exampleId) {
+        return exampleId.substring(exampleId.lastIndexOf('#') + 1);
     }
 
     /** The signed moments of the records whose id (the record's {@code id}, without the file) is in {@code ids}, in site order. */
