@@ -24,6 +24,8 @@ import org.persite.train.TrainingProvenance;
  */
 public final class ServedIntervalCoverage {
     static final int MIN_SITES = 500;
+    /** Bootstrap resamples of an element's test crystals for the range of its coverage. */
+    static final int RESAMPLES = 2000;
 
     public static void main(String[] args) throws Exception {
         Path dataPath = Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz");
@@ -35,6 +37,7 @@ public final class ServedIntervalCoverage {
         Map<String, double[]> byElement = new TreeMap<>();   // sites, inside interval, inside ±1.645σ, interval width, symmetric width
         Map<String, double[]> byOrdering = new TreeMap<>();  // the same, keyed "ordering, all" and "ordering, TM"
         List<MagneticOrderingResidual.Ordering> orderings = orderings(s, dataPath);
+        Map<String, Map<Integer, int[]>> byElementCrystal = new TreeMap<>();  // per element, per test crystal: sites, inside interval, inside ±1.645σ
         SiteDataset.forEachLabelled(s.test(), (k, i, target, z) -> {
             SiteOutputs o = s.testOutputs().get(k);
             double y = o.values()[i];
@@ -50,6 +53,10 @@ public final class ServedIntervalCoverage {
                     rows.add(byOrdering.computeIfAbsent(orderings.get(k) + ", TM", x -> new double[5]));
                 }
             }
+            int[] crystal = byElementCrystal.computeIfAbsent(Elements.symbol(z), x -> new TreeMap<>()).computeIfAbsent(k, x -> new int[3]);
+            crystal[0]++;
+            crystal[1] += target >= lo && target <= hi ? 1 : 0;
+            crystal[2] += target >= symLo && target <= symHi ? 1 : 0;
             for (double[] row : rows) {
                 row[0]++;
                 row[1] += target >= lo && target <= hi ? 1 : 0;
@@ -58,12 +65,25 @@ public final class ServedIntervalCoverage {
                 row[4] += symHi - symLo;
             }
         });
+        Map<String, int[]> validationByElement = new TreeMap<>();  // the validation split, where the interval was fitted: sites, inside interval
+        SiteDataset.forEachLabelled(s.validation(), (k, i, target, z) -> {
+            SiteOutputs o = s.validationOutputs().get(k);
+            int[] row = validationByElement.computeIfAbsent(Elements.symbol(z), x -> new int[2]);
+            row[0]++;
+            row[1] += target >= o.interval()[2 * i] && target <= o.interval()[2 * i + 1] ? 1 : 0;
+        });
         System.out.printf(Locale.ROOT, "%s v%d, test split; elements with at least %d sites: sites, covered by the interval / ±1.645σ, "
-                + "mean width interval / ±1.645σ%n", s.model().spec().name(), s.model().spec().version(), MIN_SITES);
+                + "mean width interval / ±1.645σ; crystals, and the 5-95%% range of each coverage over %d resamples of the element's test crystals; the interval's coverage on the validation split it was fitted on%n",
+                s.model().spec().name(), s.model().spec().version(), MIN_SITES, RESAMPLES);
         byElement.forEach((el, row) -> {
             if (row[0] >= MIN_SITES) {
-                System.out.printf(Locale.ROOT, "  %-2s %7d  %5.1f%% / %5.1f%%  %.3f / %.3f%n", el, (long) row[0], 100 * row[1] / row[0],
-                        100 * row[2] / row[0], row[3] / row[0], row[4] / row[0]);
+                List<int[]> crystals = new ArrayList<>(byElementCrystal.get(el).values());
+                double[] interval = resampledRange(crystals, 1);
+                double[] sigma = resampledRange(crystals, 2);
+                int[] v = validationByElement.getOrDefault(el, new int[] {0, 0});
+                System.out.printf(Locale.ROOT, "  %-2s %7d  %5.1f%% / %5.1f%%  %.3f / %.3f  %4d crystals: %.1f-%.1f%% / %.1f-%.1f%%  validation %5.1f%% of %d%n", el,
+                        (long) row[0], 100 * row[1] / row[0], 100 * row[2] / row[0], row[3] / row[0], row[4] / row[0], crystals.size(), 100 * interval[0],
+                        100 * interval[1], 100 * sigma[0], 100 * sigma[1], 100.0 * v[1] / Math.max(1, v[0]), v[0]);
             }
         });
         if (orderings != null) {
@@ -71,6 +91,27 @@ public final class ServedIntervalCoverage {
             byOrdering.forEach((key, row) -> System.out.printf(Locale.ROOT, "  %-8s %7d  %5.1f%% / %5.1f%%  %.3f / %.3f%n", key, (long) row[0],
                     100 * row[1] / row[0], 100 * row[2] / row[0], row[3] / row[0], row[4] / row[0]));
         }
+    }
+
+    /**
+     * The 5% and 95% quantiles of a coverage over {@value #RESAMPLES} bootstrap resamples of whole crystals (sites of one
+     * crystal share their errors, so resampling sites would understate the spread); column 1 or 2 of [sites, inside, inside].
+     */
+    static double[] resampledRange(List<int[]> crystals, int column) {
+        java.util.Random random = new java.util.Random(1);
+        double[] coverage = new double[RESAMPLES];
+        for (int r = 0; r < RESAMPLES; r++) {
+            long sites = 0;
+            long inside = 0;
+            for (int n = 0; n < crystals.size(); n++) {
+                int[] c = crystals.get(random.nextInt(crystals.size()));
+                sites += c[0];
+                inside += c[column];
+            }
+            coverage[r] = (double) inside / sites;
+        }
+        java.util.Arrays.sort(coverage);
+        return new double[] {coverage[(int) (0.05 * RESAMPLES)], coverage[(int) (0.95 * RESAMPLES) - 1]};
     }
 
     /** Each test structure's ordering, in test order, when the card's target is the absolute value of signed labels; else null. */
