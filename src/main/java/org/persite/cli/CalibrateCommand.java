@@ -81,8 +81,8 @@ final class CalibrateCommand implements Callable<Integer> {
     Integer elementScaleSites;
 
     @Option(names = "--residual-std-bins", description = "A single model gets a per-site σ from its own validation errors: per element "
-            + "and bin of the predicted value (this many bins between the validation predictions' 1% and 99% quantiles), the errors' "
-            + "90% quantile over 1.645. 0 = no σ and no interval; ensembles keep their members' spread as σ and take only the "
+            + "and bin of the predicted value (this many bins between the validation predictions' 1%% and 99%% quantiles), the errors' "
+            + "90%% quantile over 1.645. 0 = no σ and no interval; ensembles keep their members' spread as σ and take only the "
             + "interval from these groups. Default: persite.trust-head.residual-std.bins (8).")
     Integer residualStdBins;
 

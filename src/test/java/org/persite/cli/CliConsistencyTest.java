@@ -68,6 +68,34 @@ class CliConsistencyTest {
         assertTrue(lines.get(1).path("structure").asText().contains("KCl"), r.out());
     }
 
+    /**
+     * Picocli formats every help text with {@code String.format}, so a lone '%' ("the 90% quantile") makes it print a
+     * warning on stderr, from its own tracer, at every {@code --help}. The usage of every command is rendered in a
+     * fresh JVM ({@link #main}), where that tracer writes to the stderr read here.
+     */
+    @Test
+    void everyHelpTextRendersWithoutAPicocliWarning() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                CliConsistencyTest.class.getName()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertTrue(err.contains("rendered the usage of"), err);
+        assertFalse(err.contains("WARN"), err);
+    }
+
+    /** Renders the usage of every command and subcommand, and says how many on stderr. */
+    public static void main(String[] args) {
+        java.util.Deque<picocli.CommandLine> commands = new java.util.ArrayDeque<>(List.of(PersiteCli.commandLine()));
+        int n = 0;
+        while (!commands.isEmpty()) {
+            picocli.CommandLine c = commands.pop();
+            commands.addAll(c.getSubcommands().values());
+            System.out.println(c.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF));
+            n++;
+        }
+        System.err.println("rendered the usage of " + n + " commands");
+    }
+
     @Test
     void helpSummariesAreWholeSentencesAndPositionalsAreDescribed() {
         PersiteCliTest.Run top = run("--help");
