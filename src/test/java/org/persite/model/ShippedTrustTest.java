@@ -80,7 +80,7 @@ class ShippedTrustTest {
                 assertSigmaCoversNinetyPercent(folder, test, out);
             }
             if (e.hasInterval()) {
-                assertIntervalCoversNinetyPercent(folder, test, out);
+                assertIntervalCoversNinetyPercent(folder, test, out, true);
             }
             double[] sorted = scores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double p95 = sorted[(int) Math.ceil(0.95 * sorted.length) - 1];
@@ -113,15 +113,17 @@ class ShippedTrustTest {
 
     /**
      * The one-sided interval, counted here on the test split from the served graph's own bounds: [lower, upper] holds
-     * 88-92% of the labels over all sites and over transition-metal sites, and its lower bound is never below 0 (|m|).
+     * 88-92% of the labels over all sites and over transition-metal sites, and holds its value; for a non-negative
+     * property (|m|) its lower bound is never below 0.
      */
-    static void assertIntervalCoversNinetyPercent(String folder, List<SiteDataset.Example> test, List<SiteOutputs> out) {
+    static void assertIntervalCoversNinetyPercent(String folder, List<SiteDataset.Example> test, List<SiteOutputs> out, boolean nonNegative) {
         long[] n = new long[2];
         long[] inside = new long[2];
         SiteDataset.forEachLabelled(test, (k, i, target, z) -> {
             float lo = out.get(k).interval()[2 * i];
             float hi = out.get(k).interval()[2 * i + 1];
-            assertTrue(lo >= 0 && lo <= hi, folder + " " + test.get(k).id() + " site " + i + ": [" + lo + ", " + hi + "]");
+            float y = out.get(k).values()[i];
+            assertTrue((lo >= 0 || !nonNegative) && lo <= y && y <= hi, folder + " " + test.get(k).id() + " site " + i + ": " + y + " in [" + lo + ", " + hi + "]");
             for (int c = 0; c < 2; c++) {
                 if (c == 0 || org.persite.train.SiteMetrics.isTransitionMetal(z)) {
                     n[c]++;
@@ -167,7 +169,12 @@ class ShippedTrustTest {
             List<SiteDataset.Example> test = ds.split(TrainingProvenance.of(m.spec()).splitSeed()).test().stream().map(ds::get).toList();
             try (OnnxInferenceEngine e = OnnxInferenceEngine.open(m, Device.CPU, false, 0)) {
                 assertTrue(e.hasUncertainty(), name + " serves a σ");
-                assertSigmaCoversNinetyPercent(name, test, Evaluation.outputs(e, test, null));
+                List<SiteOutputs> out = Evaluation.outputs(e, test, null);
+                assertSigmaCoversNinetyPercent(name, test, out);
+                if (e.hasInterval()) {
+                    // the charge ensemble's: its σ is two members' spread, wide; the interval comes from its validation errors (issue 20, step 20)
+                    assertIntervalCoversNinetyPercent(name, test, out, false);
+                }
             }
         }
     }
