@@ -201,6 +201,13 @@ class ShippedTrustTest {
                         sum += q;
                     }
                     worst = Math.max(worst, Math.abs(sum - totals[k]));
+                    float[] bounds = out.get(k).interval();
+                    for (int i = 0; bounds != null && i < out.get(k).values().length; i++) {
+                        // the interval is taken around the corrected charge, so it moves with the cell's total
+                        float q = out.get(k).values()[i];
+                        assertTrue(bounds[2 * i] <= q && q <= bounds[2 * i + 1], name + " " + ds.get(k).id() + " site " + i + ": " + q + " outside ["
+                                + bounds[2 * i] + ", " + bounds[2 * i + 1] + "] with total " + totals[k]);
+                    }
                     assertEquals(totals[k], sum, 1e-4, name + " " + ds.get(k).id() + " sums to " + sum);
                 }
             }
