@@ -16,15 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
-import org.persite.graph.ElementTable;
 import org.persite.structure.Elements;
-import org.persite.structure.Format;
-import org.persite.structure.LabeledStructure;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
-import org.persite.structure.StructureReader;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
 
@@ -76,16 +69,7 @@ public final class MagneticOrderingResidual {
         run.test().forEach(e -> ids.add(e.id()));
         Map<String, double[]> signed = signedMoments(run.data(), ids.stream().map(MagneticOrderingResidual::recordId).collect(
                 java.util.stream.Collectors.toSet()));
-        Map<String, Structure> structures = new HashMap<>();
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        reader.readFile(run.data(), Format.JSONL, r -> {
-            if (r instanceof ParseResult.Parsed p) {
-                Structure s = ((LabeledStructure) p.value()).structure();
-                if (ids.contains(s.source())) {
-                    structures.put(s.source(), s);
-                }
-            }
-        });
+        Map<String, Structure> structures = run.testStructures();
         List<Site> sites = new ArrayList<>();
         List<Site> allSites = new ArrayList<>();
         Map<String, int[]> crystalsByKind = new TreeMap<>();

@@ -26,6 +26,24 @@ record ModelTestSplit(LoadedModel model, Path data, List<SiteDataset.Example> te
         return of(Path.of(args.length > 0 ? args[0] : "models/magmom"), Path.of(args.length > 1 ? args[1] : "data/mp_magmom_tmo/structures.jsonl.gz"));
     }
 
+    /** The test split's structures as read from the data set, by example id (a structure's source). */
+    java.util.Map<String, org.persite.structure.Structure> testStructures() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        test.forEach(e -> ids.add(e.id()));
+        java.util.Map<String, org.persite.structure.Structure> out = new java.util.HashMap<>();
+        org.persite.structure.StructureReader reader = new org.persite.structure.StructureReader(
+                org.persite.config.PersiteConfig.load().structureLimits(org.persite.graph.ElementTable.cgcnn()), org.persite.graph.CellListOverlapFinder.INSTANCE);
+        reader.readFile(data, org.persite.structure.Format.JSONL, r -> {
+            if (r instanceof org.persite.structure.ParseResult.Parsed p) {
+                org.persite.structure.Structure s = ((org.persite.structure.LabeledStructure) p.value()).structure();
+                if (ids.contains(s.source())) {
+                    out.put(s.source(), s);
+                }
+            }
+        });
+        return out;
+    }
+
     static ModelTestSplit of(Path model, Path data) throws Exception {
         LoadedModel m = ModelDirectory.load(ModelDirectory.resolve(model));
         SiteDataset ds = ServedSplits.dataset(m, data);

@@ -1,21 +1,11 @@
 package org.persite.bench;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import org.persite.config.PersiteConfig;
-import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.CrystalGraph;
-import org.persite.graph.ElementTable;
-import org.persite.structure.Format;
-import org.persite.structure.LabeledStructure;
-import org.persite.structure.ParseResult;
 import org.persite.structure.Structure;
-import org.persite.structure.StructureReader;
 import org.persite.train.SiteDataset;
 import org.persite.train.SiteMetrics;
 
@@ -41,18 +31,7 @@ public final class ShellGeometryResidual {
 
     public static void main(String[] args) throws Exception {
         ModelTestSplit run = ModelTestSplit.fromArgs(args);
-        Set<String> ids = new HashSet<>();
-        run.test().forEach(e -> ids.add(e.id()));
-        Map<String, Structure> structures = new HashMap<>();
-        StructureReader reader = new StructureReader(PersiteConfig.load().structureLimits(ElementTable.cgcnn()), CellListOverlapFinder.INSTANCE);
-        reader.readFile(run.data(), Format.JSONL, r -> {
-            if (r instanceof ParseResult.Parsed p) {
-                Structure s = ((LabeledStructure) p.value()).structure();
-                if (ids.contains(s.source())) {
-                    structures.put(s.source(), s);
-                }
-            }
-        });
+        Map<String, Structure> structures = run.testStructures();
         List<Site> sites = new ArrayList<>();
         Map<String, Integer> shapes = new java.util.TreeMap<>();
         for (int k = 0; k < run.test().size(); k++) {
