@@ -41,16 +41,10 @@ public final class EquivalentSiteFloor {
         double widestPredictionSpread = 0;
         for (int k = 0; k < test.size(); k++) {
             SiteDataset.Example ex = test.get(k);
-            int[] cls = classes(ex.graph());
-            Map<Integer, List<Integer>> members = new HashMap<>();
-            for (int i = 0; i < cls.length; i++) {
-                if (!Float.isNaN(ex.targets()[i])) {
-                    members.computeIfAbsent(cls[i], c -> new ArrayList<>()).add(i);
-                }
-            }
+            Map<Integer, List<Integer>> members = labelledClasses(ex);
+            double[] floors = siteFloors(ex, members);
             for (List<Integer> sites : members.values()) {
                 double[] labels = sites.stream().mapToDouble(i -> ex.targets()[i]).sorted().toArray();
-                double median = labels.length % 2 == 1 ? labels[labels.length / 2] : (labels[labels.length / 2 - 1] + labels[labels.length / 2]) / 2;
                 double lo = Double.POSITIVE_INFINITY;
                 double hi = Double.NEGATIVE_INFINITY;
                 for (int i : sites) {
@@ -60,7 +54,7 @@ public final class EquivalentSiteFloor {
                 widestPredictionSpread = Math.max(widestPredictionSpread, hi - lo);
                 boolean spread = labels[labels.length - 1] - labels[0] > 1;
                 for (int i : sites) {
-                    double floor = Math.abs(ex.targets()[i] - median);
+                    double floor = floors[i];
                     double error = Math.abs(predictions.get(k)[i] - ex.targets()[i]);
                     all.add(floor, error, sites.size() > 1, spread);
                     if (SiteMetrics.isTransitionMetal(ex.graph().species(i))) {
@@ -75,6 +69,28 @@ public final class EquivalentSiteFloor {
                 widestPredictionSpread);
         all.print("all sites");
         tm.print("TM sites");
+    }
+
+    /** The labelled sites of each class of {@link #classes} of one example's graph, by class id. */
+    static Map<Integer, List<Integer>> labelledClasses(SiteDataset.Example ex) {
+        int[] cls = classes(ex.graph());
+        Map<Integer, List<Integer>> members = new HashMap<>();
+        for (int i = 0; i < cls.length; i++) {
+            if (!Float.isNaN(ex.targets()[i])) {
+                members.computeIfAbsent(cls[i], c -> new ArrayList<>()).add(i);
+            }
+        }
+        return members;
+    }
+
+    /** Each labelled site's |label - its class's median label|, what no graph model can avoid [N] (0 where unlabelled). */
+    static double[] siteFloors(SiteDataset.Example ex, Map<Integer, List<Integer>> labelledClasses) {
+        double[] floor = new double[ex.targets().length];
+        for (List<Integer> group : labelledClasses.values()) {
+            double median = GroupCorrection.median(group.stream().mapToDouble(i -> ex.targets()[i]).toArray());
+            group.forEach(i -> floor[i] = Math.abs(ex.targets()[i] - median));
+        }
+        return floor;
     }
 
     /** Colour refinement of one graph's sites to a stable partition: class ids [N]. */

@@ -65,10 +65,7 @@ public final class MagneticOrderingResidual {
 
     public static void main(String[] args) throws Exception {
         ModelTestSplit run = ModelTestSplit.fromArgs(args);
-        Set<String> ids = new HashSet<>();
-        run.test().forEach(e -> ids.add(e.id()));
-        Map<String, double[]> signed = signedMoments(run.data(), ids.stream().map(MagneticOrderingResidual::recordId).collect(
-                java.util.stream.Collectors.toSet()));
+        List<Ordering> orderings = orderings(run.test(), run.data());
         Map<String, Structure> structures = run.testStructures();
         List<Site> sites = new ArrayList<>();
         List<Site> allSites = new ArrayList<>();
@@ -76,15 +73,14 @@ public final class MagneticOrderingResidual {
         for (int k = 0; k < run.test().size(); k++) {
             SiteDataset.Example ex = run.test().get(k);
             Structure s = structures.get(ex.id());
-            double[] m = signed.get(recordId(ex.id()));
-            if (s == null || m == null || m.length != ex.graph().numSites()) {
-                throw new IllegalStateException(ex.id() + ": no structure or signed moments to match the test example");
+            if (s == null) {
+                throw new IllegalStateException(ex.id() + ": no structure to match the test example");
             }
-            Ordering o = ordering(s.atomicNumbers(), m);
+            Ordering o = orderings.get(k);
             int mult = multiplicity(s, TRANSLATION_TOLERANCE);
             crystalsByKind.computeIfAbsent(o + (mult > 1 ? ", supercell" : ", primitive"), x -> new int[1])[0]++;
             float[] base = run.baseline().predict(ex);
-            double[] floor = equivalentSiteFloor(ex);
+            double[] floor = EquivalentSiteFloor.siteFloors(ex, EquivalentSiteFloor.labelledClasses(ex));
             for (int i = 0; i < ex.graph().numSites(); i++) {
                 float y = ex.targets()[i];
                 if (Float.isNaN(y)) {
@@ -140,23 +136,6 @@ public final class MagneticOrderingResidual {
                 baseline(tm), GroupCorrection.raw(tm) / baseline(tm), tm.stream().mapToDouble(t -> t.label - t.prediction).average().orElse(Double.NaN),
                 100.0 * tm.stream().filter(t -> Math.abs(t.label - t.prediction) > 1).count() / tm.size(),
                 tm.stream().mapToDouble(t -> t.equivalentFloor).average().orElse(Double.NaN));
-    }
-
-    /** Each site's |label - median label of its class| ({@link EquivalentSiteFloor#classes}): what no graph model can avoid, [N]. */
-    private static double[] equivalentSiteFloor(SiteDataset.Example ex) {
-        int[] cls = EquivalentSiteFloor.classes(ex.graph());
-        Map<Integer, List<Integer>> members = new HashMap<>();
-        for (int i = 0; i < cls.length; i++) {
-            if (!Float.isNaN(ex.targets()[i])) {
-                members.computeIfAbsent(cls[i], c -> new ArrayList<>()).add(i);
-            }
-        }
-        double[] floor = new double[cls.length];
-        for (List<Integer> group : members.values()) {
-            double median = GroupCorrection.median(group.stream().mapToDouble(i -> ex.targets()[i]).toArray());
-            group.forEach(i -> floor[i] = Math.abs(ex.targets()[i] - median));
-        }
-        return floor;
     }
 
     /** The ratio to the per-element average over {@code sites} with the FiM sites' error replaced by their per-element error times the FM sites' ratio. */
@@ -248,13 +227,33 @@ public final class MagneticOrderingResidual {
         return f - Math.rint(f);
     }
 
+    /** Each example's ordering, in order, from its record's signed moments in {@code data}. */
+    static List<Ordering> orderings(List<SiteDataset.Example> examples, Path data) throws Exception {
+        Set<String> ids = new HashSet<>();
+        examples.forEach(e -> ids.add(recordId(e.id())));
+        Map<String, double[]> signed = signedMoments(data, ids);
+        List<Ordering> out = new ArrayList<>();
+        for (SiteDataset.Example e : examples) {
+            double[] m = signed.get(recordId(e.id()));
+            if (m == null || m.length != e.graph().numSites()) {
+                throw new IllegalStateException(e.id() + ": no signed moments in " + data + " to match the example");
+            }
+            int[] z = new int[m.length];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = e.graph().species(i);
+            }
+            out.add(ordering(z, m));
+        }
+        return out;
+    }
+
     /** A data set example's record id: its {@code id} field, without the file the example names before '#'. */
-    static String recordId(String exampleId) {
+    private static String recordId(String exampleId) {
         return exampleId.substring(exampleId.lastIndexOf('#') + 1);
     }
 
     /** The signed moments of the records whose id (the record's {@code id}, without the file) is in {@code ids}, in site order. */
-    static Map<String, double[]> signedMoments(Path data, Set<String> ids) throws Exception {
+    private static Map<String, double[]> signedMoments(Path data, Set<String> ids) throws Exception {
         ObjectMapper json = new ObjectMapper();
         Map<String, double[]> out = new HashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(data)), StandardCharsets.UTF_8))) {

@@ -36,7 +36,9 @@ public final class ServedIntervalCoverage {
         boolean nonNegative = s.nonNegative();
         Map<String, double[]> byElement = new TreeMap<>();   // sites, inside interval, inside ±1.645σ, interval width, symmetric width
         Map<String, double[]> byOrdering = new TreeMap<>();  // the same, keyed "ordering, all" and "ordering, TM"
-        List<MagneticOrderingResidual.Ordering> orderings = orderings(s, dataPath);
+        // for |m| of signed moments, each test structure's ordering (in test order); else none
+        List<MagneticOrderingResidual.Ordering> orderings = TrainingProvenance.of(s.model().spec()).target().transform() == TargetSpec.Transform.ABS
+                ? MagneticOrderingResidual.orderings(s.test(), dataPath) : null;
         Map<String, Map<Integer, int[]>> byElementCrystal = new TreeMap<>();  // per element, per test crystal: sites, inside interval, inside ±1.645σ
         SiteDataset.forEachLabelled(s.test(), (k, i, target, z) -> {
             SiteOutputs o = s.testOutputs().get(k);
@@ -53,14 +55,16 @@ public final class ServedIntervalCoverage {
                     rows.add(byOrdering.computeIfAbsent(orderings.get(k) + ", TM", x -> new double[5]));
                 }
             }
+            int inInterval = target >= lo && target <= hi ? 1 : 0;
+            int inSigma = target >= symLo && target <= symHi ? 1 : 0;
             int[] crystal = byElementCrystal.computeIfAbsent(Elements.symbol(z), x -> new TreeMap<>()).computeIfAbsent(k, x -> new int[3]);
             crystal[0]++;
-            crystal[1] += target >= lo && target <= hi ? 1 : 0;
-            crystal[2] += target >= symLo && target <= symHi ? 1 : 0;
+            crystal[1] += inInterval;
+            crystal[2] += inSigma;
             for (double[] row : rows) {
                 row[0]++;
-                row[1] += target >= lo && target <= hi ? 1 : 0;
-                row[2] += target >= symLo && target <= symHi ? 1 : 0;
+                row[1] += inInterval;
+                row[2] += inSigma;
                 row[3] += hi - lo;
                 row[4] += symHi - symLo;
             }
@@ -112,24 +116,5 @@ public final class ServedIntervalCoverage {
         }
         java.util.Arrays.sort(coverage);
         return new double[] {coverage[(int) (0.05 * RESAMPLES)], coverage[(int) (0.95 * RESAMPLES) - 1]};
-    }
-
-    /** Each test structure's ordering, in test order, when the card's target is the absolute value of signed labels; else null. */
-    private static List<MagneticOrderingResidual.Ordering> orderings(ServedSplits s, Path data) throws Exception {
-        if (TrainingProvenance.of(s.model().spec()).target().transform() != TargetSpec.Transform.ABS) {
-            return null;
-        }
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        s.test().forEach(e -> ids.add(MagneticOrderingResidual.recordId(e.id())));
-        Map<String, double[]> signed = MagneticOrderingResidual.signedMoments(data, ids);
-        List<MagneticOrderingResidual.Ordering> out = new ArrayList<>();
-        for (SiteDataset.Example e : s.test()) {
-            int[] z = new int[e.graph().numSites()];
-            for (int i = 0; i < z.length; i++) {
-                z[i] = e.graph().species(i);
-            }
-            out.add(MagneticOrderingResidual.ordering(z, signed.get(MagneticOrderingResidual.recordId(e.id()))));
-        }
-        return out;
     }
 }
