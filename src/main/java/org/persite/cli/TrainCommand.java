@@ -121,6 +121,10 @@ final class TrainCommand implements Callable<Integer> {
         "their own channels) instead of BatchNorm: a site's features no longer depend on the batch; it costs a pass at inference."})
     boolean layerNorm;
 
+    @Option(names = "--crystal-context", description = {"Give the head each site's crystal too: its input becomes the site's features and their mean",
+        "over the site's crystal (the composition and state of the whole cell); the model then reads each atom's structure index."})
+    boolean crystalContext;
+
     @Option(names = "--tm-weight", defaultValue = "1", description = "Weight of a transition-metal site in the loss, others 1 (default: ${DEFAULT-VALUE}).")
     float tmWeight;
 
@@ -188,9 +192,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
         if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f || layerNorm
-                || teacher != null)) {
+                || crystalContext || teacher != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tm-weight, --max-train, --loss HUBER, --state-bins, --ema, "
-                    + "--layer-norm and --teacher are offered in-process only: Admin Train does not take them yet");
+                    + "--layer-norm, --crystal-context and --teacher are offered in-process only: Admin Train does not take them yet");
         }
         if (teacher != null && seeds > 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--teacher is for one model; --seeds members learn from the labels");
@@ -215,7 +219,8 @@ final class TrainCommand implements Callable<Integer> {
         StructureReader reader = new StructureReader(config.structureLimits(table), CellListOverlapFinder.INSTANCE);
         TargetSpec target = new TargetSpec(property, TargetSpec.Transform.parse(transform), filter, unit,
                 constraint == null ? null : org.persite.model.PropertySpec.Constraint.parse(constraint));
-        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins, layerNorm), epochs, batch, lr,
+        TrainingConfig tc = new TrainingConfig(new CgcnnHyperparameters(features, conv, hiddenWidth, hiddenLayers, act, elementAffine, bondValence, stateBins, layerNorm,
+                crystalContext), epochs, batch, lr,
                 optimizer, loss, seed, splitSeed != null ? splitSeed : seed, tmWeight, maxTrain, ema);
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
@@ -333,6 +338,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (layerNorm) {
             a.add("--layer-norm");
+        }
+        if (crystalContext) {
+            a.add("--crystal-context");
         }
         if (tmWeight != 1f) {
             a.addAll(List.of("--tm-weight", Float.toString(tmWeight)));

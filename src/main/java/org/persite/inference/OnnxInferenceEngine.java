@@ -52,13 +52,16 @@ public final class OnnxInferenceEngine implements InferenceEngine {
     private final boolean domain;
     private final boolean interval;
     private final boolean conservedSum;
+    private final boolean structureIndex;
 
     private OnnxInferenceEngine(OrtSession session, LoadedModel model, Device activeDevice) {
         this.session = session;
         this.uncertainty = session.getOutputNames().contains(ModelIo.SITE_STD);
         this.domain = session.getOutputNames().contains(ModelIo.DOMAIN_SCORE);
         this.interval = session.getOutputNames().contains(ModelIo.SITE_INTERVAL);
-        this.conservedSum = session.getInputNames().contains(ModelIo.SITE_STRUCTURE);
+        // a model with a crystal context reads each atom's structure; one with a conserved sum reads the totals too
+        this.structureIndex = session.getInputNames().contains(ModelIo.SITE_STRUCTURE);
+        this.conservedSum = session.getInputNames().contains(ModelIo.SITE_TOTAL);
         this.name = model.spec().name();
         this.version = model.spec().version();
         this.properties = model.spec().propertyCount();
@@ -278,12 +281,14 @@ public final class OnnxInferenceEngine implements InferenceEngine {
                 OnnxTensor index = OnnxTensor.createTensor(env, b.nbrIndex(), nm);
                 OnnxTensor distance = OnnxTensor.createTensor(env, b.nbrDistance(), nm);
                 OnnxTensor mask = OnnxTensor.createTensor(env, b.nbrMask(), nm);
-                OnnxTensor structure = conservedSum ? OnnxTensor.createTensor(env, b.siteStructure(), new long[] {n}) : null;
+                OnnxTensor structure = structureIndex ? OnnxTensor.createTensor(env, b.siteStructure(), new long[] {n}) : null;
                 OnnxTensor total = conservedSum ? OnnxTensor.createTensor(env, b.siteTotal(), new long[] {n}) : null) {
             Map<String, OnnxTensor> inputs = new java.util.HashMap<>(Map.of(ModelIo.SPECIES, species, ModelIo.NBR_INDEX, index,
                     ModelIo.NBR_DISTANCE, distance, ModelIo.NBR_MASK, mask));
-            if (conservedSum) {
+            if (structureIndex) {
                 inputs.put(ModelIo.SITE_STRUCTURE, structure);
+            }
+            if (conservedSum) {
                 inputs.put(ModelIo.SITE_TOTAL, total);
             }
             try (OrtSession.Result result = session.run(inputs)) {

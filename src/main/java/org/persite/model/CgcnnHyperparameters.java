@@ -24,9 +24,13 @@ package org.persite.model;
  * @param layerNorm whether the convolutions normalise with LayerNorm instead of BatchNorm (issue 20 item 7; off in every
  *     card before it): each gate half of a message [N, M, F] over its F channels, and the summed messages [N, F] over
  *     theirs, with learned gamma and beta and no running statistics, so a site's features never depend on the batch
+ * @param crystalContext whether the head also sees its crystal (issue 20 item 3; off in every card before it): the head's
+ *     input is {@code [h_i; mean over the crystal's sites j of h_j]} [N, 2F], h = act(x) after the last convolution, so
+ *     every site knows the composition and state of the whole cell (for example how many ions share the charge); the
+ *     graph then takes {@link ModelIo#SITE_STRUCTURE}, each atom's structure in the batch
  */
 public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
-        boolean elementAffine, int bondValenceChannels, int stateBins, boolean layerNorm) {
+        boolean elementAffine, int bondValenceChannels, int stateBins, boolean layerNorm, boolean crystalContext) {
 
     /** The most state bins a head may have. */
     public static final int MAX_STATE_BINS = 32;
@@ -52,6 +56,12 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
         if (activation == null) { // a job file or card written before the activation was recorded: the paper's
             activation = Activation.SOFTPLUS;
         }
+    }
+
+    /** No crystal context (every card before issue 20 step 22). */
+    public CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenWidth, int hiddenLayers, Activation activation,
+            boolean elementAffine, int bondValenceChannels, int stateBins, boolean layerNorm) {
+        this(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, layerNorm, false);
     }
 
     /** BatchNorm in the convolutions (every card before issue 20 step 11). */
@@ -84,27 +94,37 @@ public record CgcnnHyperparameters(int atomFeatures, int convLayers, int hiddenW
 
     /** The same shape with another activation. */
     public CgcnnHyperparameters with(Activation a) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels, stateBins, layerNorm);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, a, elementAffine, bondValenceChannels, stateBins, layerNorm, crystalContext);
     }
 
     /** The same shape with or without the per-element output affine. */
     public CgcnnHyperparameters withElementAffine(boolean on) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels, stateBins, layerNorm);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, on, bondValenceChannels, stateBins, layerNorm, crystalContext);
     }
 
     /** The same shape with K bond-valence channels (0 = none). */
     public CgcnnHyperparameters withBondValence(int k) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k, stateBins, layerNorm);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, k, stateBins, layerNorm, crystalContext);
     }
 
     /** The same shape with an S-bin state head (0 = a plain output). */
     public CgcnnHyperparameters withStateBins(int s) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, s, layerNorm);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, s, layerNorm, crystalContext);
     }
 
     /** The same shape with LayerNorm (true) or BatchNorm (false) in the convolutions. */
     public CgcnnHyperparameters withLayerNorm(boolean on) {
-        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, on);
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, on, crystalContext);
+    }
+
+    /** The same shape with (true) or without the crystal context before the head. */
+    public CgcnnHyperparameters withCrystalContext(boolean on) {
+        return new CgcnnHyperparameters(atomFeatures, convLayers, hiddenWidth, hiddenLayers, activation, elementAffine, bondValenceChannels, stateBins, layerNorm, on);
+    }
+
+    /** The width of the head's input: F, or 2F with the crystal context. */
+    public int headInput() {
+        return crystalContext ? 2 * atomFeatures : atomFeatures;
     }
 
     /** The outputs of the last linear layer for P properties: P, or 2 S P with a state head (S logits, then S offsets, per property). */

@@ -212,7 +212,7 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             require(c.bn1().channels() == 2 * f && c.bn2().channels() == f, "batch norms must have 2F and F channels");
         }
         require(hidden.size() == hp.hiddenLayers(), "expected " + hp.hiddenLayers() + " hidden layers, found " + hidden.size());
-        int width = f;
+        int width = hp.headInput();
         for (Linear h : hidden) {
             require(h.in() == width && h.out() == hp.hiddenWidth(), "hidden layer must be [H, in]");
             width = h.out();
@@ -250,7 +250,7 @@ public record CgcnnWeights(Linear embedding, List<ConvLayer> conv, List<Linear> 
             conv.add(new ConvLayer(linear(rnd, 2 * f, 2 * f + gaussians), batchNorm(rnd, 2 * f), batchNorm(rnd, f)));
         }
         List<Linear> hidden = new ArrayList<>();
-        int width = f;
+        int width = hp.headInput();
         for (int h = 0; h < hp.hiddenLayers(); h++) {
             hidden.add(linear(rnd, hp.hiddenWidth(), width));
             width = hp.hiddenWidth();

@@ -284,8 +284,10 @@ public final class ModelDirectory {
             io.put(ModelIo.SITE_INTERVAL, "float32 [N, 2], lower and upper bound: the value plus the tail quantiles of the validation errors of "
                     + "the site's element and predicted-value bin");
         }
-        if (spec.conservedProperty() >= 0) {
+        if (spec.conservedProperty() >= 0 || spec.hyperparameters().crystalContext()) {
             io.put(ModelIo.SITE_STRUCTURE, "int64 [N], each atom's structure in the batch");
+        }
+        if (spec.conservedProperty() >= 0) {
             io.put(ModelIo.SITE_TOTAL, "float32 [N], the total its structure's values sum to");
         }
         if (spec.trust().domain() != null) {
@@ -320,6 +322,9 @@ public final class ModelDirectory {
         }
         if (hp.layerNorm()) { // cards without the key normalise with BatchNorm (every card before issue 20 step 11)
             h.put("normalisation", "layer");
+        }
+        if (hp.crystalContext()) { // cards without the key have no crystal context (every card before issue 20 step 22)
+            h.put("crystal_context", true);
         }
         ArrayNode props = c.putArray("properties");
         for (PropertySpec p : spec.properties()) {
@@ -411,7 +416,8 @@ public final class ModelDirectory {
         CgcnnHyperparameters hp = new CgcnnHyperparameters(require(h, "atom_features").asInt(), require(h, "conv_layers").asInt(),
                 require(h, "hidden_width").asInt(), require(h, "hidden_layers").asInt(), Activation.parse(h.path("activation").asText("softplus")),
                 h.path("element_affine").asBoolean(false), h.path("bond_valence_channels").asInt(0),
-                h.path("state_bins").asInt(0), normalisation(h.path("normalisation").asText("batch")));
+                h.path("state_bins").asInt(0), normalisation(h.path("normalisation").asText("batch")),
+                h.path("crystal_context").asBoolean(false));
         List<PropertySpec> props = new ArrayList<>();
         for (JsonNode p : require(c, "properties")) {
             props.add(new PropertySpec(require(p, "name").asText(), require(p, "unit").asText(), require(p, "mean").asDouble(), require(p, "std").asDouble(),

@@ -31,7 +31,7 @@ public final class ModelIo {
     public static final String SITE_INTERVAL = "site_interval";
 
     /**
-     * int64 [N]: models with a conserved-sum property only: the index, within the batch, of each atom's structure
+     * int64 [N]: models with a conserved-sum property or a crystal context only: the index, within the batch, of each atom's structure
      * (0 .. S - 1 for real atoms; a padding atom gives its own atom index, which no structure uses).
      */
     public static final String SITE_STRUCTURE = "site_structure";

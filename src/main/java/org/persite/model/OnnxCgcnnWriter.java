@@ -30,7 +30,8 @@ import org.persite.model.onnx.OnnxProto.TensorProto;
  *   <li><b>Head</b>: softplus, hidden layers, output layer with the de-normalisation
  *       ({@code y · std + mean}) folded into its weights; with the per-element affine, two [Zmax + 1, P] tables
  *       gathered by species carry the scale and shift, de-normalisation folded in; with a state head, the
- *       median bin's value ({@link #stateHead}).</li>
+ *       median bin's value ({@link #stateHead}); with a crystal context, the head's input is h concatenated with its
+ *       crystal's mean of h ({@link #crystalMean}), from the extra input {@link ModelIo#SITE_STRUCTURE}.</li>
  * </ul>
  */
 public final class OnnxCgcnnWriter {
@@ -62,6 +63,10 @@ public final class OnnxCgcnnWriter {
         g.input(OnnxGraphBuilder.value(ModelIo.NBR_INDEX, TensorProto.DataType.INT64, "neighbour atom index per slot", n, m));
         g.input(OnnxGraphBuilder.value(ModelIo.NBR_DISTANCE, TensorProto.DataType.FLOAT, "neighbour distance per slot, Å", n, m));
         g.input(OnnxGraphBuilder.value(ModelIo.NBR_MASK, TensorProto.DataType.FLOAT, "1 = real neighbour, 0 = masked slot", n, m));
+        if (spec.hyperparameters().crystalContext()) {
+            g.input(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
+                "index of each atom's structure in the batch; a padding atom gives its own atom index", n));
+        }
         g.output(OnnxGraphBuilder.value(ModelIo.SITE_VALUES, TensorProto.DataType.FLOAT, "per-site predictions", n, p));
 
         // constants shared by the layers
@@ -159,7 +164,10 @@ public final class OnnxCgcnnWriter {
         }
 
         // per-site head
-        String h = activation(g, act, x);
+        String h = activation(g, act, x);                                                                              // [N, F]
+        if (spec.hyperparameters().crystalContext()) {
+            h = g.node("Concat", new String[] {h, crystalMean(g, h, axis1)}, OnnxGraphBuilder.intAttribute("axis", 1));          // [N, 2F]
+        }
         int k = 0;
         for (CgcnnWeights.Linear hidden : w.hidden()) {
             String wt = g.constant("head" + k + "_w", new long[] {hidden.in(), hidden.out()}, transpose(hidden));
@@ -239,6 +247,27 @@ public final class OnnxCgcnnWriter {
         }
         g.node("Add", new String[] {g.node("Mul", new String[] {y, g.constant("state_std", new long[] {p}, std)}), g.constant("state_mean", new long[] {p}, mean)},
             new String[] {ModelIo.SITE_VALUES});
+    }
+
+    /**
+     * Each site's crystal mean of h [N, F] → [N, F]: the rows of h summed per structure by ScatterElements (reduction
+     * add) over {@link ModelIo#SITE_STRUCTURE} into [N, F] (row s = structure s; a padding atom is a structure of its
+     * own), divided by the structure's atom count, and gathered back by each atom's structure.
+     */
+    static String crystalMean(OnnxGraphBuilder g, String h, String axis1) {
+        String shape = g.node("Shape", new String[] {h});                                                                   // [2] = (N, F)
+        String zeros = g.node("ConstantOfShape", new String[] {shape}, OnnxGraphBuilder.floatTensorAttribute("value", 0f));  // [N, F]
+        String structure2 = g.node("Expand", new String[] {g.node("Unsqueeze", new String[] {ModelIo.SITE_STRUCTURE, axis1}), shape});                                     // [N, F]
+        String sums = g.node("ScatterElements", new String[] {zeros, structure2, h}, OnnxGraphBuilder.intAttribute("axis", 0),
+            OnnxGraphBuilder.stringAttribute("reduction", "add"));                                                          // [N, F], per structure
+        String shapeN = g.node("Shape", new String[] {ModelIo.SITE_STRUCTURE});                                            // [1] = (N)
+        String counts = g.node("ScatterElements", new String[] {g.node("ConstantOfShape", new String[] {shapeN},
+            OnnxGraphBuilder.floatTensorAttribute("value", 0f)), ModelIo.SITE_STRUCTURE, g.node("ConstantOfShape", new String[] {shapeN},
+            OnnxGraphBuilder.floatTensorAttribute("value", 1f))}, OnnxGraphBuilder.intAttribute("axis", 0),
+            OnnxGraphBuilder.stringAttribute("reduction", "add"));                                                          // [N], per structure
+        String perAtomSum = g.node("Gather", new String[] {sums, ModelIo.SITE_STRUCTURE}, OnnxGraphBuilder.intAttribute("axis", 0));   // [N, F]
+        String perAtomCount = g.node("Gather", new String[] {counts, ModelIo.SITE_STRUCTURE}, OnnxGraphBuilder.intAttribute("axis", 0)); // [N], ≥ 1
+        return g.node("Div", new String[] {perAtomSum, g.node("Unsqueeze", new String[] {perAtomCount, axis1})});                                           // [N, F]
     }
 
     /**

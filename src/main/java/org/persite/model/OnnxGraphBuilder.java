@@ -134,6 +134,13 @@ final class OnnxGraphBuilder {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(t).build();
     }
 
+    /** A one-element float tensor attribute (ConstantOfShape's {@code value}). */
+    static AttributeProto floatTensorAttribute(String name, float value) {
+        TensorProto t = TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT.getNumber()).addDims(1)
+                .setRawData(ByteString.copyFrom(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, value).array())).build();
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(t).build();
+    }
+
     GraphProto build() {
         return graph.build();
     }

@@ -118,8 +118,10 @@ public final class OnnxTrustHead {
             values = b.node("Max", new String[] {values, b.constant("lower_bound", new long[] {p}, lower)});
         }
         if (conserved) {
-            g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
-                    "index of each atom's structure in the batch; a padding atom gives its own atom index", ModelIo.DIM_ATOMS));
+            if (g.getInputList().stream().noneMatch(v -> v.getName().equals(ModelIo.SITE_STRUCTURE))) { // a crystal context has it already
+                g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
+                        "index of each atom's structure in the batch; a padding atom gives its own atom index", ModelIo.DIM_ATOMS));
+            }
             g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_TOTAL, TensorProto.DataType.FLOAT,
                     "the total each atom's structure sums to (for example its charge, e), repeated per atom", ModelIo.DIM_ATOMS));
             int toDouble = TensorProto.DataType.DOUBLE.getNumber();
@@ -316,7 +318,7 @@ public final class OnnxTrustHead {
 
     /**
      * The graph without its trust head (unchanged when it has none): the network's own outputs, its four
-     * inputs. An ensemble is built from its members' plain graphs and gets a trust head of its own.
+     * inputs (five with a crystal context). An ensemble is built from its members' plain graphs and gets a trust head of its own.
      */
     public static byte[] strip(byte[] onnx) {
         ModelProto model = parse(onnx);
@@ -339,8 +341,11 @@ public final class OnnxTrustHead {
             kept.add(nb.build());
         }
         List<TensorProto> initializers = g.getInitializerList().stream().filter(t -> !t.getName().startsWith("trust/")).toList();
+        // the conserved sum's inputs go with it, unless the network reads them itself (a crystal context reads SITE_STRUCTURE)
+        java.util.Set<String> read = new java.util.HashSet<>();
+        kept.forEach(n -> read.addAll(n.getInputList()));
         List<ValueInfoProto> inputs = g.getInputList().stream()
-                .filter(v -> !v.getName().equals(ModelIo.SITE_STRUCTURE) && !v.getName().equals(ModelIo.SITE_TOTAL)).toList();
+                .filter(v -> !(v.getName().equals(ModelIo.SITE_STRUCTURE) || v.getName().equals(ModelIo.SITE_TOTAL)) || read.contains(v.getName())).toList();
         java.util.Set<String> produced = new java.util.HashSet<>();
         kept.forEach(n -> produced.addAll(n.getOutputList()));
         // the domain score, and a single model's σ from residuals, were the trust head's own

@@ -19,7 +19,8 @@ import org.persite.graph.GaussianExpansion;
  * {@code y · scale[Z_i] + shift[Z_i]} where the card has one, or the state head's median-bin readout
  * ({@link CgcnnWeights.StateBins}) where the card has that, then {@code y · std + mean}. With
  * {@link CgcnnHyperparameters#layerNorm()}, BN1 is a LayerNorm of each half of z_ij over its F channels and BN2 a
- * LayerNorm of s_i.
+ * LayerNorm of s_i. With {@link CgcnnHyperparameters#crystalContext()}, the head starts from
+ * {@code [softplus(x_i); mean over the crystal's sites j of softplus(x_j)]}.
  */
 public final class ReferenceForward {
     private final ModelSpec spec;
@@ -138,11 +139,21 @@ public final class ReferenceForward {
             }
             x = next;
         }
+        double[][] site = new double[n][f];
+        double[] crystalMean = new double[f];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < f; c++) {
+                site[i][c] = act.apply(x[i][c]);
+                crystalMean[c] += site[i][c] / n;
+            }
+        }
+        boolean context = spec.hyperparameters().crystalContext();
         double[][] latent = new double[n][];
         for (int i = 0; i < n; i++) {
-            double[] h = new double[f];
-            for (int c = 0; c < f; c++) {
-                h[c] = act.apply(x[i][c]);
+            double[] h = context ? new double[2 * f] : site[i];
+            if (context) { // [h_i; the crystal's mean of h]
+                System.arraycopy(site[i], 0, h, 0, f);
+                System.arraycopy(crystalMean, 0, h, f, f);
             }
             for (CgcnnWeights.Linear hidden : w.hidden()) {
                 h = linear(hidden, h);

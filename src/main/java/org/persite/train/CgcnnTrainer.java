@@ -147,7 +147,7 @@ public final class CgcnnTrainer {
             DefaultTrainingConfig djl = new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer);
             try (Trainer trainer = model.newTrainer(djl)) {
                 int m = featurizer.maxNeighbors();
-                trainer.initialize(new Shape(1, table.featureLength()), new Shape(1, m), new Shape(1, m), new Shape(1, m), new Shape(1));
+                trainer.initialize(new Shape(1, table.featureLength()), new Shape(1, m), new Shape(1, m), new Shape(1, m), new Shape(1), new Shape(1));
                 if (block.elementShift() != null) {
                     // the shift starts at each element's training median (normalised): the L1-best per-element baseline
                     block.elementShift().getArray().set(elementMedians(train, norm[0], norm[1]));

@@ -22,7 +22,9 @@ import org.persite.model.CgcnnWeights;
  *
  * <p>Inputs (N atoms, M slots, A element features, G Gaussians): atom_features [N, A] (element table rows),
  * nbr_index int64 [N, M], nbr_distance [N, M] in Å, nbr_mask [N, M], species int64 [N] (atomic numbers, read only by
- * the per-element output affine). Output: [N, P].
+ * the per-element output affine and the bond-valence channels), structure int64 [N] (each atom's crystal in the batch,
+ * 0 .. C - 1, read only by the crystal context). Output: [N, P]. With {@link CgcnnHyperparameters#crystalContext()}, the
+ * head's input is {@code [h_i; the crystal's mean of h]} [N, 2F].
  * The Gaussian expansion {@code exp(-(d - mu_k)^2 / var^2)} is computed inside. With
  * {@link CgcnnHyperparameters#elementAffine()}, the output is {@code (W h + b) · scale[Z] + shift[Z]}, the two
  * [{@value #ELEMENT_ROWS}, P] tables learned with the rest. With {@link CgcnnHyperparameters#bondValenceChannels()} K &gt; 0,
@@ -162,7 +164,7 @@ public final class PerSiteCgcnn extends AbstractBlock {
         for (GatedConvolution c : convolutions) {
             c.initialize(manager, dataType, new Shape(-1, f), new Shape(-1, -1), new Shape(-1, -1, centers.length), new Shape(-1, -1));
         }
-        int width = f;
+        int width = hp.headInput();
         for (Linear h : hidden) {
             h.initialize(manager, dataType, new Shape(-1, width));
             width = hp.hiddenWidth();
@@ -232,6 +234,18 @@ public final class PerSiteCgcnn extends AbstractBlock {
         return r;
     }
 
+    /**
+     * Each atom's crystal mean of h [N, F], from structure int64 [N] (0 .. C - 1): a one-hot [N, C] sums the rows per
+     * crystal ([C, F]), divided by the crystals' atom counts and spread back to the atoms, with gradients into every site.
+     */
+    static NDArray crystalMean(NDArray h, NDArray structure) {
+        int crystals = (int) structure.max().getLong() + 1;
+        NDArray oneHot = structure.oneHot(crystals).toType(DataType.FLOAT32, false);        // [N, C]
+        NDArray counts = oneHot.sum(new int[] {0}).expandDims(1);                           // [C, 1]
+        NDArray means = oneHot.transpose().matMul(h).div(counts);                           // [C, F]
+        return oneHot.matMul(means);                                                        // [N, F]
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray atoms = inputs.get(0);      // [N, A]
@@ -258,7 +272,10 @@ public final class PerSiteCgcnn extends AbstractBlock {
             NDList in = allReal ? new NDList(x, index, e) : new NDList(x, index, e, mask);
             x = c.forward(ps, in, training).singletonOrThrow();
         }
-        NDArray h = GatedConvolution.activate(hp.activation(), x);
+        NDArray h = GatedConvolution.activate(hp.activation(), x);                                  // [N, F]
+        if (hp.crystalContext()) {
+            h = h.concat(crystalMean(h, inputs.get(5)), 1);                                          // [N, 2F]
+        }
         for (Linear l : hidden) {
             h = GatedConvolution.activate(hp.activation(), l.forward(ps, new NDList(h), training).singletonOrThrow());
         }

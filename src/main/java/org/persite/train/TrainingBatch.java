@@ -11,7 +11,8 @@ import org.persite.graph.ElementTable;
 /**
  * Whole crystals concatenated into one batch of NDArrays, neighbour indices offset, with no padding.
  * Shapes (N = atoms in the batch, M slots, A element features): atom_features [N, A], nbr_index int64
- * [N, M], nbr_distance [N, M], nbr_mask [N, M], species int64 [N]; targets [N, 1] normalised, label_mask [N, 1]
+ * [N, M], nbr_distance [N, M], nbr_mask [N, M], species int64 [N], structure int64 [N] (each atom's crystal in the batch,
+ * 0 .. C - 1, read only by the crystal context); targets [N, 1] normalised, label_mask [N, 1]
  * (0 = unlabelled), loss_weight [N, 1] (label mask times the site's weight in the loss).
  */
 final class TrainingBatch {
@@ -49,7 +50,9 @@ final class TrainingBatch {
         float[] labelled = new float[n];
         float[] weight = new float[n];
         long[] species = new long[n];
+        long[] structure = new long[n];
         int offset = 0;
+        int crystal = 0;
         for (SiteDataset.Example e : examples) {
             CrystalGraph g = e.graph();
             int sites = g.numSites();
@@ -60,14 +63,17 @@ final class TrainingBatch {
                 labelled[offset + i] = Float.isNaN(t) ? 0f : 1f;
                 weight[offset + i] = Float.isNaN(t) ? 0f : SiteMetrics.isTransitionMetal(g.species(i)) ? tmWeight : 1f;
                 species[offset + i] = g.species(i);
+                structure[offset + i] = crystal;
             }
             g.copyNeighborIndexInto(index, offset * m, offset);
             g.copyNeighborDistanceInto(distance, offset * m);
             g.copyNeighborMaskInto(mask, offset * m);
             offset += sites;
+            crystal++;
         }
         NDList inputs = new NDList(manager.create(atomFeatures, new Shape(n, a)), manager.create(index, new Shape(n, m)),
-                manager.create(distance, new Shape(n, m)), manager.create(mask, new Shape(n, m)), manager.create(species, new Shape(n)));
+                manager.create(distance, new Shape(n, m)), manager.create(mask, new Shape(n, m)), manager.create(species, new Shape(n)),
+                manager.create(structure, new Shape(n)));
         return new TrainingBatch(inputs, manager.create(targets, new Shape(n, 1)), manager.create(labelled, new Shape(n, 1)),
                 manager.create(weight, new Shape(n, 1)), n);
     }

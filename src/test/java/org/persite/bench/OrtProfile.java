@@ -52,6 +52,8 @@ public final class OrtProfile {
                 in.put(ModelIo.NBR_MASK, OnnxTensor.createTensor(env, b.nbrMask(), new long[] {n, m}));
                 if (s.getInputNames().contains(ModelIo.SITE_STRUCTURE)) {
                     in.put(ModelIo.SITE_STRUCTURE, OnnxTensor.createTensor(env, b.siteStructure(), new long[] {n}));
+                }
+                if (s.getInputNames().contains(ModelIo.SITE_TOTAL)) {
                     in.put(ModelIo.SITE_TOTAL, OnnxTensor.createTensor(env, b.siteTotal(), new long[] {n}));
                 }
                 for (int i = 0; i < 20; i++) {

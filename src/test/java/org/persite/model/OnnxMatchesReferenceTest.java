@@ -128,6 +128,35 @@ class OnnxMatchesReferenceTest {
         assertFalse(ModelDirectory.load(tmp.resolve("layer-norm")).spec().hyperparameters().withLayerNorm(false).layerNorm());
     }
 
+    /**
+     * The crystal context (each site's head also reads its crystal's mean): one crystal at a time, and many crystals
+     * packed into one padded batch, where a mean over the batch instead of the crystal, or over padding, would fail.
+     */
+    @Test
+    void crystalContextModels() throws Exception {
+        CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4).withCrystalContext(true);
+        check(TestModels.spec("context", 1, hp, 1), 27);
+        check(TestModels.spec("context-silu-two", 1, new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withCrystalContext(true), 2), 28);
+        check(TestModels.spec("context-no-hidden", 1, new CgcnnHyperparameters(16, 2, 8, 0).withCrystalContext(true), 1), 29);
+        ModelSpec spec = ModelDirectory.load(tmp.resolve("context")).spec();
+        assertTrue(spec.hyperparameters().crystalContext(), "the card keeps crystal_context");
+        assertFalse(spec.hyperparameters().withCrystalContext(false).crystalContext());
+        CgcnnWeights w = TestModels.weights(spec, 27);
+        ReferenceForward ref = new ReferenceForward(spec, w, ElementTable.cgcnn());
+        CrystalGraphBuilder builder = new CrystalGraphBuilder(spec.featurizer());
+        List<CrystalGraph> graphs = structures.stream().map(builder::build).toList();
+        try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(tmp.resolve("context")), Device.CPU, false, 1)) {
+            List<float[]> batched = engine.predictAll(graphs, Buckets.defaults(), 100_000);
+            for (int c = 0; c < graphs.size(); c++) {
+                double[] expected = ref.predict(graphs.get(c));
+                for (int k = 0; k < expected.length; k++) {
+                    assertClose(expected[k], batched.get(c)[k * engine.outputsPerSite()], spec.properties().get(0).std(),
+                            "batched crystal " + c + " site " + k);
+                }
+            }
+        }
+    }
+
     @Test
     void stateHeadModels() throws Exception {
         // S odd: near-uniform random logits put no bin's cumulative probability near 1/2

@@ -109,6 +109,30 @@ class TrainedBlockParityTest {
                 new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withLayerNorm(true)), 22));
     }
 
+    /**
+     * The crystal context: DJL means each crystal of a 20-crystal batch over its own sites (a one-hot per crystal), ONNX
+     * one crystal at a time (ScatterElements over site_structure); a mean over the batch would not agree.
+     */
+    @Test
+    void djlAndOnnxAgreeForTheCrystalContext() throws Exception {
+        CgcnnHyperparameters hp = CgcnnHyperparameters.reference().withElementAffine(true).withBondValence(4).withCrystalContext(true);
+        assertAgree(hp, TestModels.weights(spec(hp), 31));
+        CgcnnHyperparameters silu = new CgcnnHyperparameters(16, 2, 8, 1, Activation.SILU).withCrystalContext(true);
+        assertAgree(silu, TestModels.weights(spec(silu), 32));
+    }
+
+    /** A model with the crystal context trains (the head's context half is learned) and serves as the block predicts. */
+    @Test
+    void aCrystalContextModelTrainsAndServesAsTheBlockPredicts() throws Exception {
+        CgcnnHyperparameters hp = new CgcnnHyperparameters(16, 2, 16, 1).withElementAffine(true).withBondValence(2).withCrystalContext(true);
+        TrainingConfig config = new TrainingConfig(hp, 2, 16, 0.003f, TrainingConfig.OptimizerKind.ADAM, TrainingConfig.LossKind.L1, 3, 3, 1f, 80);
+        TrainingResult r = new CgcnnTrainer(FeaturizerSettings.reference(), ElementTable.cgcnn()).train(data, data.split(config.splitSeed()), config,
+                e -> { }, () -> false, CgcnnTrainer.Checkpointing.NONE);
+        CgcnnWeights.Linear first = r.weights().hidden().get(0);
+        assertEquals(32, first.in(), "the head reads [h; the crystal's mean of h], 2F");
+        assertAgree(hp, r.weights());
+    }
+
     /** A LayerNorm model trains (its gammas and betas move; the unused running statistics stay 0 and 1) and serves as the block predicts. */
     @Test
     void aLayerNormModelTrainsAndServesAsTheBlockPredicts() throws Exception {
@@ -194,7 +218,7 @@ class TrainedBlockParityTest {
                 OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(m.directory()), Device.CPU, false, 1)) {
             model.setBlock(block);
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 92), new Shape(1, 12), new Shape(1, 12), new Shape(1, 12),
-                    new Shape(1));
+                    new Shape(1), new Shape(1));
             CgcnnTrainer.load(block, w);
             List<float[]> djl = CgcnnTrainer.predict(block, model.getNDManager(), ElementTable.cgcnn(), examples, 0.4, 0.9);
             for (int k = 0; k < examples.size(); k++) {
