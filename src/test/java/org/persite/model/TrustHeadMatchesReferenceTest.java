@@ -274,13 +274,31 @@ class TrustHeadMatchesReferenceTest {
 
     @Test
     void conservedSumsMeetEachStructuresOwnTotalInOneBatch() throws Exception {
-        ModelSpec base = TestModels.spec("trust-q", 1, CgcnnHyperparameters.reference(), 1);
+        conservedSums("q", CgcnnHyperparameters.reference());
+    }
+
+    /** A network with the crystal context reads site_structure itself: the trust head shares that input, and strip keeps it. */
+    @Test
+    void conservedSumsOfACrystalContextModelShareItsStructureInput() throws Exception {
+        byte[] onnx = conservedSums("q-context", CgcnnHyperparameters.reference().withCrystalContext(true));
+        List<String> inputs = org.persite.model.onnx.OnnxProto.ModelProto.parseFrom(onnx).getGraph().getInputList().stream()
+                .map(v -> v.getName()).toList();
+        assertEquals(1, inputs.stream().filter(ModelIo.SITE_STRUCTURE::equals).count(), "one site_structure input: " + inputs);
+        List<String> plain = org.persite.model.onnx.OnnxProto.ModelProto.parseFrom(OnnxTrustHead.strip(onnx)).getGraph().getInputList().stream()
+                .map(v -> v.getName()).toList();
+        assertEquals(List.of(ModelIo.SPECIES, ModelIo.NBR_INDEX, ModelIo.NBR_DISTANCE, ModelIo.NBR_MASK, ModelIo.SITE_STRUCTURE), plain,
+                "stripped of the trust head, the network keeps the input it reads, and loses site_total");
+    }
+
+    /** The conserved-sum check for one shape; returns the graph. */
+    private byte[] conservedSums(String name, CgcnnHyperparameters hp) throws Exception {
+        ModelSpec base = TestModels.spec("trust-" + name, 1, hp, 1);
         CgcnnWeights w = TestModels.weights(base, 12);
         ModelSpec spec = base.withTrust(Trust.NONE, List.of(new PropertySpec("charge", "e", 0.2, 0.6, PropertySpec.Constraint.CONSERVED_SUM)),
                 base.provenance());
         ReferenceForward ref = new ReferenceForward(spec, w, TABLE);
         byte[] onnx = OnnxTrustHead.apply(OnnxCgcnnWriter.write(spec, w, TABLE), spec, null, null, TM);
-        LoadedModel m = ModelDirectory.write(tmp.resolve("q"), spec, onnx, false);
+        LoadedModel m = ModelDirectory.write(tmp.resolve(name), spec, onnx, false);
         double[] totals = new double[graphs.size()];
         for (int k = 0; k < totals.length; k++) {
             totals[k] = (k % 5) - 2; // -2 .. +2 e
@@ -302,6 +320,7 @@ class TrustHeadMatchesReferenceTest {
                 assertTrue(Math.abs(rawSum - totals[k]) > 1e-2, "the raw sum already met the total: the test would not see a missing correction");
             }
         }
+        return onnx;
     }
 
     @Test
