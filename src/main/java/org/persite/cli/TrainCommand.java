@@ -2,6 +2,7 @@ package org.persite.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +13,9 @@ import org.persite.graph.CellListOverlapFinder;
 import org.persite.graph.ElementTable;
 import org.persite.graph.FeaturizerSettings;
 import org.persite.model.CgcnnHyperparameters;
-import org.persite.model.LoadedModel;
 import org.persite.structure.StructureReader;
 import org.persite.train.CgcnnTrainer;
+import org.persite.train.EnsembleCheckpoint;
 import org.persite.train.EnsembleJob;
 import org.persite.train.Evaluation;
 import org.persite.train.TargetSpec;
@@ -151,18 +152,23 @@ final class TrainCommand implements Callable<Integer> {
     String token;
 
     @Option(names = "--checkpoint", paramLabel = "DIR", description = {"Write a checkpoint here after every epoch, atomically (default: OUT/checkpoint;",
-        "removed when the version is written). A stopped run goes on with --resume DIR."})
+        "removed when the version is written; with --seeds, the job's progress and each member's checkpoint). A stopped run",
+        "goes on with --resume DIR."})
     Path checkpoint;
 
     @Option(names = "--no-checkpoint", description = "Write no checkpoint.")
     boolean noCheckpoint;
 
     @Option(names = "--resume", paramLabel = "DIR", description = {"Go on with the run whose checkpoint is in DIR, after its last finished epoch, with",
-        "the arguments it was started with (give no others); the result is that of the uninterrupted run."})
+        "the arguments it was started with (give no others); the result is that of the uninterrupted run. For a --seeds job,",
+        "the members already written are kept and the one that was training goes on from its last epoch."})
     Path resume;
 
     /** The checkpoint this run goes on from (set by --resume on the command it re-creates). */
     private TrainingCheckpoint resumeFrom;
+
+    /** The ensemble job this run goes on with (set by --resume on the command it re-creates). */
+    private EnsembleCheckpoint resumeEnsemble;
 
     @Spec
     CommandSpec spec;
@@ -187,9 +193,6 @@ final class TrainCommand implements Callable<Integer> {
             act = org.persite.model.Activation.parse(activation);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--activation: " + e.getMessage());
-        }
-        if (seeds > 1 && (checkpoint != null)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--checkpoint is for one model; --seeds members are not checkpointed yet");
         }
         if (server != null && (tmWeight != 1f || maxTrain != 0 || loss == TrainingConfig.LossKind.HUBER || stateBins != 0 || ema != 0f || layerNorm
                 || crystalContext || teacher != null)) {
@@ -229,7 +232,7 @@ final class TrainCommand implements Callable<Integer> {
             return ensemble(o, tc, target, featurizer, config.trustHeadSettings(), table, reader, modelName, command);
         }
         Path checkpointFolder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
-        if (checkpointFolder != null && resumeFrom == null && java.nio.file.Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
+        if (checkpointFolder != null && resumeFrom == null && Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), checkpointFolder + " holds the checkpoint of an unfinished run: "
                     + "go on with it (persite train --resume " + checkpointFolder + "), remove it, or give another --checkpoint");
         }
@@ -240,7 +243,7 @@ final class TrainCommand implements Callable<Integer> {
                     listener(o, ""), () -> false, new CgcnnTrainer.Checkpointing(checkpointFolder, resumeFrom, arguments()));
         } catch (RuntimeException e) {
             if (e instanceof java.util.concurrent.CancellationException || checkpointFolder == null
-                    || !java.nio.file.Files.isRegularFile(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
+                    || !Files.isRegularFile(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
                 throw e;
             }
             spec.commandLine().getErr().println("error: " + resumeHint(e.getMessage(), checkpointFolder, TrainingCheckpoint.read(checkpointFolder).epochsDone()));
@@ -257,6 +260,14 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --resume DIR: the run re-created from the arguments in its checkpoint, going on after its last epoch. */
     private int resumeRun(PrintWriter o) throws IOException {
+        Path folder = Files.isDirectory(resume) ? resume : resume.getParent();
+        if (folder != null && EnsembleCheckpoint.isEnsemble(folder)) {
+            return resumeEnsembleRun(o, folder);
+        }
+        if (folder != null && folder.getParent() != null && EnsembleCheckpoint.isEnsemble(folder.getParent())) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume: " + folder + " is a member of the ensemble job in "
+                    + folder.getParent() + ": go on with the whole job (persite train --resume " + folder.getParent() + ")");
+        }
         TrainingCheckpoint ck;
         try {
             ck = TrainingCheckpoint.read(resume);
@@ -272,9 +283,34 @@ final class TrainCommand implements Callable<Integer> {
         again.parseArgs(ck.arguments().toArray(new String[0]));
         TrainCommand run = again.getCommand();
         run.resumeFrom = ck;
-        run.checkpoint = java.nio.file.Files.isDirectory(resume) ? resume : resume.getParent();
+        run.checkpoint = Files.isDirectory(resume) ? resume : resume.getParent();
         o.printf(Locale.ROOT, "resuming after epoch %d of %d (best so far: epoch %d, val MAE %.4f): persite train %s%n", ck.epochsDone(),
                 ck.config().epochs(), ck.bestEpoch(), ck.best(), String.join(" ", ck.arguments()));
+        o.flush();
+        return run.call();
+    }
+
+    /** --resume DIR of a --seeds job: the job re-created from its progress file, going on with the member it stopped in. */
+    private int resumeEnsembleRun(PrintWriter o, Path folder) throws IOException {
+        EnsembleCheckpoint progress;
+        try {
+            progress = EnsembleCheckpoint.read(folder);
+        } catch (IOException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume: " + e.getMessage());
+        }
+        if (progress.arguments().isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume: " + folder + " is a server's ensemble job: go on with it "
+                    + "there (Admin Train with resume = that folder, relative to the models directory)");
+        }
+        picocli.CommandLine again = new picocli.CommandLine(new TrainCommand());
+        again.setOut(spec.commandLine().getOut());
+        again.setErr(spec.commandLine().getErr());
+        again.parseArgs(progress.arguments().toArray(new String[0]));
+        TrainCommand run = again.getCommand();
+        run.resumeEnsemble = progress;
+        run.checkpoint = folder;
+        o.printf(Locale.ROOT, "resuming an ensemble job, %d of %d members written: persite train %s%n", progress.done().size(), progress.seeds(),
+                String.join(" ", progress.arguments()));
         o.flush();
         return run.call();
     }
@@ -364,19 +400,58 @@ final class TrainCommand implements Callable<Integer> {
     private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, TrustHeadSettings trustHead,
             ElementTable table, StructureReader reader, String modelName, String command) throws IOException {
         Path membersFolder = membersOut != null ? membersOut : out.resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER);
-        List<LoadedModel> members = new ArrayList<>();
-        for (int k = 0; k < seeds; k++) {
-            TrainingConfig member = tc.withSeed(tc.seed() + k);
-            String memberCommand = command.replace(" --seed " + tc.seed(), " --seed " + member.seed()) + " (member " + (k + 1) + " of " + seeds + ")";
-            TrainingJob.Outcome r = TrainingJob.run(new TrainingJob.Request(relativeToHere(data), target, modelName, membersFolder, member, memberCommand), featurizer,
-                    table, reader, listener(o, "member " + (k + 1) + "/" + seeds + " (seed " + member.seed() + ")  "), () -> false);
-            o.printf(Locale.ROOT, "member %d/%d: test MAE %.4f %s (TM %.4f), wrote %s%n", k + 1, seeds, r.evaluation().test().mae(), unit,
-                    r.evaluation().test().maeTransitionMetals(), r.model().directory());
-            o.flush();
-            members.add(r.model());
+        Path folder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
+        EnsembleCheckpoint progress = null;
+        if (folder != null) {
+            if (resumeEnsemble == null && (EnsembleCheckpoint.isEnsemble(folder) || Files.exists(folder.resolve(TrainingCheckpoint.FILE_NAME)))) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), folder + " holds the checkpoint of an unfinished run: "
+                        + "go on with it (persite train --resume " + folder + "), remove it, or give another --checkpoint");
+            }
+            List<String> started = new ArrayList<>(arguments());
+            started.addAll(List.of("--seeds", Integer.toString(seeds)));
+            if (membersOut != null) {
+                started.addAll(List.of("--members-out", membersOut.toAbsolutePath().toString()));
+            }
+            progress = resumeEnsemble != null ? resumeEnsemble : EnsembleCheckpoint.start(folder, started, seeds);
         }
-        EnsembleJob.Outcome e = EnsembleJob.build(members, relativeToHere(data), out, modelName, command, trustHead, reader, table);
-        o.print(e.report());
+        // each member prints its own epochs; the job's shifted epoch count is for the server's stream
+        TrainingJob.Runner member = (request, shifted, checkpointing, cancelled) -> {
+            int k = (int) (request.config().seed() - tc.seed());
+            String memberCommand = command.replace(" --seed " + tc.seed(), " --seed " + request.config().seed()) + " (member " + (k + 1) + " of " + seeds + ")";
+            TrainingJob.Request r = new TrainingJob.Request(relativeToHere(data), target, modelName, request.modelFolder(), request.config(), memberCommand)
+                    .withTrustHead(trustHead);
+            if (checkpointing.resumeFrom() != null) {
+                o.printf(Locale.ROOT, "member %d/%d: going on after epoch %d of %d%n", k + 1, seeds, checkpointing.resumeFrom().epochsDone(), epochs);
+            }
+            TrainingJob.Outcome done = TrainingJob.run(r, featurizer, table, reader, listener(o, "member " + (k + 1) + "/" + seeds + " (seed "
+                    + request.config().seed() + ")  "), cancelled, checkpointing);
+            o.printf(Locale.ROOT, "member %d/%d: test MAE %.4f %s (TM %.4f), wrote %s%n", k + 1, seeds, done.evaluation().test().mae(), unit,
+                    done.evaluation().test().maeTransitionMetals(), done.model().directory());
+            o.flush();
+            return done;
+        };
+        if (progress != null && !progress.done().isEmpty()) {
+            o.printf(Locale.ROOT, "members written before: %s%n", progress.done());
+            o.flush();
+        }
+        TrainingJob.Request job = new TrainingJob.Request(relativeToHere(data), target, modelName, out, tc, command, seeds).withTrustHead(trustHead);
+        TrainingJob.Outcome e;
+        try {
+            e = TrainingJob.runEnsemble(job, membersFolder, member, m -> CgcnnTrainer.Checkpointing.NONE, progress,
+                    new TrainingJob.Listener() { }, () -> false, reader, table);
+        } catch (IOException | RuntimeException x) {
+            if (progress != null) {
+                spec.commandLine().getErr().println("error: " + x.getMessage() + "; the ensemble job's progress is kept: persite train --resume "
+                        + progress.folder() + " goes on from it");
+            }
+            throw x;
+        } catch (Exception x) {
+            throw new IllegalStateException(x.getMessage(), x);
+        }
+        Path report = e.model().directory().resolve("report").resolve("report.md");
+        if (Files.isRegularFile(report)) {
+            o.print(Files.readString(report));
+        }
         o.printf("wrote %s%n", e.model().directory());
         o.flush();
         return 0;

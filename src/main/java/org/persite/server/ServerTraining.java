@@ -8,6 +8,7 @@ import org.persite.graph.ElementTable;
 import org.persite.model.ModelLoadException;
 import org.persite.structure.StructureReader;
 import org.persite.train.CgcnnTrainer;
+import org.persite.train.EnsembleCheckpoint;
 import org.persite.train.TrainingCheckpoint;
 import org.persite.train.TrainingJob;
 import org.persite.train.TrainingProcess;
@@ -26,9 +27,9 @@ final class ServerTraining {
     }
 
     /**
-     * Each job (each member of an ensemble) checkpoints after every epoch in MODEL/checkpoints/&lt;job&gt;/ beside its
-     * job.json, removed when it ends well; a failed job's folder can be resumed (Admin Train with resume), after a
-     * restart too.
+     * Each job checkpoints after every epoch in MODEL/checkpoints/&lt;job&gt;/ beside its job.json (an ensemble's members in
+     * member-k/ there, beside the job's progress), removed when it ends well; a failed job's folder can be resumed (Admin
+     * Train with resume), after a restart too.
      */
     static TrainerActor.Runner runner(TrainingSettings training, TrustHeadSettings trustHead, PersiteConfig pc, ElementTable table, StructureReader reader,
             Path modelsRoot) {
@@ -44,21 +45,50 @@ final class ServerTraining {
         }
         return (asked, listener, cancelled) -> {
             TrainingJob.Request request = asked.withTrustHead(trustHead);
+            if (request.seeds() > 1) {
+                return ensemble(request, single, modelsRoot, listener, cancelled, reader, table);
+            }
             if (request.resumeFrom() != null) {
                 Path folder = request.resumeFrom();
                 return withResumeHint(folder, modelsRoot, () -> single.run(request, listener,
                         new CgcnnTrainer.Checkpointing(folder, TrainingCheckpoint.read(folder), List.of()), cancelled));
             }
             String job = Long.toString(System.currentTimeMillis());
-            java.util.function.IntFunction<CgcnnTrainer.Checkpointing> plan = m -> new CgcnnTrainer.Checkpointing(
-                    request.modelFolder().resolve("checkpoints").resolve(request.seeds() > 1 ? job + "-member" + (m + 1) : job), null, List.of());
-            if (request.seeds() > 1) {
-                return TrainingJob.runEnsemble(request, single, plan, listener, cancelled, reader, table);
-            }
-            CgcnnTrainer.Checkpointing c = plan.apply(0);
+            CgcnnTrainer.Checkpointing c = new CgcnnTrainer.Checkpointing(request.modelFolder().resolve("checkpoints").resolve(job), null, List.of());
             TrainingProcess.saveJob(c.folder(), request);
             return withResumeHint(c.folder(), modelsRoot, () -> single.run(request, listener, c, cancelled));
         };
+    }
+
+    /**
+     * An ensemble job: its progress ({@link EnsembleCheckpoint}) and job.json in MODEL/checkpoints/&lt;job&gt;/, each member
+     * checkpointing in member-k/ there; a job that stops can be resumed as a whole (Admin Train with resume = that folder):
+     * the members written are kept, the one that was training goes on from its last epoch. The folder goes when the
+     * ensemble version is written.
+     */
+    private static TrainingJob.Outcome ensemble(TrainingJob.Request request, TrainingJob.Runner single, Path modelsRoot, TrainingJob.Listener listener,
+            java.util.function.BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
+        Path folder = request.resumeFrom() != null ? request.resumeFrom()
+                : request.modelFolder().resolve("checkpoints").resolve(Long.toString(System.currentTimeMillis()));
+        EnsembleCheckpoint progress;
+        if (request.resumeFrom() != null) {
+            progress = EnsembleCheckpoint.read(folder);
+        } else {
+            progress = EnsembleCheckpoint.start(folder, List.of(), request.seeds());
+            TrainingProcess.saveJob(folder, request);
+        }
+        TrainingJob.Outcome done = withResumeHint(folder, modelsRoot, () -> TrainingJob.runEnsemble(request,
+                request.modelFolder().resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER), single, m -> CgcnnTrainer.Checkpointing.NONE, progress,
+                listener, cancelled, reader, table));
+        Files.deleteIfExists(folder.resolve(TrainingProcess.JOB_FILE));
+        try (var left = Files.list(folder)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(folder);
+            }
+        } catch (java.io.IOException e) {
+            // a folder that cannot be listed or removed is only left behind
+        }
+        return done;
     }
 
     /** A trained version goes live through the gate; returns null when it did, else why not (the old version keeps serving). */
@@ -83,12 +113,17 @@ final class ServerTraining {
         } catch (java.util.concurrent.CancellationException e) {
             throw e;
         } catch (Exception e) {
+            String resume = modelsRoot.relativize(folder.toAbsolutePath().normalize()).toString();
+            if (EnsembleCheckpoint.isEnsemble(folder)) {
+                EnsembleCheckpoint progress = EnsembleCheckpoint.read(folder);
+                throw new IllegalStateException(e.getMessage() + "; the ensemble job's progress is kept (" + progress.done().size() + " of "
+                        + progress.seeds() + " members written): Train with resume = \"" + resume + "\" goes on from it", e);
+            }
             Path ck = folder.resolve(TrainingCheckpoint.FILE_NAME);
             if (!Files.isRegularFile(ck)) {
                 throw e;
             }
             int epoch = TrainingCheckpoint.read(folder).epochsDone();
-            String resume = modelsRoot.relativize(folder.toAbsolutePath().normalize()).toString();
             throw new IllegalStateException(e.getMessage() + "; its checkpoint after epoch " + epoch + " is kept: Train with resume = \""
                     + resume + "\" goes on from it", e);
         }

@@ -32,8 +32,8 @@ public final class EnsembleJob {
 
 
     /** What was built. */
-    public record Outcome(LoadedModel model, SiteMetrics validation, SiteMetrics test, List<SiteMetrics> memberTests, SiteMetrics perElementTest,
-            Calibration calibration, String report) {
+    public record Outcome(LoadedModel model, SiteMetrics validation, SiteMetrics test, List<SiteMetrics> memberTests, SiteMetrics perElementValidation,
+            SiteMetrics perElementTest, Calibration calibration, String report, int structures) {
     }
 
     private EnsembleJob() {
@@ -117,8 +117,8 @@ public final class EnsembleJob {
         SiteMetrics perElementTest = SiteMetrics.of(test, test.stream().map(perElement::predict).toList());
         Calibration calibration = Calibration.of(test, testMean, testStd, Calibration.Z90);
 
-        Map<String, Double> metrics = new Evaluation(validation, testMetrics, SiteMetrics.of(val, val.stream().map(perElement::predict).toList()),
-                perElementTest).asMetrics();
+        SiteMetrics perElementValidation = SiteMetrics.of(val, val.stream().map(perElement::predict).toList());
+        Map<String, Double> metrics = new Evaluation(validation, testMetrics, perElementValidation, perElementTest).asMetrics();
         metrics.put("member_test_mae_mean", mean(memberTests, false));
         metrics.put("member_test_mae_std", std(memberTests, false));
         metrics.put("member_test_mae_tm_mean", mean(memberTests, true));
@@ -160,7 +160,7 @@ public final class EnsembleJob {
         Files.writeString(reportDir.resolve("report.md"), md.toString());
         EvaluationReport.parityPlot(reportDir, prop, unit, test, testMean);
         EvaluationReport.distributionPlot(reportDir, prop, unit, test, testMean);
-        return new Outcome(written, validation, testMetrics, memberTests, perElementTest, calibration, md.toString());
+        return new Outcome(written, validation, testMetrics, memberTests, perElementValidation, perElementTest, calibration, md.toString(), ds.size());
     }
 
     private static double mean(List<SiteMetrics> ms, boolean tm) {

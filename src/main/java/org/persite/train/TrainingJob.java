@@ -204,16 +204,38 @@ public final class TrainingJob {
      */
     public static Outcome runEnsemble(Request r, Runner member, java.util.function.IntFunction<CgcnnTrainer.Checkpointing> checkpointing,
             Listener listener, BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
+        return runEnsemble(r, r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), member, checkpointing, null, listener, cancelled, reader, table);
+    }
+
+    /**
+     * As above, with the members written into {@code membersFolder}; with {@code progress} (else null), the job records
+     * each member written and goes on where it stopped: members already written are loaded (their seed checked), the
+     * member that was training goes on from its checkpoint ({@link EnsembleCheckpoint#memberCheckpointing}, in place of
+     * {@code checkpointing}), and the progress is removed once the ensemble version is written.
+     */
+    public static Outcome runEnsemble(Request r, Path membersFolder, Runner member, java.util.function.IntFunction<CgcnnTrainer.Checkpointing> checkpointing,
+            EnsembleCheckpoint progress, Listener listener, BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
         long t0 = System.nanoTime();
         int k = r.seeds();
+        if (progress != null && progress.seeds() != k) {
+            throw new IllegalArgumentException("the ensemble job in " + progress.folder() + " has " + progress.seeds() + " members, this request " + k);
+        }
         int epochs = r.config().epochs();
         List<LoadedModel> members = new java.util.ArrayList<>();
-        Evaluation firstEvaluation = null;
-        int structures = 0;
         for (int m = 0; m < k; m++) {
             TrainingConfig c = r.config();
             TrainingConfig mc = c.withSeed(c.seed() + m);
-            Request mr = new Request(r.data(), r.target(), r.modelName(), r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), mc,
+            if (progress != null && m < progress.done().size()) {
+                LoadedModel written = org.persite.model.ModelDirectory.load(progress.done().get(m));
+                String seed = written.spec().provenance().get("seed");
+                if (!Long.toString(mc.seed()).equals(seed)) {
+                    throw new IllegalStateException("member " + (m + 1) + " of the ensemble job in " + progress.folder() + " is " + written.directory()
+                            + ", trained with seed " + seed + ", not " + mc.seed());
+                }
+                members.add(written);
+                continue;
+            }
+            Request mr = new Request(r.data(), r.target(), r.modelName(), membersFolder, mc,
                     r.command() + " (member " + (m + 1) + " of " + k + ", seed " + mc.seed() + ")").withTrustHead(r.trustHead());
             int offset = m * epochs;
             boolean firstMember = m == 0;
@@ -231,17 +253,19 @@ public final class TrainingJob {
                             e.liveArrays(), e.residentMb()));
                 }
             };
-            Outcome o = member.run(mr, shifted, checkpointing.apply(m), cancelled);
+            Outcome o = member.run(mr, shifted, progress != null ? progress.memberCheckpointing(m) : checkpointing.apply(m), cancelled);
             members.add(o.model());
-            if (firstEvaluation == null) {
-                firstEvaluation = o.evaluation();
-                structures = o.structures();
+            if (progress != null) {
+                progress.memberDone(m, o.model().directory());
             }
         }
         EnsembleJob.Outcome e = EnsembleJob.build(members, r.data(), r.modelFolder(), r.modelName(), r.command(), r.trustHead(), reader, table);
+        if (progress != null) {
+            progress.finish();
+        }
         // the per-element baseline is fit on the shared training split: the same for every member
-        Evaluation ev = new Evaluation(e.validation(), e.test(), firstEvaluation.perElementValidation(), e.perElementTest());
-        return new Outcome(e.model(), ev, new TrainingResult(null, 0, List.of(), List.of(), 0, 0, (System.nanoTime() - t0) / 1e9), structures);
+        Evaluation ev = new Evaluation(e.validation(), e.test(), e.perElementValidation(), e.perElementTest());
+        return new Outcome(e.model(), ev, new TrainingResult(null, 0, List.of(), List.of(), 0, 0, (System.nanoTime() - t0) / 1e9), e.structures());
     }
 
     /** One more than the highest integer version folder in dir (1 for a new dir). */

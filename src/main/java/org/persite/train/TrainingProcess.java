@@ -53,17 +53,18 @@ public final class TrainingProcess {
 
     /** What the child reads. */
     public record Request(String data, TargetSpec target, String modelName, String modelFolder, TrainingConfig config, String command,
-            String checkpointFolder, boolean resume, String configHocon) {
+            String checkpointFolder, boolean resume, String configHocon, int seeds) {
         static Request of(TrainingJob.Request r, Path checkpoint, boolean resume, String hocon) {
             if (r.teacher() != null) {
                 throw new IllegalArgumentException("a teacher is offered in-process only (persite train --teacher): a child process does not take it yet");
             }
             return new Request(r.data().toString(), r.target(), r.modelName(), r.modelFolder().toString(), r.config(), r.command(),
-                    checkpoint == null ? null : checkpoint.toString(), resume, hocon);
+                    checkpoint == null ? null : checkpoint.toString(), resume, hocon, r.seeds());
         }
 
+        /** The job; K members where the file says so (a job file without {@code seeds}, from before them, is one model). */
         public TrainingJob.Request job() {
-            return new TrainingJob.Request(Path.of(data), target, modelName, Path.of(modelFolder), config, command);
+            return new TrainingJob.Request(Path.of(data), target, modelName, Path.of(modelFolder), config, command, Math.max(1, seeds));
         }
     }
 
@@ -79,8 +80,10 @@ public final class TrainingProcess {
     /** The job saved in {@code folder}, set to resume from that folder's checkpoint. */
     public static TrainingJob.Request loadJob(Path folder) throws IOException {
         Path f = folder.resolve(JOB_FILE);
-        if (!Files.isRegularFile(f) || !Files.isRegularFile(folder.resolve(TrainingCheckpoint.FILE_NAME))) {
-            throw new IOException(folder + " holds no resumable training job (" + JOB_FILE + " and " + TrainingCheckpoint.FILE_NAME + ")");
+        boolean resumable = Files.isRegularFile(folder.resolve(TrainingCheckpoint.FILE_NAME)) || EnsembleCheckpoint.isEnsemble(folder);
+        if (!Files.isRegularFile(f) || !resumable) {
+            throw new IOException(folder + " holds no resumable training job (" + JOB_FILE + " and " + TrainingCheckpoint.FILE_NAME + ", or "
+                    + EnsembleCheckpoint.FILE_NAME + " for an ensemble)");
         }
         return JSON.readValue(f.toFile(), Request.class).job().resuming(folder);
     }

@@ -113,13 +113,13 @@ class TrainCommandTest {
                 "--ema", "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--ema: the decay must lie in [0, 1) (0 = none), not 1.0"), r.err());
-        for (String[] option : new String[][] {{"--ema", "0.999"}, {"--layer-norm"}, {"--teacher", "models/magmom-ensemble"}}) {
+        for (String[] option : new String[][] {{"--ema", "0.999"}, {"--layer-norm"}, {"--crystal-context"}, {"--teacher", "models/magmom-ensemble"}}) {
             List<String> args = new java.util.ArrayList<>(List.of("train", "--data", "x.jsonl", "--property", "magmom", "--out",
                     tmp.resolve("m").toString(), "--server", "127.0.0.1:1", "--token", "t"));
             args.addAll(List.of(option));
             PersiteCliTest.Run remote = PersiteCliTest.run(args.toArray(String[]::new));
             assertEquals(2, remote.code(), remote.err());
-            assertTrue(remote.err().contains("--ema, --layer-norm and --teacher are offered in-process only"), remote.err());
+            assertTrue(remote.err().contains("--ema, --layer-norm, --crystal-context and --teacher are offered in-process only"), remote.err());
         }
         PersiteCliTest.Run seeds = PersiteCliTest.run("train", "--data", "x.jsonl", "--property", "magmom", "--out", tmp.resolve("m").toString(),
                 "--teacher", "models/magmom-ensemble", "--seeds", "2");

@@ -70,6 +70,73 @@ class TrainResumeIT {
         assertFalse(Files.exists(checkpoint.resolve("checkpoint.bin")), "the checkpoint is removed once the version is written");
     }
 
+    /**
+     * A {@code --seeds 2} job killed in its second member, after that member's first epoch, and resumed: the first member
+     * is not trained again, the second goes on from its checkpoint, and the members and the ensemble are the uninterrupted
+     * job's, byte for byte.
+     */
+    @Test
+    void anEnsembleJobKilledInItsSecondMemberAndResumedWritesTheUninterruptedJobsEnsemble() throws Exception {
+        Path whole = tmp.resolve("whole-ensemble");
+        Path killed = tmp.resolve("killed-ensemble");
+        List<String> job = new ArrayList<>(TRAIN);
+        job.set(job.indexOf("--epochs") + 1, "3");
+        job.addAll(List.of("--seeds", "2", "--split-seed", "2"));
+        Result a = run(concat(job, "--out", whole.toString()), 300);
+        assertEquals(0, a.code, a.out);
+        assertFalse(Files.exists(whole.resolve("checkpoint")), "a finished job leaves no checkpoint folder");
+
+        Path log = tmp.resolve("killed-ensemble.log");
+        Process p = builder(concat(job, "--out", killed.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        String member2 = "member 2/2 (seed 6)  epoch 1/3";
+        while (!Files.readString(log).contains(member2) && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(log).contains(member2), Files.readString(log));
+        p.children().forEach(ProcessHandle::destroyForcibly);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), Files.readString(log));
+        Path checkpoint = killed.resolve("checkpoint");
+        assertTrue(Files.exists(checkpoint.resolve("ensemble.json")), "the killed job left its progress");
+        assertTrue(Files.exists(checkpoint.resolve("member-2/checkpoint.bin")), "and its second member's checkpoint");
+        assertFalse(Files.exists(killed.resolve("1")), "no ensemble was written by the killed job");
+
+        // resuming from the member's own folder points at the job
+        Result wrong = run(List.of("bin/persite", "train", "--resume", checkpoint.resolve("member-2").toString()), 120);
+        assertEquals(2, wrong.code, wrong.out);
+        assertTrue(wrong.out.contains("persite train --resume " + checkpoint), wrong.out);
+
+        Result b = run(List.of("bin/persite", "train", "--resume", checkpoint.toString()), 300);
+        assertEquals(0, b.code, b.out);
+        assertTrue(b.out.contains("resuming an ensemble job, 1 of 2 members written"), b.out);
+        assertFalse(b.out.contains("member 1/2 (seed 5)  epoch"), "the first member is not trained again:\n" + b.out);
+        assertTrue(b.out.contains("member 2/2: going on after epoch 1 of 3") || b.out.contains("member 2/2: going on after epoch 2 of 3"), b.out);
+        assertFalse(b.out.contains(member2), "the second member does not start again at epoch 1:\n" + b.out);
+        assertFalse(Files.exists(checkpoint), "the progress and the members' checkpoints are removed once the ensemble is written");
+        for (String model : List.of("members/1/model.onnx", "members/2/model.onnx", "1/model.onnx")) {
+            assertSameWeights(whole.resolve(model), killed.resolve(model));
+        }
+    }
+
+    private static void assertSameWeights(Path expected, Path actual) throws Exception {
+        var a = org.persite.model.onnx.OnnxProto.ModelProto.parseFrom(Files.readAllBytes(expected)).getGraph();
+        var b = org.persite.model.onnx.OnnxProto.ModelProto.parseFrom(Files.readAllBytes(actual)).getGraph();
+        assertEquals(a.getInitializerCount(), b.getInitializerCount(), actual.toString());
+        assertTrue(a.getInitializerCount() > 5);
+        for (int i = 0; i < a.getInitializerCount(); i++) {
+            assertEquals(a.getInitializer(i).getName(), b.getInitializer(i).getName());
+            assertArrayEquals(a.getInitializer(i).getRawData().toByteArray(), b.getInitializer(i).getRawData().toByteArray(),
+                    actual + ": initializer " + a.getInitializer(i).getName());
+        }
+    }
+
+    private static List<String> concat(List<String> first, String... more) {
+        List<String> c = new ArrayList<>(first);
+        c.addAll(List.of(more));
+        return c;
+    }
+
     private static List<String> with(String... more) {
         List<String> c = new ArrayList<>(TRAIN);
         c.addAll(List.of(more));

@@ -60,6 +60,51 @@ class IsolatedTrainingTest {
         assertTrue(events.stream().anyMatch(TrainProgress::hasEpoch), "it was killed after an epoch had run: " + events);
     }
 
+    /**
+     * An ensemble job (2 members of 2 epochs) whose second member's child is killed after that member's first epoch:
+     * the job fails saying how much is kept, and Train with resume goes on as a whole, the first member kept and the
+     * second going on from its checkpoint, into one ensemble version.
+     */
+    @Test
+    void anEnsembleJobKilledInItsSecondMemberResumesAsAWhole() throws Exception {
+        Path models = tmp.resolve("models");
+        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
+        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
+            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
+                    ts.clientSystem);
+            List<TrainProgress> killed = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+                    .invoke(job(2).setSeeds(2).setActivate(org.persite.api.v1.ActivateMode.ACTIVATE_NO).build())
+                    .map(p -> {
+                        if (p.hasEpoch() && p.getEpoch().getEpoch() == 3) { // member 2's first epoch, its checkpoint written
+                            trainingChildren().forEach(ProcessHandle::destroyForcibly);
+                        }
+                        return p;
+                    })
+                    .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
+            String message = killed.get(killed.size() - 1).getFailed().getMessage();
+            assertTrue(message.contains("killed by SIGKILL") && message.contains("1 of 2 members written"), message);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("resume = \"([^\"]+)\"").matcher(message);
+            assertTrue(m.find(), message);
+            assertTrue(Files.isRegularFile(models.resolve(m.group(1)).resolve("member-2/checkpoint.bin")), "member 2's checkpoint is kept");
+
+            List<TrainProgress> resumed = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+                    .invoke(TrainRequest.newBuilder().setResume(m.group(1)).build()).runWith(Sink.seq(), ts.clientSystem)
+                    .toCompletableFuture().get(300, TimeUnit.SECONDS);
+            TrainProgress end = resumed.get(resumed.size() - 1);
+            assertTrue(end.hasFinished(), resumed.toString());
+            List<Integer> epochs = resumed.stream().filter(TrainProgress::hasEpoch).map(p -> p.getEpoch().getEpoch()).toList();
+            assertEquals(List.of(4), epochs, "member 1 is kept and member 2 goes on after its first epoch: only epoch 4 of 4 is trained");
+            assertEquals(3, end.getFinished().getVersion());
+            assertTrue(Files.readString(models.resolve("magmom/3/model.json")).contains(org.persite.model.ModelIo.SITE_STD), "version 3 is the ensemble");
+            try (var members = Files.list(models.resolve("magmom/members"))) {
+                assertEquals(List.of("1", "2"), members.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).sorted().toList(),
+                        "two members written, none twice");
+            }
+            assertTrue(!Files.exists(models.resolve(m.group(1))), "the job's folder goes once the ensemble is written");
+            admin.close();
+        }
+    }
+
     /** What a follow-up step may use: the server, its admin client and the first job's events. */
     private record After(TestServer server, AdminClient admin, List<TrainProgress> events) {
     }
