@@ -439,14 +439,15 @@ final class TrainCommand implements Callable<Integer> {
         try {
             e = TrainingJob.runEnsemble(job, membersFolder, member, m -> CgcnnTrainer.Checkpointing.NONE, progress,
                     new TrainingJob.Listener() { }, () -> false, reader, table);
-        } catch (IOException | RuntimeException x) {
-            if (progress != null) {
-                spec.commandLine().getErr().println("error: " + x.getMessage() + "; the ensemble job's progress is kept: persite train --resume "
-                        + progress.folder() + " goes on from it");
-            }
-            throw x;
         } catch (Exception x) {
-            throw new IllegalStateException(x.getMessage(), x);
+            if (progress == null || x instanceof java.util.concurrent.CancellationException || !EnsembleCheckpoint.isEnsemble(progress.folder())) {
+                throw x instanceof RuntimeException r ? r : new IllegalStateException(x.getMessage(), x);
+            }
+            int written = EnsembleCheckpoint.read(progress.folder()).done().size();
+            spec.commandLine().getErr().println("error: " + x.getMessage() + "; the ensemble job's progress is kept (" + written + " of " + seeds
+                    + " members written): persite train --resume " + progress.folder() + " goes on from it");
+            spec.commandLine().getErr().flush();
+            return 1;
         }
         Path report = e.model().directory().resolve("report").resolve("report.md");
         if (Files.isRegularFile(report)) {
