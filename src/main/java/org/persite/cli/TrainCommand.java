@@ -277,17 +277,22 @@ final class TrainCommand implements Callable<Integer> {
         if (ck.arguments().isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), resume + ": the checkpoint does not say how its run was started");
         }
-        picocli.CommandLine again = new picocli.CommandLine(new TrainCommand());
-        again.setOut(spec.commandLine().getOut());
-        again.setErr(spec.commandLine().getErr());
-        again.parseArgs(ck.arguments().toArray(new String[0]));
-        TrainCommand run = again.getCommand();
+        TrainCommand run = again(ck.arguments());
         run.resumeFrom = ck;
         run.checkpoint = Files.isDirectory(resume) ? resume : resume.getParent();
         o.printf(Locale.ROOT, "resuming after epoch %d of %d (best so far: epoch %d, val MAE %.4f): persite train %s%n", ck.epochsDone(),
                 ck.config().epochs(), ck.bestEpoch(), ck.best(), String.join(" ", ck.arguments()));
         o.flush();
         return run.call();
+    }
+
+    /** The command a checkpoint's stored arguments make, printing where this one prints. */
+    private TrainCommand again(List<String> arguments) {
+        picocli.CommandLine again = new picocli.CommandLine(new TrainCommand());
+        again.setOut(spec.commandLine().getOut());
+        again.setErr(spec.commandLine().getErr());
+        again.parseArgs(arguments.toArray(new String[0]));
+        return again.getCommand();
     }
 
     /** --resume DIR of a --seeds job: the job re-created from its progress file, going on with the member it stopped in. */
@@ -302,11 +307,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume: " + folder + " is a server's ensemble job: go on with it "
                     + "there (Admin Train with resume = that folder, relative to the models directory)");
         }
-        picocli.CommandLine again = new picocli.CommandLine(new TrainCommand());
-        again.setOut(spec.commandLine().getOut());
-        again.setErr(spec.commandLine().getErr());
-        again.parseArgs(progress.arguments().toArray(new String[0]));
-        TrainCommand run = again.getCommand();
+        TrainCommand run = again(progress.arguments());
         run.resumeEnsemble = progress;
         run.checkpoint = folder;
         o.printf(Locale.ROOT, "resuming an ensemble job, %d of %d members written: persite train %s%n", progress.done().size(), progress.seeds(),

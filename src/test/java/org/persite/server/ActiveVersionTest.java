@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.persite.TestVectors;
@@ -80,8 +79,7 @@ class ActiveVersionTest {
     }
 
     private static ModelInfo rollback(TestServer ts) {
-        AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                ts.clientSystem);
+        AdminClient admin = ts.adminClient();
         try {
             return admin.rollback().addHeader("authorization", "Bearer " + TOKEN).invoke(RollbackRequest.newBuilder().setModel("magmom").build())
                     .toCompletableFuture().join();

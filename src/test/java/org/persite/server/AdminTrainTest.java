@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
@@ -39,8 +38,7 @@ class AdminTrainTest {
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
                 "persite.training.restart-backoff.min", "200ms", "persite.trust-head.residual-std.bins", "3"))) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
             PredictResponse before = ts.client.predict(TestServer.text("b", "nacl.cif", nacl)).toCompletableFuture().join();
             assertEquals(2, before.getModelVersion());
@@ -150,8 +148,7 @@ class AdminTrainTest {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().setSeeds(2).setActivate(
                     org.persite.api.v1.ActivateMode.ACTIVATE_NO).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
                     .get(300, TimeUnit.SECONDS);

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
@@ -52,8 +51,7 @@ class ExportFaultTest {
         List<String> lines = TestServer.sampleLines();
         try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", TOKEN,
                 "persite.training.process.isolated", "off", "persite.training.restart-backoff.min", "200ms"))) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             CompletableFuture<List<PredictResponse>> during = ts.client.predictStream(Source.range(0, 299)
                     .map(i -> TestServer.jsonl("d" + i, lines.get(i % lines.size()))).throttle(20, java.time.Duration.ofMillis(100)))
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();

@@ -58,7 +58,7 @@ class HotSwapTest {
         copy(Path.of("models/magmom/1"), models.resolve("magmom/1"));
         copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", TOKEN));
-        admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false), ts.clientSystem);
+        admin = ts.adminClient();
     }
 
     @AfterAll

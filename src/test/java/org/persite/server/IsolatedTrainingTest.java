@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
@@ -70,8 +69,7 @@ class IsolatedTrainingTest {
         Path models = tmp.resolve("models");
         HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
         try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             List<TrainProgress> killed = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
                     .invoke(job(2).setSeeds(2).setActivate(org.persite.api.v1.ActivateMode.ACTIVATE_NO).build())
                     .map(p -> {
@@ -129,8 +127,7 @@ class IsolatedTrainingTest {
                 "persite.training.restart-backoff.min", "200ms"));
         config.putAll(extra);
         try (TestServer ts = TestServer.start(config)) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
             long before = trainingChildren().size();
             CompletableFuture<List<PredictResponse>> stream = ts.client.predictStream(Source.range(1, 300)

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
@@ -41,8 +40,7 @@ class ModelFileFaultTest {
         Map<String, Object> config = Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", TOKEN);
         List<String> lines = TestServer.sampleLines();
         try (TestServer ts = TestServer.start(config)) {
-            AdminClient admin = AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", ts.port(), ts.clientSystem).withTls(false),
-                    ts.clientSystem);
+            AdminClient admin = ts.adminClient();
             AtomicInteger answered = new AtomicInteger();
             Source<PredictRequest, org.apache.pekko.NotUsed> requests = Source.range(0, 1_999)
                     .map(i -> TestServer.jsonl("r" + i, lines.get(i % lines.size())));

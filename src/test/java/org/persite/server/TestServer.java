@@ -38,6 +38,12 @@ final class TestServer implements AutoCloseable {
         return new TestServer(PersiteServer.start(config(overrides)), true);
     }
 
+    /** A plaintext Admin API client of this server (the caller closes it). */
+    org.persite.api.v1.AdminClient adminClient() {
+        return org.persite.api.v1.AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false),
+                clientSystem);
+    }
+
     /** A server for clients of the test's own (a TLS port, for example). */
     static TestServer startWithoutClient(Map<String, Object> overrides) throws Exception {
         return new TestServer(PersiteServer.start(config(overrides)), false);
