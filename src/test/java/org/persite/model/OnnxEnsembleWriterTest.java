@@ -30,9 +30,11 @@ class OnnxEnsembleWriterTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void meanAndStdOfThreeMembersMatchTheReferenceForwardPass() throws Exception {
-        ModelSpec spec = TestModels.spec("ens", 1, new CgcnnHyperparameters(32, 2, 48, 1), 2);
+    /** Plain members, and members with the crystal context, whose shared site_structure input the ensemble keeps once. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void meanAndStdOfThreeMembersMatchTheReferenceForwardPass(boolean context) throws Exception {
+        ModelSpec spec = TestModels.spec(context ? "ens-context" : "ens", 1, new CgcnnHyperparameters(32, 2, 48, 1).withCrystalContext(context), 2);
         List<ReferenceForward> refs = new ArrayList<>();
         List<byte[]> onnx = new ArrayList<>();
         for (long seed = 11; seed <= 13; seed++) {
@@ -41,7 +43,7 @@ class OnnxEnsembleWriterTest {
             onnx.add(OnnxCgcnnWriter.write(spec, w, ElementTable.cgcnn()));
         }
         double stdScale = 2.5; // a calibration factor multiplies the standard deviation
-        LoadedModel written = ModelDirectory.write(tmp.resolve("ens/1"), spec, OnnxEnsembleWriter.write(spec, onnx, stdScale), true);
+        LoadedModel written = ModelDirectory.write(tmp.resolve(spec.name() + "/1"), spec, OnnxEnsembleWriter.write(spec, onnx, stdScale), true);
         CrystalGraphBuilder builder = new CrystalGraphBuilder(spec.featurizer());
         int p = spec.propertyCount();
         try (OnnxInferenceEngine engine = OnnxInferenceEngine.open(ModelDirectory.load(written.directory()), Device.CPU, false, 1)) {
