@@ -228,13 +228,15 @@ final class TrainCommand implements Callable<Integer> {
         // the card's provenance: the same arguments a checkpoint keeps for --resume
         String command = "persite train " + String.join(" ", relativeToHere(arguments())) + (seeds > 1 ? " --seeds " + seeds : "");
         String modelName = name != null ? name : out.getFileName().toString();
-        if (seeds > 1) {
-            return ensemble(o, tc, target, featurizer, config.trustHeadSettings(), table, reader, modelName, command);
-        }
         Path checkpointFolder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
-        if (checkpointFolder != null && resumeFrom == null && Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))) {
+        // a run or a --seeds job: neither starts over another's unfinished checkpoint
+        if (checkpointFolder != null && resumeFrom == null && resumeEnsemble == null && (Files.exists(checkpointFolder.resolve(TrainingCheckpoint.FILE_NAME))
+                || EnsembleCheckpoint.isEnsemble(checkpointFolder))) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), checkpointFolder + " holds the checkpoint of an unfinished run: "
                     + "go on with it (persite train --resume " + checkpointFolder + "), remove it, or give another --checkpoint");
+        }
+        if (seeds > 1) {
+            return ensemble(o, tc, target, featurizer, config.trustHeadSettings(), table, reader, modelName, command, checkpointFolder);
         }
         TrainingJob.Outcome r;
         try {
@@ -399,15 +401,10 @@ final class TrainCommand implements Callable<Integer> {
      * ensemble version in --out with the members' mean, their standard deviation and its evaluation.
      */
     private int ensemble(PrintWriter o, TrainingConfig tc, TargetSpec target, FeaturizerSettings featurizer, TrustHeadSettings trustHead,
-            ElementTable table, StructureReader reader, String modelName, String command) throws IOException {
+            ElementTable table, StructureReader reader, String modelName, String command, Path folder) throws IOException {
         Path membersFolder = membersOut != null ? membersOut : out.resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER);
-        Path folder = noCheckpoint ? null : (checkpoint != null ? checkpoint : out.resolve("checkpoint")).toAbsolutePath();
         EnsembleCheckpoint progress = null;
         if (folder != null) {
-            if (resumeEnsemble == null && (EnsembleCheckpoint.isEnsemble(folder) || Files.exists(folder.resolve(TrainingCheckpoint.FILE_NAME)))) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), folder + " holds the checkpoint of an unfinished run: "
-                        + "go on with it (persite train --resume " + folder + "), remove it, or give another --checkpoint");
-            }
             List<String> started = new ArrayList<>(arguments());
             started.addAll(List.of("--seeds", Integer.toString(seeds)));
             if (membersOut != null) {
@@ -438,8 +435,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingJob.Request job = new TrainingJob.Request(relativeToHere(data), target, modelName, out, tc, command, seeds).withTrustHead(trustHead);
         TrainingJob.Outcome e;
         try {
-            e = TrainingJob.runEnsemble(job, membersFolder, member, m -> CgcnnTrainer.Checkpointing.NONE, progress,
-                    new TrainingJob.Listener() { }, () -> false, reader, table);
+            e = TrainingJob.runEnsemble(job, membersFolder, member, progress, new TrainingJob.Listener() { }, () -> false, reader, table);
         } catch (Exception x) {
             if (progress == null || x instanceof java.util.concurrent.CancellationException || !EnsembleCheckpoint.isEnsemble(progress.folder())) {
                 throw x instanceof RuntimeException r ? r : new IllegalStateException(x.getMessage(), x);

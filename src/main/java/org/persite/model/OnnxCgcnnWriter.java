@@ -64,8 +64,7 @@ public final class OnnxCgcnnWriter {
         g.input(OnnxGraphBuilder.value(ModelIo.NBR_DISTANCE, TensorProto.DataType.FLOAT, "neighbour distance per slot, Å", n, m));
         g.input(OnnxGraphBuilder.value(ModelIo.NBR_MASK, TensorProto.DataType.FLOAT, "1 = real neighbour, 0 = masked slot", n, m));
         if (spec.hyperparameters().crystalContext()) {
-            g.input(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
-                "index of each atom's structure in the batch; a padding atom gives its own atom index", n));
+            g.input(OnnxGraphBuilder.siteStructureInput());
         }
         g.output(OnnxGraphBuilder.value(ModelIo.SITE_VALUES, TensorProto.DataType.FLOAT, "per-site predictions", n, p));
 

@@ -45,6 +45,12 @@ final class OnnxGraphBuilder {
                 .build();
     }
 
+    /** The {@link ModelIo#SITE_STRUCTURE} input, int64 [N], as every graph that reads it declares it. */
+    static ValueInfoProto siteStructureInput() {
+        return value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64, "index of each atom's structure in the batch; a padding atom gives its own atom index",
+                ModelIo.DIM_ATOMS);
+    }
+
     void input(ValueInfoProto v) {
         graph.addInput(v);
     }

@@ -119,8 +119,7 @@ public final class OnnxTrustHead {
         }
         if (conserved) {
             if (g.getInputList().stream().noneMatch(v -> v.getName().equals(ModelIo.SITE_STRUCTURE))) { // a crystal context has it already
-                g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_STRUCTURE, TensorProto.DataType.INT64,
-                        "index of each atom's structure in the batch; a padding atom gives its own atom index", ModelIo.DIM_ATOMS));
+                g.addInput(OnnxGraphBuilder.siteStructureInput());
             }
             g.addInput(OnnxGraphBuilder.value(ModelIo.SITE_TOTAL, TensorProto.DataType.FLOAT,
                     "the total each atom's structure sums to (for example its charge, e), repeated per atom", ModelIo.DIM_ATOMS));

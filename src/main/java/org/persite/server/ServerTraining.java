@@ -78,16 +78,9 @@ final class ServerTraining {
             TrainingProcess.saveJob(folder, request);
         }
         TrainingJob.Outcome done = withResumeHint(folder, modelsRoot, () -> TrainingJob.runEnsemble(request,
-                request.modelFolder().resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER), single, m -> CgcnnTrainer.Checkpointing.NONE, progress,
-                listener, cancelled, reader, table));
+                request.modelFolder().resolve(org.persite.train.EnsembleJob.MEMBERS_FOLDER), single, progress, listener, cancelled, reader, table));
         Files.deleteIfExists(folder.resolve(TrainingProcess.JOB_FILE));
-        try (var left = Files.list(folder)) {
-            if (left.findAny().isEmpty()) {
-                Files.delete(folder);
-            }
-        } catch (java.io.IOException e) {
-            // a folder that cannot be listed or removed is only left behind
-        }
+        TrainingCheckpoint.deleteFolderIfEmpty(folder);
         return done;
     }
 

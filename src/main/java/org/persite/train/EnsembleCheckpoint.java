@@ -128,20 +128,9 @@ public final class EnsembleCheckpoint {
     public void finish() throws IOException {
         Files.deleteIfExists(folder.resolve(FILE_NAME));
         for (int k = 0; k < seeds; k++) {
-            deleteIfEmpty(memberFolder(k));
+            TrainingCheckpoint.deleteFolderIfEmpty(memberFolder(k));
         }
-        deleteIfEmpty(folder);
-    }
-
-    private static void deleteIfEmpty(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (var left = Files.list(dir)) {
-            if (left.findAny().isEmpty()) {
-                Files.delete(dir);
-            }
-        }
+        TrainingCheckpoint.deleteFolderIfEmpty(folder);
     }
 
     private void write() throws IOException {

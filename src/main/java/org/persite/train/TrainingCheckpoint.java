@@ -52,6 +52,23 @@ public record TrainingCheckpoint(List<String> arguments, TrainingConfig config, 
     private static final String MAGIC = "persite training checkpoint 1\n";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * Removes a checkpoint folder once nothing is left in it (what a run or job did not write stays, and so does the
+     * folder); one that cannot be listed or removed is only left behind.
+     */
+    public static void deleteFolderIfEmpty(Path folder) {
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            return;
+        }
+        try (var left = java.nio.file.Files.list(folder)) {
+            if (left.findAny().isEmpty()) {
+                java.nio.file.Files.delete(folder);
+            }
+        } catch (java.io.IOException e) {
+            // left behind
+        }
+    }
+
     /** The JSON part: everything but the tensors. */
     private record Header(List<String> arguments, TrainingConfig config, SiteDataset.Split split, double mean, double std, int epochsDone,
             List<Double> losses, List<Double> maes, double best, int bestEpoch, Map<String, Integer> optimizerUpdates, byte[] shuffleRng) {

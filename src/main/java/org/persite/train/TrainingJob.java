@@ -186,35 +186,22 @@ public final class TrainingJob {
         GateSetWriter.writeIfAbsent(gateFolder, r.data(), split.test().stream().map(ds::get).toList());
         if (checkpointing.folder() != null) {
             Files.deleteIfExists(checkpointing.folder().resolve(TrainingCheckpoint.FILE_NAME)); // nothing left to resume
-            try (var left = Files.list(checkpointing.folder())) {
-                if (left.findAny().isEmpty()) {
-                    Files.delete(checkpointing.folder());
-                }
-            } catch (IOException e) {
-                // a folder that cannot be listed or removed is only left behind
-            }
+            TrainingCheckpoint.deleteFolderIfEmpty(checkpointing.folder());
         }
         return new Outcome(written, ev, result, ds.size());
     }
 
     /**
      * K = {@code r.seeds()} members on one split, each trained by {@code member} (in this JVM or a child) into
-     * {@code MODEL/members/}, then joined into one ensemble version of MODEL with its evaluation and calibration
+     * {@code membersFolder}, then joined into one ensemble version of MODEL with its evaluation and calibration
      * ({@link EnsembleJob}). Epochs are reported across the members: member k's epoch e is (k - 1) E + e of K E.
+     * With {@code progress} (else null: no checkpoints), the job records each member written and goes on where it
+     * stopped: members already written are loaded (their seed checked), the member that was training goes on from its
+     * checkpoint ({@link EnsembleCheckpoint#memberCheckpointing}), and the progress is removed once the ensemble version
+     * is written.
      */
-    public static Outcome runEnsemble(Request r, Runner member, java.util.function.IntFunction<CgcnnTrainer.Checkpointing> checkpointing,
-            Listener listener, BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
-        return runEnsemble(r, r.modelFolder().resolve(EnsembleJob.MEMBERS_FOLDER), member, checkpointing, null, listener, cancelled, reader, table);
-    }
-
-    /**
-     * As above, with the members written into {@code membersFolder}; with {@code progress} (else null), the job records
-     * each member written and goes on where it stopped: members already written are loaded (their seed checked), the
-     * member that was training goes on from its checkpoint ({@link EnsembleCheckpoint#memberCheckpointing}, in place of
-     * {@code checkpointing}), and the progress is removed once the ensemble version is written.
-     */
-    public static Outcome runEnsemble(Request r, Path membersFolder, Runner member, java.util.function.IntFunction<CgcnnTrainer.Checkpointing> checkpointing,
-            EnsembleCheckpoint progress, Listener listener, BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
+    public static Outcome runEnsemble(Request r, Path membersFolder, Runner member, EnsembleCheckpoint progress, Listener listener,
+            BooleanSupplier cancelled, StructureReader reader, ElementTable table) throws Exception {
         long t0 = System.nanoTime();
         int k = r.seeds();
         if (progress != null && progress.seeds() != k) {
@@ -253,7 +240,7 @@ public final class TrainingJob {
                             e.liveArrays(), e.residentMb()));
                 }
             };
-            Outcome o = member.run(mr, shifted, progress != null ? progress.memberCheckpointing(m) : checkpointing.apply(m), cancelled);
+            Outcome o = member.run(mr, shifted, progress != null ? progress.memberCheckpointing(m) : CgcnnTrainer.Checkpointing.NONE, cancelled);
             members.add(o.model());
             if (progress != null) {
                 progress.memberDone(m, o.model().directory());
