@@ -97,6 +97,25 @@ class TrainCommandTest {
         assertTrue(remote.err().contains("error:"), remote.err());
     }
 
+    /**
+     * A --seeds job whose member diverges (a learning rate of 1e30 makes the second batch's loss not finite) exits 1,
+     * says how many members are written and how to go on, and keeps its progress file for that.
+     */
+    @Test
+    void aFailedSeedsJobSaysHowManyMembersAreWrittenAndHowToGoOn() throws Exception {
+        Path out = tmp.resolve("magmom-ensemble");
+        PersiteCliTest.Run r = PersiteCliTest.run("train", "--data", TestVectors.data("mp_magmom_tmo/sample_500/sample_500.jsonl").toString(),
+                "--property", "magmom", "--transform", "abs", "--filter", "paper_filter", "--unit", "μB", "--out", out.toString(), "--epochs", "1",
+                "--batch", "50", "--features", "16", "--conv", "1", "--hidden-width", "16", "--lr", "1e30", "--seeds", "2");
+        assertEquals(1, r.code(), r.err());
+        Path folder = out.resolve("checkpoint").toAbsolutePath();
+        assertTrue(r.err().contains("error: the training loss is not finite"), r.err());
+        assertTrue(r.err().contains("the ensemble job's progress is kept (0 of 2 members written): persite train --resume " + folder + " goes on from it"),
+                r.err());
+        assertTrue(org.persite.train.EnsembleCheckpoint.isEnsemble(folder), "the progress file stays for --resume");
+        assertTrue(!Files.exists(out.resolve("1")), "no ensemble version is written");
+    }
+
     @Test
     void resumeWithoutACheckpointIsAUsageErrorThatSaysWhy() {
         PersiteCliTest.Run r = PersiteCliTest.run("train", "--resume", tmp.resolve("nothing-here").toString());
