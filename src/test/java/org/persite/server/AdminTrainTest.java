@@ -35,9 +35,7 @@ class AdminTrainTest {
     @Test
     void trainingInTheServerMakesANewLiveVersionWhilePredictionsGoOn() throws Exception {
         Path models = tmp.resolve("models");
-        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
-                "persite.training.restart-backoff.min", "200ms", "persite.trust-head.residual-std.bins", "3"))) {
+        try (TestServer ts = TestServer.startOnMagmom2(models, Map.of("persite.training.restart-backoff.min", "200ms", "persite.trust-head.residual-std.bins", "3"))) {
             AdminClient admin = ts.adminClient();
             String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
             PredictResponse before = ts.client.predict(TestServer.text("b", "nacl.cif", nacl)).toCompletableFuture().join();
@@ -49,7 +47,7 @@ class AdminTrainTest {
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
 
             // a job that diverges: the failure arrives on its stream
-            List<TrainProgress> diverged = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+            List<TrainProgress> diverged = admin.train().addHeader("authorization", TestServer.BEARER)
                     .invoke(small().setLearningRate(1e12f).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
                     .get(300, TimeUnit.SECONDS);
             TrainProgress last = diverged.get(diverged.size() - 1);
@@ -60,7 +58,7 @@ class AdminTrainTest {
             // convolution), and the gate refuses it: the job wrote the model's gate set from its test split, and on it v3 is
             // far worse than the shipped v2
             assertFalse(Files.exists(models.resolve("magmom/gate.jsonl.gz")));
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().build())
+            List<TrainProgress> events = admin.train().addHeader("authorization", TestServer.BEARER).invoke(small().build())
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
             assertTrue(events.get(0).hasStarted(), events.toString());
             assertEquals(500, events.get(0).getStarted().getStructures() + events.get(0).getStarted().getSkipped());
@@ -85,12 +83,12 @@ class AdminTrainTest {
                     "the old version keeps serving");
 
             // Activate refuses it too, with the same figures; with force it goes live, and says so
-            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.activate().addHeader("authorization", "Bearer test-admin-token-0123")
+            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.activate().addHeader("authorization", TestServer.BEARER)
                     .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).build()).toCompletableFuture().join());
             io.grpc.Status refusedStatus = io.grpc.Status.fromThrowable(refused.getCause());
             assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refusedStatus.getCode());
             assertTrue(refusedStatus.getDescription().contains("against the active v2's"), refusedStatus.getDescription());
-            org.persite.api.v1.ModelInfo forced = admin.activate().addHeader("authorization", "Bearer test-admin-token-0123")
+            org.persite.api.v1.ModelInfo forced = admin.activate().addHeader("authorization", TestServer.BEARER)
                     .invoke(org.persite.api.v1.ActivateRequest.newBuilder().setModel("magmom").setVersion(3).setForce(true).build())
                     .toCompletableFuture().join();
             assertEquals(3, forced.getVersion());
@@ -109,14 +107,14 @@ class AdminTrainTest {
             assertEquals(3, org.persite.model.ModelDirectory.load(models.resolve("magmom/3")).spec().trust().residualStd().bins(),
                     "the child JVM fitted σ with the server's persite.trust-head.residual-std.bins, not the default 8");
             // a dataset outside the data directory is refused
-            Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+            Throwable escape = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.train().addHeader("authorization", TestServer.BEARER)
                     .invoke(small().setDataset("../pom.xml").build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable(escape.getCause()).getCode());
             String escapeMessage = io.grpc.Status.fromThrowable(escape.getCause()).getDescription();
             assertTrue(escapeMessage.contains("data directory ('data'") && !escapeMessage.contains(Path.of("").toAbsolutePath().toString()),
                     "names the data directory without the server's absolute path: " + escapeMessage);
             // a misspelt property: the fields the records have are listed, and no absolute path of the server's is shown
-            List<TrainProgress> typo = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().setProperty("magmon")
+            List<TrainProgress> typo = admin.train().addHeader("authorization", TestServer.BEARER).invoke(small().setProperty("magmon")
                     .build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture().get(300, TimeUnit.SECONDS);
             String typoMessage = typo.get(typo.size() - 1).getFailed().getMessage();
             assertTrue(typoMessage.contains("'magmon'") && typoMessage.contains("its records have magmom"), typoMessage);
@@ -127,7 +125,7 @@ class AdminTrainTest {
             java.io.StringWriter out = new java.io.StringWriter();
             java.io.StringWriter err = new java.io.StringWriter();
             int code = org.persite.cli.PersiteCli.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), "train", "--server",
-                    "127.0.0.1:" + ts.port(), "--token", "test-admin-token-0123", "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
+                    "127.0.0.1:" + ts.port(), "--token", TestServer.ADMIN_TOKEN, "--data", "mp_magmom_tmo/sample_500/sample_500.jsonl", "--property", "magmom",
                     "--transform", "abs", "--unit", "μB", "--out", "magmom", "--epochs", "1", "--features", "16", "--conv", "1", "--hidden-width", "32",
                     "--element-affine", "--bond-valence", "2");
             assertEquals(0, code, out + "\n" + err);
@@ -146,10 +144,9 @@ class AdminTrainTest {
     @Test
     void seedsThroughTheAdminApiTrainMembersOnOneSplitAndShipOneEnsembleVersion() throws Exception {
         Path models = tmp.resolve("models");
-        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
+        try (TestServer ts = TestServer.startOnMagmom2(models, Map.of())) {
             AdminClient admin = ts.adminClient();
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(small().setSeeds(2).setActivate(
+            List<TrainProgress> events = admin.train().addHeader("authorization", TestServer.BEARER).invoke(small().setSeeds(2).setActivate(
                     org.persite.api.v1.ActivateMode.ACTIVATE_NO).build()).runWith(Sink.seq(), ts.clientSystem).toCompletableFuture()
                     .get(300, TimeUnit.SECONDS);
             TrainProgress end = events.get(events.size() - 1);

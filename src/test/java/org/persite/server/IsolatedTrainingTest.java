@@ -43,7 +43,7 @@ class IsolatedTrainingTest {
             String message = killed.get(killed.size() - 1).getFailed().getMessage();
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("resume = \"([^\"]+)\"").matcher(message);
             assertTrue(m.find(), message);
-            List<TrainProgress> resumed = ts.admin().train().addHeader("authorization", "Bearer test-admin-token-0123")
+            List<TrainProgress> resumed = ts.admin().train().addHeader("authorization", TestServer.BEARER)
                     .invoke(TrainRequest.newBuilder().setResume(m.group(1)).build()).runWith(Sink.seq(), ts.server().clientSystem)
                     .toCompletableFuture().get(300, TimeUnit.SECONDS);
             TrainProgress end = resumed.get(resumed.size() - 1);
@@ -67,10 +67,9 @@ class IsolatedTrainingTest {
     @Test
     void anEnsembleJobKilledInItsSecondMemberResumesAsAWhole() throws Exception {
         Path models = tmp.resolve("models");
-        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        try (TestServer ts = TestServer.start(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123"))) {
+        try (TestServer ts = TestServer.startOnMagmom2(models, Map.of())) {
             AdminClient admin = ts.adminClient();
-            List<TrainProgress> killed = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+            List<TrainProgress> killed = admin.train().addHeader("authorization", TestServer.BEARER)
                     .invoke(job(2).setSeeds(2).setActivate(org.persite.api.v1.ActivateMode.ACTIVATE_NO).build())
                     .map(p -> {
                         if (p.hasEpoch() && p.getEpoch().getEpoch() == 3) { // member 2's first epoch, its checkpoint written
@@ -85,7 +84,7 @@ class IsolatedTrainingTest {
             assertTrue(m.find(), message);
             assertTrue(Files.isRegularFile(models.resolve(m.group(1)).resolve("member-2/checkpoint.bin")), "member 2's checkpoint is kept");
 
-            List<TrainProgress> resumed = admin.train().addHeader("authorization", "Bearer test-admin-token-0123")
+            List<TrainProgress> resumed = admin.train().addHeader("authorization", TestServer.BEARER)
                     .invoke(TrainRequest.newBuilder().setResume(m.group(1)).build()).runWith(Sink.seq(), ts.clientSystem)
                     .toCompletableFuture().get(300, TimeUnit.SECONDS);
             TrainProgress end = resumed.get(resumed.size() - 1);
@@ -122,18 +121,16 @@ class IsolatedTrainingTest {
 
     private List<TrainProgress> trainWhileStreaming(Map<String, Object> extra, boolean killAfterFirstEpoch, int epochs, Then then) throws Exception {
         Path models = tmp.resolve("models");
-        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
-        Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", "test-admin-token-0123",
-                "persite.training.restart-backoff.min", "200ms"));
+        Map<String, Object> config = new java.util.HashMap<>(Map.of("persite.training.restart-backoff.min", "200ms"));
         config.putAll(extra);
-        try (TestServer ts = TestServer.start(config)) {
+        try (TestServer ts = TestServer.startOnMagmom2(models, config)) {
             AdminClient admin = ts.adminClient();
             String nacl = Files.readString(TestVectors.input("cod-1000041.cif"));
             long before = trainingChildren().size();
             CompletableFuture<List<PredictResponse>> stream = ts.client.predictStream(Source.range(1, 300)
                     .map(i -> TestServer.text("s" + i, "nacl.cif", nacl)).throttle(3, java.time.Duration.ofMillis(100)))
                     .runWith(Sink.seq(), ts.clientSystem).toCompletableFuture();
-            List<TrainProgress> events = admin.train().addHeader("authorization", "Bearer test-admin-token-0123").invoke(job(epochs).build())
+            List<TrainProgress> events = admin.train().addHeader("authorization", TestServer.BEARER).invoke(job(epochs).build())
                     .map(p -> {
                         if (killAfterFirstEpoch && p.hasEpoch() && p.getEpoch().getEpoch() == 1) {
                             List<ProcessHandle> children = trainingChildren();

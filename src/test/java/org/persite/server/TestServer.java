@@ -38,6 +38,22 @@ final class TestServer implements AutoCloseable {
         return new TestServer(PersiteServer.start(config(overrides)), true);
     }
 
+    /** The Admin API token of {@link #startOnMagmom2}. */
+    static final String ADMIN_TOKEN = "test-admin-token-0123";
+    /** The authorization header value for {@link #ADMIN_TOKEN}. */
+    static final String BEARER = "Bearer " + ADMIN_TOKEN;
+
+    /**
+     * Starts a server on {@code models}, into which the repository's magmom v2 is copied first, with the Admin API token
+     * {@link #ADMIN_TOKEN}; {@code more} are further config overrides.
+     */
+    static TestServer startOnMagmom2(Path models, Map<String, Object> more) throws Exception {
+        HotSwapTest.copy(Path.of("models/magmom/2"), models.resolve("magmom/2"));
+        Map<String, Object> all = new HashMap<>(Map.of("persite.models.directory", models.toString(), "persite.server.admin-token", ADMIN_TOKEN));
+        all.putAll(more);
+        return start(all);
+    }
+
     /** A plaintext Admin API client of this server (the caller closes it). */
     org.persite.api.v1.AdminClient adminClient() {
         return org.persite.api.v1.AdminClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), clientSystem).withTls(false),
